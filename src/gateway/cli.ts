@@ -1,0 +1,364 @@
+// The plain-Node entry: `gatehouse serve`, `keys`, `secrets`, `config`, `console`, `status`.
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { BudgetSpec, ControlMethod, ControlParams, ControlResult, KeyCreateParams, KeySummary, KeyWithSecret } from '../shared/contract.js';
+import { ControlError, createControlClient, httpTransport, type ControlClient } from '../shared/control-client.js';
+import { formatIssues, parseConfigText } from './config/load.js';
+import { createGateway, VERSION } from './index.js';
+import { adminToken, isAlive, readLock } from './instance.js';
+import { createLogger } from './log.js';
+import { resolveDataDir, dataFiles } from './paths.js';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
+
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  stdin: () => Promise<string>;
+  env: Record<string, string | undefined>;
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new CliError('pipe the secret value on standard input, e.g.: printf %s "$KEY" | gatehouse secrets set NAME', EXIT.usage);
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Runs one control call against the running gateway (through its admin API, so there is one
+ * writer and changes apply at once) or, when none runs, against the data directory directly.
+ */
+async function withControl<T>(dataDir: string, fn: (client: ControlClient) => Promise<T>): Promise<T> {
+  const lock = readLock(dataDir);
+  if (lock && isAlive(lock.pid)) {
+    const client = createControlClient(httpTransport(lock.url, adminToken(dataDir)));
+    try {
+      return await fn(client);
+    } catch (err) {
+      if (err instanceof TypeError) {
+        throw new CliError(`a gateway (pid ${lock.pid}) holds ${join(dataDir, dataFiles.lock)} but does not answer at ${lock.url}: ${(err.cause as Error | undefined)?.message ?? err.message}`, EXIT.unreachable);
+      }
+      throw err;
+    }
+  }
+  const gateway = createGateway({ dataDir }, { logger: createLogger({ level: 'warn' }) });
+  try {
+    await gateway.open();
+  } catch (err) {
+    throw new CliError(`cannot open the data directory ${dataDir}: ${(err as Error).message}`, EXIT.unreachable);
+  }
+  try {
+    return await fn({ call: (m, p) => gateway.call(m, p, 'cli') as never });
+  } finally {
+    await gateway.stop();
+  }
+}
+
+function parseBudget(spec: string, all: BudgetSpec[] = []): BudgetSpec[] {
+  const m = spec.match(/^\$?(\d+(?:\.\d+)?)\/(day|week|month|total)$/);
+  if (!m) throw new CliError(`--budget "${spec}": expected AMOUNT/WINDOW in US dollars, e.g. 5/day or 50/month (windows: day, week, month, total)`, EXIT.usage);
+  return [...all, { amountUsd: Number(m[1]), window: m[2] as BudgetSpec['window'] }];
+}
+
+function positiveInt(flag: string): (v: string) => number {
+  return (v) => {
+    if (!/^\d+$/.test(v) || Number(v) <= 0) throw new CliError(`${flag} "${v}": expected a positive whole number`, EXIT.usage);
+    return Number(v);
+  };
+}
+
+function globs(v: string): string[] {
+  return v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function isoDate(v: string): string {
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new CliError(`--expires "${v}": expected an ISO date or time, e.g. 2026-12-31 or 2026-12-31T18:00:00Z`, EXIT.usage);
+  return new Date(t).toISOString();
+}
+
+function keyOptions(cmd: Command): Command {
+  return cmd
+    .option('--user <id>', 'the user the key belongs to')
+    .option('--team <id>', 'the team the key belongs to')
+    .option('--models <globs>', 'routes/models the key may call, comma-separated globs', globs)
+    .option('--mcp-tools <globs>', 'MCP tools (server__tool) the key may call, comma-separated globs', globs)
+    .option('--budget <amount/window>', 'a spending limit in USD, repeatable: 5/day, 50/month', parseBudget)
+    .option('--rpm <n>', 'requests per minute', positiveInt('--rpm'))
+    .option('--tpm <n>', 'tokens per minute', positiveInt('--tpm'))
+    .option('--max-concurrency <n>', 'requests in flight at once', positiveInt('--max-concurrency'))
+    .option('--expires <iso>', 'when the key stops working', isoDate)
+    .option('--json', 'print JSON');
+}
+
+interface KeyFlags {
+  name?: string;
+  user?: string;
+  team?: string;
+  models?: string[];
+  mcpTools?: string[];
+  budget?: BudgetSpec[];
+  rpm?: number;
+  tpm?: number;
+  maxConcurrency?: number;
+  expires?: string;
+  json?: boolean;
+}
+
+function keyParams(f: KeyFlags): Omit<KeyCreateParams, 'name'> {
+  const p: Omit<KeyCreateParams, 'name'> = {};
+  if (f.user !== undefined) p.userId = f.user;
+  if (f.team !== undefined) p.teamId = f.team;
+  if (f.models) p.models = f.models;
+  if (f.mcpTools) p.mcpTools = f.mcpTools;
+  if (f.budget) p.budgets = f.budget;
+  if (f.rpm !== undefined) p.rpm = f.rpm;
+  if (f.tpm !== undefined) p.tpm = f.tpm;
+  if (f.maxConcurrency !== undefined) p.maxConcurrency = f.maxConcurrency;
+  if (f.expires !== undefined) p.expiresAt = f.expires;
+  return p;
+}
+
+/** Limits and budgets are stored with the key now and enforced once governance lands; say so. */
+function unenforcedNote(p: Omit<KeyCreateParams, 'name'>): string | null {
+  const stored = [p.budgets?.length && '--budget', p.rpm && '--rpm', p.tpm && '--tpm', p.maxConcurrency && '--max-concurrency', p.mcpTools?.length && '--mcp-tools', p.userId && '--user', p.teamId && '--team'].filter(Boolean);
+  return stored.length ? `note: ${stored.join(', ')} ${stored.length > 1 ? 'are' : 'is'} recorded with the key but not enforced by this version of Gatehouse yet (--models and --expires are).` : null;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+function keysTable(keys: KeySummary[]): string {
+  if (keys.length === 0) return 'no keys yet: gatehouse keys create --name NAME';
+  return table([
+    ['ID', 'NAME', 'PREFIX', 'STATUS', 'MODELS', 'EXPIRES', 'CREATED'],
+    ...keys.map((k) => [k.id, k.name, `${k.prefix}…`, k.status, k.models.join(',') || '*', k.expiresAt ?? '-', k.createdAt]),
+  ]);
+}
+
+function printKeySecret(io: Io, r: KeyWithSecret, json: boolean | undefined, verb: string): void {
+  if (json) {
+    io.out(JSON.stringify({ id: r.key.id, key: r.secret, name: r.key.name, prefix: r.key.prefix }));
+    return;
+  }
+  io.out(`${verb} key ${r.key.id} (${r.key.name})\n\n  ${r.secret}\n\nThis is the only time the key is shown: store it now.`);
+}
+
+export function buildProgram(io: Io): Command {
+  const program = new Command('gatehouse')
+    .description('Gatehouse: a personal governed AI gateway')
+    .version(VERSION)
+    .addOption(new Option('--data-dir <dir>', 'the data directory').env('GATEHOUSE_DATA_DIR'))
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .exitOverride()
+    .showHelpAfterError(false);
+
+  const dataDir = (): string => resolveDataDir(program.opts<{ dataDir?: string }>().dataDir, io.env);
+  const call = <M extends ControlMethod>(m: M, p: ControlParams<M>): Promise<ControlResult<M>> => withControl(dataDir(), (c) => c.call(m, p));
+
+  program
+    .command('serve')
+    .description('run the gateway and the web console')
+    .option('--host <host>', 'address to bind (default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default 4141)', (v) => {
+      if (!/^\d+$/.test(v) || Number(v) > 65535) throw new CliError(`--port "${v}": expected a number from 0 to 65535`, EXIT.usage);
+      return Number(v);
+    })
+    .option('--config <file>', 'config file (default: gatehouse.yaml in the data directory)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
+    .action(async (o: { host?: string; port?: number; config?: string; logLevel?: string }) => {
+      const gateway = createGateway({
+        dataDir: dataDir(),
+        configPath: o.config ? resolve(o.config) : io.env.GATEHOUSE_CONFIG ? resolve(io.env.GATEHOUSE_CONFIG) : undefined,
+        flags: { host: o.host, port: o.port, logLevel: o.logLevel },
+        env: io.env,
+      });
+      let started;
+      try {
+        started = await gateway.start();
+      } catch (err) {
+        await gateway.stop().catch(() => undefined);
+        throw new CliError(`gatehouse could not start: ${(err as Error).message}`, (err as { code?: string }).code === 'CONFIG_INVALID' ? EXIT.failed : EXIT.unreachable);
+      }
+      io.out(`gatehouse listening on ${started.url}`);
+      io.out(`console: ${started.consoleUrl}`);
+      await new Promise<void>((resolveStop) => {
+        const shutdown = (): void => {
+          gateway.stop().finally(resolveStop);
+        };
+        process.once('SIGINT', shutdown);
+        process.once('SIGTERM', shutdown);
+      });
+    });
+
+  const config = program.command('config').description('check and edit the config file');
+  config
+    .command('validate [file]')
+    .description('check a config file and name every wrong field')
+    .action((file: string | undefined) => {
+      const path = resolve(file ?? io.env.GATEHOUSE_CONFIG ?? join(dataDir(), dataFiles.config));
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch (err) {
+        throw new CliError(`cannot read ${path}: ${(err as Error).message}`, EXIT.unreachable);
+      }
+      const r = parseConfigText(text);
+      if (r.ok) {
+        io.out(`${path}: valid (${r.config.providers.length} providers, ${r.config.models.length} routes, ${r.config.mcpServers.length} MCP servers)`);
+        return;
+      }
+      io.err(formatIssues(path, r.issues));
+      throw new CliError(`${path}: ${r.issues.length} problem${r.issues.length === 1 ? '' : 's'}`, EXIT.failed);
+    });
+  config
+    .command('set <path> <value>')
+    .description('set one field (dotted path, e.g. server.port) keeping comments and order; the value is YAML')
+    .action(async (path: string, value: string) => {
+      const segments = path.split('.').map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+      const snap = await call('config:get', {});
+      const next = await call('config:edit', { baseHash: snap.hash, ops: [{ op: 'set', path: segments, value: parseYaml(value) as unknown }] });
+      io.out(`${next.path}: ${path} set`);
+    });
+  config
+    .command('path')
+    .description('print where the config file is')
+    .action(async () => io.out((await call('config:get', {})).path));
+
+  const keys = program.command('keys').description('virtual keys for agents and SDKs');
+  keyOptions(keys.command('create').description('create a key; prints its secret once').requiredOption('--name <name>', 'a name to recognise it by')).action(
+    async (f: KeyFlags) => {
+      const params = keyParams(f);
+      const r = await call('keys:create', { name: f.name!, ...params });
+      printKeySecret(io, r, f.json, 'created');
+      const note = unenforcedNote(params);
+      if (note) io.err(note);
+    },
+  );
+  keys
+    .command('list')
+    .description('list keys (secrets are never shown again)')
+    .option('--all', 'include revoked keys')
+    .option('--json', 'print JSON')
+    .action(async (f: { all?: boolean; json?: boolean }) => {
+      const list = await call('keys:list', { includeRevoked: f.all ?? false });
+      io.out(f.json ? JSON.stringify(list, null, 2) : keysTable(list));
+    });
+  keyOptions(keys.command('update <id>').description('change a key (its secret stays)').option('--name <name>', 'a new name')).action(
+    async (id: string, f: KeyFlags) => {
+      const params = keyParams(f);
+      const k = await call('keys:update', { id, ...(f.name ? { name: f.name } : {}), ...params });
+      io.out(f.json ? JSON.stringify(k, null, 2) : `updated key ${k.id} (${k.name})`);
+      const note = unenforcedNote(params);
+      if (note) io.err(note);
+    },
+  );
+  keys
+    .command('rotate <id>')
+    .description('issue a new secret for the key; the old one stops working at once')
+    .option('--json', 'print JSON')
+    .action(async (id: string, f: { json?: boolean }) => printKeySecret(io, await call('keys:rotate', { id }), f.json, 'rotated'));
+  keys
+    .command('revoke <id>')
+    .description('revoke a key at once')
+    .option('--json', 'print JSON')
+    .action(async (id: string, f: { json?: boolean }) => {
+      const k = await call('keys:revoke', { id });
+      io.out(f.json ? JSON.stringify(k, null, 2) : `revoked key ${k.id} (${k.name})`);
+    });
+
+  const secrets = program.command('secrets').description('provider secrets in the OS keychain (referred to as keychain:NAME)');
+  secrets
+    .command('set <name>')
+    .description('store a secret; the value is read from standard input')
+    .action(async (name: string) => {
+      const value = (await io.stdin()).replace(/\r?\n$/, '');
+      if (!value) throw new CliError('no value on standard input', EXIT.usage);
+      await call('secrets:set', { name, value });
+      io.out(`stored keychain:${name}`);
+    });
+  secrets
+    .command('list')
+    .option('--json', 'print JSON')
+    .action(async (f: { json?: boolean }) => {
+      const list = await call('secrets:list', {});
+      io.out(f.json ? JSON.stringify(list) : list.length ? list.map((s) => `keychain:${s.name}`).join('\n') : 'no secrets stored');
+    });
+  secrets
+    .command('delete <name>')
+    .action(async (name: string) => {
+      const r = await call('secrets:delete', { name });
+      if (!r.deleted) throw new CliError(`no secret named ${name}`, EXIT.failed);
+      io.out(`deleted keychain:${name}`);
+    });
+
+  program
+    .command('console')
+    .description('print a new one-time login URL for the web console')
+    .action(async () => io.out(`console: ${(await call('console:login-url', {})).url}`));
+
+  program
+    .command('status')
+    .description('show the running gateway')
+    .option('--json', 'print JSON')
+    .action(async (f: { json?: boolean }) => {
+      const s = await call('status:get', {});
+      if (f.json) return io.out(JSON.stringify(s, null, 2));
+      io.out(`${s.url ? `running at ${s.url} (pid ${s.pid})` : 'not running'}\nconfig: ${s.configPath}\ndata: ${s.dataDir}\nledger: ${s.ledger.events} events`);
+      for (const p of s.providers) io.out(`provider ${p.id} (${p.type}): ${p.ready ? 'ready' : p.error}`);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (err instanceof CliError) {
+      io.err(`gatehouse: ${err.message}`);
+      return err.exitCode;
+    }
+    if (err instanceof ControlError) {
+      io.err(`gatehouse: ${err.message}`);
+      return err.code === 'invalid_params' || err.code === 'unknown_method' ? EXIT.usage : err.code === 'unavailable' ? EXIT.unreachable : EXIT.failed;
+    }
+    const coded = err as Error & { code?: string; issues?: unknown };
+    if (coded.code?.startsWith('SECRET_')) {
+      io.err(`gatehouse: ${coded.message}`);
+      return EXIT.unreachable;
+    }
+    io.err(`gatehouse: ${coded.message}`);
+    return EXIT.failed;
+  }
+}
+
+/** The process entry used by bin/gatehouse.js. */
+export function runCli(argv: string[]): Promise<number> {
+  return main(argv, {
+    out: (s) => process.stdout.write(`${s}\n`),
+    err: (s) => process.stderr.write(`${s}\n`),
+    stdin: readStdin,
+    env: process.env,
+  });
+}

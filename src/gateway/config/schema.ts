@@ -1,0 +1,142 @@
+// The config file's schema (YAML, `version: 1`): the one source of truth for providers, routes,
+// aliases, MCP servers and policies. Every object is strict, so an unknown or misspelt field is an
+// error naming it rather than a setting silently ignored.
+import { z } from 'zod';
+
+export const PROVIDER_TYPES = ['openai', 'anthropic', 'gemini', 'azure-openai', 'openai-compatible'] as const;
+
+/** `keychain:NAME` or `env:NAME`: where a secret lives. The value itself never appears in the file. */
+export const secretRef = z
+  .string()
+  .regex(/^(keychain|env):[A-Za-z0-9_.\-]{1,128}$/, {
+    error: 'expected a secret reference "keychain:NAME" or "env:NAME" (secrets are never written in the file)',
+  });
+
+const hostName = z.string().min(1).max(253);
+
+export const serverSchema = z.strictObject({
+  host: hostName.default('127.0.0.1'),
+  port: z.int().min(0).max(65535).default(4141),
+  /** Extra names accepted in the Host header besides localhost, 127.0.0.1 and [::1]. */
+  allowedHosts: z.array(hostName).default([]),
+  /** Extra browser origins allowed to call the gateway (exact, e.g. `http://localhost:5173`). */
+  allowedOrigins: z.array(z.url({ protocol: /^https?$/ })).default([]),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export const providerSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'expected lower-case letters, digits, "-" or "_"' }),
+  type: z.enum(PROVIDER_TYPES),
+  /** A known vendor's defaults (base URL, quirks); `baseUrl` overrides. */
+  preset: z.string().optional(),
+  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  apiKey: secretRef.optional(),
+  /** Extra headers sent upstream; values may contain `${keychain:NAME}` or `${env:NAME}`. */
+  headers: z.record(z.string(), z.string()).default({}),
+  timeoutMs: z.int().min(1000).max(3_600_000).default(600_000),
+});
+
+export const pricingSchema = z.strictObject({
+  inputPerMTok: z.number().min(0),
+  outputPerMTok: z.number().min(0),
+  cacheReadPerMTok: z.number().min(0).optional(),
+  cacheWritePerMTok: z.number().min(0).optional(),
+});
+
+export const targetSchema = z.strictObject({
+  provider: z.string().min(1),
+  model: z.string().min(1),
+  pricing: pricingSchema.optional(),
+  weight: z.number().positive().optional(),
+});
+
+export const routeSchema = z.strictObject({
+  name: z.string().min(1).max(256),
+  strategy: z.enum(['fallback', 'weighted', 'least-latency']).default('fallback'),
+  targets: z.array(targetSchema).min(1),
+});
+
+const guardAction = z.enum(['off', 'warn', 'block', 'mask', 'mask-and-restore', 'ask']);
+
+export const guardrailsSchema = z.strictObject({
+  secrets: guardAction.default('mask-and-restore'),
+  cards: guardAction.default('mask-and-restore'),
+  pii: guardAction.default('off'),
+  injection: guardAction.default('warn'),
+});
+
+const toolPolicy = z.enum(['allow', 'ask', 'deny']);
+
+export const mcpServerSchema = z
+  .strictObject({
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, { error: 'expected letters, digits, "-" or "_" (at most 32)' }),
+    command: z.string().min(1).optional(),
+    args: z.array(z.string()).default([]),
+    env: z.record(z.string(), z.string()).default({}),
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    transport: z.enum(['streamable-http', 'sse']).optional(),
+    headers: z.record(z.string(), z.string()).default({}),
+    tools: z.record(z.string(), toolPolicy).default({}),
+  })
+  .refine((s) => (s.command === undefined) !== (s.url === undefined), {
+    error: 'expected exactly one of "command" (a stdio server) or "url" (a remote server)',
+  });
+
+export const ledgerSchema = z.strictObject({
+  /** What the ledger keeps of request and response bodies: their SHA-256 and size by default. */
+  bodies: z.enum(['none', 'hash']).default('hash'),
+});
+
+// Sections default with `prefault({})` (parse `{}` each time) rather than `default(parsed)`: zod copies
+// a default only shallowly, so one parsed config's `allowedHosts` array would be shared with every
+// later config that omits `server`, and a mutation of one would leak into the others.
+export const configSchema = z
+  .strictObject({
+    version: z.literal(1, { error: 'expected version: 1 (the only config version this Gatehouse reads)' }),
+    server: serverSchema.prefault({}),
+    providers: z.array(providerSchema).default([]),
+    models: z.array(routeSchema).default([]),
+    aliases: z.record(z.string(), z.string()).default({}),
+    guardrails: guardrailsSchema.prefault({}),
+    mcpServers: z.array(mcpServerSchema).default([]),
+    ledger: ledgerSchema.prefault({}),
+  })
+  .superRefine((cfg, ctx) => {
+    const providerIds = new Set<string>();
+    cfg.providers.forEach((p, i) => {
+      if (providerIds.has(p.id)) ctx.addIssue({ code: 'custom', path: ['providers', i, 'id'], message: `duplicate provider id "${p.id}"` });
+      providerIds.add(p.id);
+      if (p.type === 'openai-compatible' && !p.baseUrl && !p.preset)
+        ctx.addIssue({ code: 'custom', path: ['providers', i, 'baseUrl'], message: 'an openai-compatible provider needs "baseUrl" or a "preset"' });
+    });
+    const routeNames = new Set<string>();
+    cfg.models.forEach((r, i) => {
+      if (routeNames.has(r.name)) ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate route name "${r.name}"` });
+      routeNames.add(r.name);
+      r.targets.forEach((t, j) => {
+        if (!providerIds.has(t.provider))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['models', i, 'targets', j, 'provider'],
+            message: `unknown provider "${t.provider}"; expected one of the ids under providers: ${[...providerIds].join(', ') || '(none defined)'}`,
+          });
+      });
+    });
+    for (const [pattern, route] of Object.entries(cfg.aliases)) {
+      const slash = route.indexOf('/');
+      const viaProvider = slash > 0 && providerIds.has(route.slice(0, slash));
+      if (!routeNames.has(route) && !viaProvider)
+        ctx.addIssue({ code: 'custom', path: ['aliases', pattern], message: `alias points to "${route}", which is neither a route under models nor provider/model` });
+    }
+    const mcpIds = new Set<string>();
+    cfg.mcpServers.forEach((s, i) => {
+      if (mcpIds.has(s.id)) ctx.addIssue({ code: 'custom', path: ['mcpServers', i, 'id'], message: `duplicate MCP server id "${s.id}"` });
+      mcpIds.add(s.id);
+    });
+  });
+
+export type GatehouseConfig = z.output<typeof configSchema>;
+export type ProviderConfig = z.output<typeof providerSchema>;
+export type RouteConfig = z.output<typeof routeSchema>;
+export type TargetConfig = z.output<typeof targetSchema>;
+export type Pricing = z.output<typeof pricingSchema>;

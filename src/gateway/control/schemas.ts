@@ -1,0 +1,51 @@
+// Runtime validation of control-plane parameters, kept in step with the shared contract's types.
+import { z } from 'zod';
+import type { ControlMethod, ControlParams } from '../../shared/contract.js';
+
+const id = z.string().min(1).max(128);
+const globList = z.array(z.string().min(1).max(256)).max(256);
+const optionalLimit = z.int().positive().max(1_000_000_000).nullable().optional();
+const isoDate = z.iso.datetime({ offset: true }).nullable().optional();
+const budget = z.strictObject({ amountUsd: z.number().positive().max(1e9), window: z.enum(['day', 'week', 'month', 'total']) });
+
+const keyFields = {
+  userId: id.nullable().optional(),
+  teamId: id.nullable().optional(),
+  models: globList.optional(),
+  mcpTools: globList.optional(),
+  budgets: z.array(budget).max(16).optional(),
+  rpm: optionalLimit,
+  tpm: optionalLimit,
+  maxConcurrency: optionalLimit,
+  expiresAt: isoDate,
+};
+
+const empty = z.strictObject({});
+const secretName = z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, { error: 'expected letters, digits, ".", "-" or "_" (at most 128)' });
+const editPath = z.array(z.union([z.string(), z.int().min(0)])).min(1);
+
+export const PARAMS = {
+  'status:get': empty,
+  'keys:create': z.strictObject({ name: z.string().min(1).max(128), ...keyFields }),
+  'keys:list': z.strictObject({ includeRevoked: z.boolean().optional() }),
+  'keys:update': z.strictObject({ id, name: z.string().min(1).max(128).optional(), ...keyFields }),
+  'keys:rotate': z.strictObject({ id }),
+  'keys:revoke': z.strictObject({ id }),
+  'secrets:list': empty,
+  'secrets:set': z.strictObject({ name: secretName, value: z.string().min(1).max(65_536) }),
+  'secrets:delete': z.strictObject({ name: secretName }),
+  'config:get': empty,
+  'config:validate': z.strictObject({ text: z.string().max(4 * 1024 * 1024) }),
+  'config:edit': z.strictObject({
+    baseHash: z.string().regex(/^[0-9a-f]{64}$/),
+    ops: z
+      .array(z.union([z.strictObject({ op: z.literal('set'), path: editPath, value: z.unknown() }), z.strictObject({ op: z.literal('delete'), path: editPath })]))
+      .min(1),
+  }),
+  'console:login-url': empty,
+} satisfies { [M in ControlMethod]: z.ZodType<ControlParams<M>> };
+
+/** Field-by-field message, never echoing values (a secret may be among them). */
+export function describeZodError(err: z.ZodError): string {
+  return err.issues.map((i) => `${i.path.length ? i.path.join('.') : '(params)'}: ${i.message}`).join('; ');
+}

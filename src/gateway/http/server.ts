@@ -1,0 +1,179 @@
+// The one HTTP server: every request passes the Host/Origin guard, then authentication, then its route.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ControlService } from '../control/service.js';
+import { asGatewayError, GatewayError, wireError, type WireFamily } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { AuthThrottle } from '../policy/auth-throttle.js';
+import { presentedKey, type KeyIndex, type PresentedKey } from '../policy/keys.js';
+import type { KeyRow } from '../store/keys.js';
+import type { Ledger } from '../store/ledger.js';
+import { handleAdmin, handleConsole, type AdminAuth } from './admin.js';
+import { chatCompletions, listModels, type CallContext, type LlmContext } from './openai.js';
+import { sendJson } from './io.js';
+
+export interface ServerContext {
+  /** The current guard; replaced when the config's allowed hosts or origins change. */
+  guard: () => (host: string | undefined, origin: string | undefined) => void;
+  keys: KeyIndex;
+  /** Failed virtual-key authentications, per client address. */
+  keyThrottle: AuthThrottle;
+  /** Failed admin authentications, per client address (stricter). */
+  adminThrottle: AuthThrottle;
+  adminAuth: AdminAuth;
+  control: ControlService;
+  llm: LlmContext;
+  ledger: Ledger;
+  log: Logger;
+  now: () => Date;
+  version: string;
+  consoleDir: string | undefined;
+}
+
+type LlmRoute = (ctx: LlmContext, call: CallContext) => Promise<void>;
+
+const LLM_ROUTES: Record<string, { method: string; handler: LlmRoute }> = {
+  '/v1/chat/completions': { method: 'POST', handler: chatCompletions },
+  '/v1/models': { method: 'GET', handler: listModels },
+};
+
+function familyOf(path: string): WireFamily {
+  return path.startsWith('/v1/') || path === '/v1' ? 'openai' : 'plain';
+}
+
+function respondError(res: ServerResponse, err: GatewayError, family: WireFamily, requestId: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const headers: Record<string, string> = { 'x-request-id': requestId };
+  if (err.retryAfterSeconds !== undefined) headers['retry-after'] = String(err.retryAfterSeconds);
+  sendJson(res, err.status, wireError(err, family), headers);
+}
+
+function clientAddress(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+/** Refusals are events too; the ledger write is not awaited because nothing was acknowledged. */
+function recordRefusal(ctx: ServerContext, req: IncomingMessage, url: URL, err: GatewayError, requestId: string, extra: Record<string, unknown> = {}): void {
+  ctx.ledger
+    .append({
+      type: 'http.refused',
+      requestId,
+      code: err.code,
+      status: err.status,
+      method: req.method ?? '',
+      path: url.pathname,
+      host: req.headers.host ?? null,
+      origin: req.headers.origin ?? null,
+      remote: clientAddress(req),
+      ...extra,
+    })
+    .catch((e: Error) => ctx.log.error({ err: e.message }, 'could not record a refusal'));
+}
+
+function authenticateKey(ctx: ServerContext, req: IncomingMessage, url: URL): { key: KeyRow; presented: PresentedKey } {
+  const address = clientAddress(req);
+  const wait = ctx.keyThrottle.retryAfter(address);
+  if (wait > 0) {
+    throw new GatewayError('AUTH_THROTTLED', `too many failed authentications from ${address}; try again in ${wait} s`, { retryAfterSeconds: wait });
+  }
+  const presented = presentedKey(req.headers, url);
+  if (!presented) {
+    throw new GatewayError(
+      'AUTH_MISSING',
+      'no Gatehouse key in the request: send it as "Authorization: Bearer gh_..." (or x-api-key, or x-gatehouse-key). Create one with: gatehouse keys create --name NAME',
+    );
+  }
+  const result = ctx.keys.authenticate(presented.secret, ctx.now());
+  if (!result.ok) {
+    ctx.keyThrottle.fail(address);
+    const which = result.prefix ? `the key ${result.prefix}…` : 'the key in the request';
+    const why =
+      result.reason === 'revoked' ? `${which} has been revoked` : result.reason === 'expired' ? `${which} has expired` : `${which} is not a valid Gatehouse key`;
+    throw new GatewayError('AUTH_INVALID', `${why} (sent in ${presented.source}). Check the key, or create one with: gatehouse keys create --name NAME`);
+  }
+  return { key: result.key, presented };
+}
+
+async function route(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, url: URL, requestId: string, startedAt: number): Promise<void> {
+  const path = url.pathname;
+  if (path === '/healthz') {
+    sendJson(res, 200, { ok: true, version: ctx.version });
+    return;
+  }
+  if (path.startsWith('/admin/api/') || path === '/admin/api') {
+    const address = clientAddress(req);
+    const wait = ctx.adminThrottle.retryAfter(address);
+    if (wait > 0) throw new GatewayError('AUTH_THROTTLED', `too many failed admin authentications; try again in ${wait} s`, { retryAfterSeconds: wait });
+    const via = ctx.adminAuth.check(req);
+    if (!via) {
+      ctx.adminThrottle.fail(address);
+      throw new GatewayError('ADMIN_AUTH_REQUIRED', 'the admin API needs the admin token (Authorization: Bearer ...) or a console session');
+    }
+    await handleAdmin(req, res, url, ctx.control, via, ctx.log);
+    return;
+  }
+  const llm = LLM_ROUTES[path];
+  if (llm) {
+    if (req.method !== llm.method) throw new GatewayError('METHOD_NOT_ALLOWED', `use ${llm.method} for ${path}`);
+    const { key, presented } = authenticateKey(ctx, req, url);
+    await llm.handler(ctx.llm, { req, res, key, presented, requestId, startedAt });
+    return;
+  }
+  if (path.startsWith('/v1/') || path.startsWith('/v1beta/') || path === '/mcp' || path.startsWith('/mcp/') || path === '/metrics') {
+    authenticateKey(ctx, req, url);
+    throw new GatewayError('NOT_FOUND', `${req.method} ${path} is not served by this version of Gatehouse`);
+  }
+  handleConsole(req, res, url, ctx.adminAuth, ctx.consoleDir);
+}
+
+export function createHttpServer(ctx: ServerContext): Server {
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+    const startedAt = performance.now();
+    const requestId = `req_${randomUUID().replace(/-/g, '')}`;
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://gateway.invalid');
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
+    const family = familyOf(url.pathname);
+    const fail = (e: unknown): void => {
+      const err = asGatewayError(e);
+      if (err.code === 'INTERNAL') ctx.log.error({ err: e, requestId, path: url.pathname }, 'request failed');
+      else ctx.log.debug({ code: err.code, requestId, path: url.pathname }, err.message);
+      if (err.status === 401 || err.status === 403 || err.code === 'AUTH_THROTTLED') recordRefusal(ctx, req, url, err, requestId);
+      respondError(res, err, family, requestId);
+    };
+    try {
+      ctx.guard()(req.headers.host, req.headers.origin);
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    route(ctx, req, res, url, requestId, startedAt).catch(fail);
+  });
+
+  // No route takes a WebSocket yet, but the guard answers upgrades too, so a foreign page
+  // learns nothing; allowed upgrades get a plain 404 until a route accepts them.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    let status = '404 Not Found';
+    try {
+      ctx.guard()(req.headers.host, req.headers.origin);
+    } catch (e) {
+      const err = asGatewayError(e);
+      status = `${err.status} Forbidden`;
+      recordRefusal(ctx, req, new URL(req.url ?? '/', 'http://gateway.invalid'), err, `req_${randomUUID().replace(/-/g, '')}`, { upgrade: true });
+    }
+    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+  });
+
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  });
+  return server;
+}

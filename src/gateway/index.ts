@@ -1,0 +1,329 @@
+// The gateway's one public entry: createGateway(options, deps) builds the whole core and starts it.
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { ConfigIssue, ConfigSnapshot, GatewayStatus } from '../shared/contract.js';
+import { ControlError } from '../shared/control-client.js';
+import { editConfigFile } from './config/edit.js';
+import { ensureConfigFile, formatIssues, loadConfigFile, parseConfigText, type LoadedConfig } from './config/load.js';
+import type { GatehouseConfig } from './config/schema.js';
+import { resolveServerSettings, type ServerSettings } from './config/settings.js';
+import { watchConfig } from './config/watch.js';
+import { createControlService, type Actor, type ControlService } from './control/service.js';
+import { makeGuard } from './http/guard.js';
+import { AdminAuth } from './http/admin.js';
+import { createHttpServer } from './http/server.js';
+import type { LlmContext, LlmRequestEvent } from './http/openai.js';
+import { adminToken, ensureDataDir, releaseLock, takeLock } from './instance.js';
+import { createProvider } from './llm/providers/registry.js';
+import type { ProviderRuntime } from './llm/providers/types.js';
+import { createUpstreamModelCache } from './llm/upstream-models.js';
+import { createLogger, type Logger } from './log.js';
+import { dataFiles } from './paths.js';
+import { AuthThrottle } from './policy/auth-throttle.js';
+import { KeyIndex } from './policy/keys.js';
+import { createKeychainStore } from './secrets/keychain.js';
+import { createSecretResolver, type SecretResolver } from './secrets/resolver.js';
+import type { SecretStore } from './secrets/store.js';
+import { openDatabase, startCheckpointTimer, type Db } from './store/db.js';
+import { listKeys } from './store/keys.js';
+import { createLedger, type Ledger } from './store/ledger.js';
+
+export const VERSION = '0.1.0';
+
+export interface GatewayOptions {
+  dataDir: string;
+  /** Default: gatehouse.yaml in the data directory, created on first run. */
+  configPath?: string;
+  /** Command-line flags: they win over the environment and the file. */
+  flags?: { host?: string; port?: number; logLevel?: string };
+  env?: Record<string, string | undefined>;
+  /** Where the numbered .sql migrations are (bundled builds pass theirs). */
+  migrationsDir?: string;
+  /** The built web console (out/renderer), served at `/` to a logged-in session. */
+  consoleDir?: string;
+}
+
+export interface GatewayDeps {
+  /** The OS keychain. Default: keytar behind one queue with a timeout. */
+  secretStore?: SecretStore;
+  logger?: Logger;
+  now?: () => Date;
+}
+
+export interface Gateway {
+  /** Opens config and data directory without serving: for CLI commands when no gateway runs. */
+  open(): Promise<void>;
+  /** Opens, reads secrets, listens and takes the lock. Resolves with the address and a console login URL. */
+  start(): Promise<{ url: string; consoleUrl: string }>;
+  stop(): Promise<void>;
+  readonly control: ControlService;
+  call: ControlService['call'];
+}
+
+function secretRefsOf(config: GatehouseConfig, secrets: SecretResolver): string[] {
+  const refs = new Set<string>();
+  for (const p of config.providers) {
+    if (p.apiKey) refs.add(p.apiKey);
+    for (const v of Object.values(p.headers)) for (const r of secrets.refsIn(v)) refs.add(r);
+  }
+  for (const s of config.mcpServers) for (const v of Object.values(s.headers)) for (const r of secrets.refsIn(v)) refs.add(r);
+  return [...refs];
+}
+
+export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): Gateway {
+  const env = options.env ?? process.env;
+  const now = deps.now ?? (() => new Date());
+  const configPath = options.configPath ?? join(options.dataDir, dataFiles.config);
+  const keychain = deps.secretStore ?? createKeychainStore();
+  const secrets = createSecretResolver(keychain, env);
+  const startedAt = now().toISOString();
+
+  let log: Logger = deps.logger ?? createLogger({ level: 'info', scrub: (t) => secrets.redact(t) });
+  let loaded: LoadedConfig;
+  let appliedAt = startedAt;
+  let lastError: ConfigSnapshot['lastError'] = null;
+  let settings: ServerSettings;
+  let db: Db | undefined;
+  let ledger: Ledger;
+  let keys: KeyIndex;
+  let providers = new Map<string, ProviderRuntime>();
+  let server: Server | undefined;
+  let url = '';
+  let guard: ReturnType<typeof makeGuard> = () => {
+    throw new Error('not listening');
+  };
+  const adminAuth = { current: undefined as AdminAuth | undefined };
+  const stops: (() => void)[] = [];
+  let opened = false;
+
+  const upstreamModels = createUpstreamModelCache(() => [...providers.values()], log);
+
+  function snapshot(): ConfigSnapshot {
+    return { path: configPath, text: loaded.text, hash: loaded.hash, appliedAt, lastError };
+  }
+
+  /** Builds providers for a config; secrets are read first so requests never wait on the keychain. */
+  async function buildProviders(config: GatehouseConfig): Promise<Map<string, ProviderRuntime>> {
+    await secrets.prime(secretRefsOf(config, secrets));
+    const next = new Map<string, ProviderRuntime>();
+    for (const p of config.providers) {
+      const runtime = createProvider(p, secrets);
+      if (runtime.unavailable) log.warn({ provider: p.id }, runtime.unavailable);
+      next.set(p.id, runtime);
+    }
+    return next;
+  }
+
+  async function applyConfig(next: LoadedConfig): Promise<void> {
+    const nextProviders = server ? await buildProviders(next.config) : providers;
+    const old = providers;
+    const prevServer = loaded.config.server;
+    loaded = next;
+    appliedAt = now().toISOString();
+    lastError = null;
+    if (server) {
+      providers = nextProviders;
+      upstreamModels.clear();
+      // In-flight requests keep their pool; it closes once they finish.
+      for (const p of old.values()) if (![...nextProviders.values()].includes(p)) void p.close();
+      settings = resolveServerSettings(options.flags ?? {}, env, next.config.server);
+      guard = makeGuard({ port: (server.address() as AddressInfo).port, allowedHosts: settings.allowedHosts, allowedOrigins: settings.allowedOrigins });
+      if (prevServer.host !== next.config.server.host || prevServer.port !== next.config.server.port) {
+        log.warn('server.host / server.port changed in the config: restart the gateway to listen on the new address');
+      }
+    }
+    ledger.appendNow({ type: 'config.applied', hash: next.hash, path: configPath });
+    control.emit('config:applied', { hash: next.hash, at: appliedAt });
+  }
+
+  function rejectConfig(issues: ConfigIssue[], hash: string): void {
+    lastError = { at: now().toISOString(), issues };
+    log.error(`config change refused; the previous config keeps running:\n${formatIssues(configPath, issues)}`);
+    ledger.append({ type: 'config.rejected', hash, issues }).catch((e: Error) => log.error({ err: e.message }, 'could not record a config rejection'));
+    control.emit('config:rejected', { at: lastError.at, issues });
+  }
+
+  function status(): GatewayStatus {
+    const head = ledger.head();
+    return {
+      version: VERSION,
+      url,
+      pid: process.pid,
+      startedAt,
+      dataDir: options.dataDir,
+      configPath,
+      providers: loaded.config.providers.map((p) => {
+        const rt = providers.get(p.id);
+        return { id: p.id, type: p.type, ready: !!rt && !rt.unavailable, error: rt?.unavailable ?? (server ? null : 'not started') };
+      }),
+      ledger: { events: head?.seq ?? 0, headHash: head?.hash ?? null },
+    };
+  }
+
+  const control: ControlService = createControlService({
+    get db() {
+      return db!;
+    },
+    get ledger() {
+      return ledger;
+    },
+    get keys() {
+      return keys;
+    },
+    now,
+    secrets: async () => keychain,
+    onSecretChanged: async (name) => {
+      secrets.invalidate(name);
+      if (server) {
+        const next = await buildProviders(loaded.config);
+        const old = providers;
+        providers = next;
+        for (const p of old.values()) void p.close();
+      }
+    },
+    config: {
+      snapshot,
+      validate: (text) => {
+        const r = parseConfigText(text);
+        return r.ok ? { ok: true, issues: [] } : { ok: false, issues: r.issues };
+      },
+      edit: (baseHash, ops) => {
+        const next = editConfigFile(configPath, baseHash, ops);
+        void applyConfig(next).catch((e: Error) => log.error({ err: e.message }, 'applying the edited config failed'));
+        loaded = next;
+        return snapshot();
+      },
+    },
+    status,
+    consoleLoginUrl: () => {
+      if (!adminAuth.current || !url) throw new ControlError('unavailable', 'the console is only available while the gateway serves');
+      const { token, expiresAt } = adminAuth.current.mintLogin();
+      return { url: `${url}/?token=${token}`, expiresAt: new Date(expiresAt).toISOString() };
+    },
+  });
+
+  async function open(): Promise<void> {
+    if (opened) return;
+    ensureDataDir(options.dataDir);
+    if (!options.configPath) ensureConfigFile(configPath);
+    loaded = loadConfigFile(configPath);
+    settings = resolveServerSettings(options.flags ?? {}, env, loaded.config.server);
+    if (!deps.logger) log = createLogger({ level: settings.logLevel, scrub: (t) => secrets.redact(t) });
+    db = openDatabase(join(options.dataDir, dataFiles.database), {
+      migrationsDir: options.migrationsDir,
+      onBackup: (p) => log.info({ backup: p }, 'database backed up before migrating'),
+    });
+    ledger = createLedger(db, { now });
+    const database = db;
+    keys = new KeyIndex(() => listKeys(database));
+    opened = true;
+  }
+
+  async function start(): Promise<{ url: string; consoleUrl: string }> {
+    await open();
+    const token = adminToken(options.dataDir);
+    adminAuth.current = new AdminAuth(token);
+    providers = await buildProviders(loaded.config);
+    stops.push(startCheckpointTimer(db!, 10_000, (e) => log.error({ err: e.message }, 'WAL checkpoint failed')));
+
+    const llm: LlmContext = {
+      config: () => loaded.config,
+      provider: (id) => providers.get(id),
+      ledger,
+      log,
+      scrub: (t) => secrets.redact(t),
+      upstreamModels: () => upstreamModels.list(),
+      onCompleted: (e: LlmRequestEvent) =>
+        control.emit('request:completed', {
+          requestId: e.requestId,
+          keyId: e.keyId,
+          model: e.model,
+          provider: e.provider,
+          status: e.status,
+          outcome: e.outcome,
+          latencyMs: e.latencyMs,
+        }),
+    };
+    const consoleDir = options.consoleDir ?? (existsSync(new URL('../../renderer/index.html', import.meta.url)) ? new URL('../../renderer/', import.meta.url).pathname : undefined);
+    server = createHttpServer({
+      guard: () => guard,
+      keys,
+      keyThrottle: new AuthThrottle({ maxFailures: 20, windowMs: 60_000 }),
+      adminThrottle: new AuthThrottle({ maxFailures: 10, windowMs: 60_000 }),
+      adminAuth: adminAuth.current,
+      control,
+      llm,
+      ledger,
+      log,
+      now,
+      version: VERSION,
+      consoleDir,
+    });
+    const srv = server;
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(settings.port, settings.host, () => {
+        srv.off('error', reject);
+        resolve();
+      });
+    });
+    const address = srv.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+    guard = makeGuard({ port: address.port, allowedHosts: settings.allowedHosts, allowedOrigins: settings.allowedOrigins });
+    try {
+      takeLock(options.dataDir, { pid: process.pid, url, startedAt, version: VERSION });
+    } catch (err) {
+      await new Promise<void>((r) => srv.close(() => r()));
+      server = undefined;
+      throw err;
+    }
+    const watcher = watchConfig(
+      loaded,
+      {
+        onApplied: (next) => void applyConfig(next).catch((e: Error) => log.error({ err: e.message }, 'applying the new config failed')),
+        onRejected: rejectConfig,
+        onError: (e) => log.error({ err: e.message }, 'config watcher error'),
+      },
+      {},
+    );
+    stops.push(() => watcher.close());
+    ledger.appendNow({ type: 'gateway.started', version: VERSION, url, pid: process.pid, configHash: loaded.hash });
+    const login = adminAuth.current.mintLogin();
+    log.info({ url }, 'gatehouse listening');
+    return { url, consoleUrl: `${url}/?token=${login.token}` };
+  }
+
+  async function stop(): Promise<void> {
+    for (const s of stops.splice(0)) s();
+    if (server) {
+      const srv = server;
+      server = undefined;
+      await new Promise<void>((r) => {
+        srv.close(() => r());
+        srv.closeAllConnections();
+      });
+      releaseLock(options.dataDir);
+    }
+    for (const p of providers.values()) await p.close();
+    if (db) {
+      ledger.flush();
+      if (opened && url) ledger.appendNow({ type: 'gateway.stopped', url });
+      db.close();
+      db = undefined;
+    }
+    opened = false;
+  }
+
+  return {
+    open,
+    start,
+    stop,
+    control,
+    call: (method, params, actor: Actor) => control.call(method, params, actor),
+  };
+}
+
+export { formatIssues };

@@ -1,0 +1,122 @@
+// Opens the SQLite database: WAL mode, numbered .sql migrations in one transaction, a backup first.
+import Database from 'better-sqlite3';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type Db = Database.Database;
+
+export type StoreErrorCode = 'STORE_TOO_NEW' | 'STORE_OPEN_FAILED' | 'STORE_MIGRATION_FAILED' | 'STORE_WRITE_FAILED';
+
+export class StoreError extends Error {
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StoreError';
+  }
+}
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Beside this file in the source tree and in the tsc output; the Electron build passes its own. */
+export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+
+export function readMigrations(dir: string = DEFAULT_MIGRATIONS_DIR): Migration[] {
+  const migrations = readdirSync(dir)
+    .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
+    .sort()
+    .map((f) => ({ version: Number(f.slice(0, 3)), name: f, sql: readFileSync(join(dir, f), 'utf8') }));
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new StoreError('STORE_MIGRATION_FAILED', `migration ${m.name} is out of sequence: expected number ${i + 1}`);
+  });
+  return migrations;
+}
+
+export interface OpenOptions {
+  migrationsDir?: string;
+  /** Called with the backup's path when an existing database is backed up before migrating. */
+  onBackup?: (path: string) => void;
+  now?: () => Date;
+}
+
+/**
+ * Opens (creating if needed) and migrates the database. A database written by a newer
+ * Gatehouse is refused rather than guessed at; an older one is backed up with VACUUM INTO and
+ * then upgraded in one transaction, so a failed migration leaves it exactly as it was.
+ */
+export function openDatabase(path: string, opts: OpenOptions = {}): Db {
+  const migrations = readMigrations(opts.migrationsDir);
+  const latest = migrations.length;
+  const existed = existsSync(path);
+  let db: Db;
+  try {
+    db = new Database(path);
+  } catch (err) {
+    throw new StoreError('STORE_OPEN_FAILED', `cannot open the database at ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: a committed transaction survives the process being killed (the OS
+    // holds the write); only a power loss can take the last commits. Checkpoints run on a timer.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > latest) {
+      throw new StoreError(
+        'STORE_TOO_NEW',
+        `the database at ${path} was written by a newer Gatehouse (schema ${current}; this version knows up to ${latest}). ` +
+          'Upgrade Gatehouse, or point --data-dir at another directory.',
+      );
+    }
+    if (current < latest) {
+      if (existed && current > 0) {
+        const stamp = (opts.now?.() ?? new Date()).toISOString().replace(/[:.]/g, '-');
+        const backup = `${path}.v${current}-${stamp}.bak`;
+        db.prepare('VACUUM INTO ?').run(backup);
+        opts.onBackup?.(backup);
+      }
+      const pending = migrations.slice(current);
+      try {
+        db.transaction(() => {
+          for (const m of pending) db.exec(m.sql);
+          db.pragma(`user_version = ${latest}`);
+        })();
+      } catch (err) {
+        throw new StoreError('STORE_MIGRATION_FAILED', `migrating ${path} from schema ${current} to ${latest} failed: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+    }
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/**
+ * WAL checkpoints off the request path: a PASSIVE checkpoint on a timer (never waits for
+ * readers), escalating to TRUNCATE when the log has grown large, so it cannot grow without end.
+ */
+export function startCheckpointTimer(db: Db, intervalMs = 10_000, onError?: (err: Error) => void): () => void {
+  const timer = setInterval(() => {
+    try {
+      const [row] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+      if (row && row.log > 16_384) db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (err) {
+      onError?.(err as Error);
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

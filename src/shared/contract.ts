@@ -1,0 +1,164 @@
+// The control-plane contract: every method and event the UI, the CLI and the admin API share.
+// Pure types and constants only: this file crosses process boundaries (renderer, preload, CLI).
+
+export type BudgetWindow = 'day' | 'week' | 'month' | 'total';
+
+export interface BudgetSpec {
+  /** US dollars. */
+  amountUsd: number;
+  window: BudgetWindow;
+}
+
+/** A virtual key as the control plane shows it: never the secret, only its prefix. */
+export interface KeySummary {
+  id: string;
+  name: string;
+  /** The first characters of the secret, enough to recognise it in a list. */
+  prefix: string;
+  userId: string | null;
+  teamId: string | null;
+  /** Route/model globs this key may call; empty means all. */
+  models: string[];
+  /** MCP tool globs (`server__tool`) this key may call; empty means all. */
+  mcpTools: string[];
+  budgets: BudgetSpec[];
+  rpm: number | null;
+  tpm: number | null;
+  maxConcurrency: number | null;
+  expiresAt: string | null;
+  createdAt: string;
+  rotatedAt: string | null;
+  revokedAt: string | null;
+  status: 'active' | 'expired' | 'revoked';
+}
+
+export interface KeyCreateParams {
+  name: string;
+  userId?: string | null;
+  teamId?: string | null;
+  models?: string[];
+  mcpTools?: string[];
+  budgets?: BudgetSpec[];
+  rpm?: number | null;
+  tpm?: number | null;
+  maxConcurrency?: number | null;
+  expiresAt?: string | null;
+}
+
+export type KeyUpdateParams = { id: string } & Partial<Omit<KeyCreateParams, 'name'>> & { name?: string };
+
+/** Returned once, at creation or rotation: the only time the secret is shown. */
+export interface KeyWithSecret {
+  key: KeySummary;
+  secret: string;
+}
+
+export interface SecretInfo {
+  name: string;
+  backend: 'keychain';
+}
+
+export interface ConfigIssue {
+  /** Dotted path of the field, e.g. `providers[1].type`. */
+  path: string;
+  message: string;
+  /** 1-based position in the file, when known. */
+  line?: number;
+  column?: number;
+}
+
+export interface ConfigSnapshot {
+  path: string;
+  /** The file's text exactly as on disk. */
+  text: string;
+  /** SHA-256 of the text: pass it back to `config:edit` so a file changed underneath is not overwritten. */
+  hash: string;
+  /** When the running config was loaded and whether the file on disk currently differs from it. */
+  appliedAt: string;
+  lastError: { at: string; issues: ConfigIssue[] } | null;
+}
+
+export type ConfigEditOp =
+  | { op: 'set'; path: (string | number)[]; value: unknown }
+  | { op: 'delete'; path: (string | number)[] };
+
+export interface GatewayStatus {
+  version: string;
+  url: string;
+  pid: number;
+  startedAt: string;
+  dataDir: string;
+  configPath: string;
+  providers: { id: string; type: string; ready: boolean; error: string | null }[];
+  ledger: { events: number; headHash: string | null };
+}
+
+export interface ControlMethods {
+  'status:get': { params: Record<string, never>; result: GatewayStatus };
+  'keys:create': { params: KeyCreateParams; result: KeyWithSecret };
+  'keys:list': { params: { includeRevoked?: boolean }; result: KeySummary[] };
+  'keys:update': { params: KeyUpdateParams; result: KeySummary };
+  'keys:rotate': { params: { id: string }; result: KeyWithSecret };
+  'keys:revoke': { params: { id: string }; result: KeySummary };
+  'secrets:list': { params: Record<string, never>; result: SecretInfo[] };
+  'secrets:set': { params: { name: string; value: string }; result: SecretInfo };
+  'secrets:delete': { params: { name: string }; result: { deleted: boolean } };
+  'config:get': { params: Record<string, never>; result: ConfigSnapshot };
+  'config:validate': { params: { text: string }; result: { ok: boolean; issues: ConfigIssue[] } };
+  'config:edit': { params: { baseHash: string; ops: ConfigEditOp[] }; result: ConfigSnapshot };
+  'console:login-url': { params: Record<string, never>; result: { url: string; expiresAt: string } };
+}
+
+export type ControlMethod = keyof ControlMethods;
+export type ControlParams<M extends ControlMethod> = ControlMethods[M]['params'];
+export type ControlResult<M extends ControlMethod> = ControlMethods[M]['result'];
+
+export const CONTROL_METHODS = [
+  'status:get',
+  'keys:create',
+  'keys:list',
+  'keys:update',
+  'keys:rotate',
+  'keys:revoke',
+  'secrets:list',
+  'secrets:set',
+  'secrets:delete',
+  'config:get',
+  'config:validate',
+  'config:edit',
+  'console:login-url',
+] as const satisfies readonly ControlMethod[];
+
+/** Events pushed to subscribers (server-sent events on `/admin/api/events`, IPC in the desktop app). */
+export interface ControlEvents {
+  'config:applied': { hash: string; at: string };
+  'config:rejected': { at: string; issues: ConfigIssue[] };
+  'keys:changed': { id: string; change: 'created' | 'updated' | 'rotated' | 'revoked' };
+  'secrets:changed': { name: string; change: 'set' | 'deleted' };
+  'request:completed': {
+    requestId: string;
+    keyId: string | null;
+    model: string | null;
+    provider: string | null;
+    status: number;
+    outcome: string;
+    latencyMs: number;
+  };
+}
+
+export type ControlEventName = keyof ControlEvents;
+export type ControlEvent = { [E in ControlEventName]: { event: E; data: ControlEvents[E] } }[ControlEventName];
+
+/** Stable error codes of the control plane; the HTTP status for each is fixed in one place. */
+export type ControlErrorCode =
+  | 'invalid_params'
+  | 'unknown_method'
+  | 'not_found'
+  | 'conflict'
+  | 'unauthorized'
+  | 'unavailable'
+  | 'internal';
+
+export interface ControlErrorBody {
+  error: { code: ControlErrorCode; message: string; details?: unknown };
+}
