@@ -28,13 +28,15 @@ export function createLogger(opts: { level: string; scrub?: (text: string) => st
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     // A secret can also hide inside a message (an upstream error that echoes a key): every
     // message passes the secret scrubber, which knows the values read from the keychain.
-    hooks: opts.scrub
+    ...(opts.scrub
       ? {
-          logMethod(args, method) {
-            const scrub = opts.scrub!;
-            method.apply(this, args.map((a) => (typeof a === 'string' ? scrub(a) : a)) as Parameters<typeof method>);
+          hooks: {
+            logMethod(args, method) {
+              const scrub = opts.scrub!;
+              method.apply(this, args.map((a) => (typeof a === 'string' ? scrub(a) : a)) as Parameters<typeof method>);
+            },
           },
         }
-      : undefined,
+      : {}),
   }, pino.destination({ dest: opts.destination ?? 2, sync: false }));
 }

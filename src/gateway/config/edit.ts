@@ -70,7 +70,7 @@ function conflictError(path: string): ConfigError {
 type Collection = YAMLMap<unknown, unknown> | YAMLSeq<unknown>;
 type Segment = string | number;
 
-function applyOp(doc: Document.Parsed, op: ConfigEditOp, index: number): void {
+function applyOp(doc: Document, op: ConfigEditOp, index: number): void {
   const where = Array.isArray(op.path) ? formatPath(op.path) : '(invalid path)';
   const fail = (why: string) =>
     new ConfigError('CONFIG_INVALID', `edit ${index + 1} (${String(op.op)} ${where}): ${why}; the file was not changed`, [{ path: where, message: why }]);
@@ -98,8 +98,8 @@ function applyOp(doc: Document.Parsed, op: ConfigEditOp, index: number): void {
 }
 
 /** Walks to the collection that will hold the last step, creating missing or empty ones on the way. */
-function parentFor(doc: Document.Parsed, path: Segment[], fail: (why: string) => ConfigError): Collection {
-  if (doc.contents === null || isEmptyScalar(doc.contents)) doc.contents = doc.createNode(typeof path[0] === 'number' ? [] : {}) as Collection;
+function parentFor(doc: Document, path: Segment[], fail: (why: string) => ConfigError): Collection {
+  if (doc.contents === null || isEmptyScalar(doc.contents)) doc.contents = doc.createNode(typeof path[0] === 'number' ? [] : {});
   let node: unknown = doc.contents;
   for (let i = 0; i < path.length - 1; i++) {
     const here = path.slice(0, i);
@@ -149,7 +149,7 @@ function layoutOf(doc: Document.Parsed, lineCounter: LineCounter): ToStringOptio
   let indent: number | undefined;
   let indentSeq: boolean | undefined;
   const column = (node: unknown) => {
-    const range = (node as { range?: [number, number, number] } | null).range;
+    const range = (node as { range?: [number, number, number] } | null)?.range;
     return range ? lineCounter.linePos(range[0]).col : undefined;
   };
   const visit = (node: unknown, depth: number): void => {
@@ -185,7 +185,7 @@ function keepOriginalLayout(original: string, baseline: string, rendered: string
   const a = (crlf ? original.replace(/\r\n/g, '\n') : original).split('\n');
   const b = baseline.split('\n');
   const c = rendered.split('\n');
-  const ab = matchingLines(a, b);
+  const ab = correspondingLines(a, b);
   const bc = matchingLines(b, c);
   if (!ab || !bc) return undefined;
 
@@ -218,6 +218,28 @@ function rendersAs(merged: string, rendered: string, layout: ToStringOptions): b
 
 function sameLines(x: string[], y: string[]): boolean {
   return x.length === y.length && x.every((line, i) => line === y[i]);
+}
+
+/**
+ * Which original line each re-rendered line stands for: lines equal but for whitespace (the
+ * renderer normalises `port:   1  # x` to `port: 1 # x` and `{a: b}` to `{ a: b }`), then lines at
+ * the same place in equal-sized stretches between those. A wrong guess here cannot corrupt the
+ * file: the merged text is checked against the rendered one before it is used.
+ */
+function correspondingLines(a: string[], b: string[]): [number, number][] | undefined {
+  const squash = (line: string) => line.replace(/\s+/g, '');
+  const similar = matchingLines(a.map(squash), b.map(squash));
+  if (!similar) return undefined;
+  const pairs: [number, number][] = [];
+  let prevA = -1;
+  let prevB = -1;
+  for (const [i, j] of [...similar, [a.length, b.length] as [number, number]]) {
+    if (i - prevA === j - prevB) for (let k = 1; k < i - prevA; k++) pairs.push([prevA + k, prevB + k]);
+    if (i < a.length) pairs.push([i, j]);
+    prevA = i;
+    prevB = j;
+  }
+  return pairs;
 }
 
 const MAX_DIFF_CELLS = 4_000_000;

@@ -138,6 +138,8 @@ export function formatIssues(path: string, issues: ConfigIssue[]): string {
     .join('\n');
 }
 
+// Examples sit in the comment above their key, so the comment stays with that key when the key is
+// edited or removed from the UI.
 const DEFAULT_CONFIG_TEXT = `# Gatehouse configuration. The running gateway picks up changes when you save; if the file is
 # invalid, the problems are reported and the previous configuration keeps running.
 version: 1
@@ -149,23 +151,25 @@ server:
   logLevel: info
 
 # Upstream LLM providers. Keys are never written here: apiKey says where the key lives, either
-# "keychain:NAME" (the OS keychain, set with \`gatehouse keys\` or the app) or "env:NAME".
-providers: []
+# "keychain:NAME" (the OS keychain) or "env:NAME" (an environment variable). For example:
+#
 # providers:
 #   - id: local
 #     type: openai-compatible
 #     baseUrl: http://127.0.0.1:11434/v1
 #     apiKey: keychain:LOCAL_API_KEY
+providers: []
 
-# Routes: a model name clients ask for, and the provider models that serve it, in order.
-models: []
+# Routes: a model name clients ask for, and the provider models that serve it, in order:
+#
 # models:
 #   - name: chat
 #     targets:
 #       - provider: local
 #         model: llama3.1
+models: []
 
-# Other names for routes, e.g. "gpt-4o: chat".
+# Other names clients may use for a route, e.g. "gpt-4o: chat".
 aliases: {}
 `;
 

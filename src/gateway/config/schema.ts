@@ -8,7 +8,7 @@ export const PROVIDER_TYPES = ['openai', 'anthropic', 'gemini', 'azure-openai', 
 /** `keychain:NAME` or `env:NAME`: where a secret lives. The value itself never appears in the file. */
 export const secretRef = z
   .string()
-  .regex(/^(keychain|env):[A-Za-z0-9_.\-]{1,128}$/, {
+  .regex(/^(keychain|env):[A-Za-z0-9_.-]{1,128}$/, {
     error: 'expected a secret reference "keychain:NAME" or "env:NAME" (secrets are never written in the file)',
   });
 

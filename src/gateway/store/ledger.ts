@@ -32,6 +32,8 @@ export interface Ledger {
   flush(): void;
   /** Re-reads the head from the database: after a surrounding transaction was rolled back. */
   resync(): void;
+  /** Transactions committed and events written by this ledger object: group commit at work. */
+  stats(): { transactions: number; events: number };
 }
 
 /** The chain rule, in one place: hash = sha256(prevHash + "\n" + body). */
@@ -65,6 +67,7 @@ export function createLedger(db: Db, opts: { now?: () => Date } = {}): Ledger {
   };
   resync();
   let queue: Pending[] = [];
+  const counters = { transactions: 0, events: 0 };
   let scheduled = false;
 
   // Computes and inserts a batch; the in-memory head only moves once the transaction commits.
@@ -92,6 +95,8 @@ export function createLedger(db: Db, opts: { now?: () => Date } = {}): Ledger {
       resync();
       throw new StoreError('STORE_WRITE_FAILED', `the event ledger could not be written: ${(err as Error).message}`, { cause: err });
     }
+    counters.transactions += 1;
+    counters.events += written.length;
     const lastWritten = written[written.length - 1];
     if (lastWritten) {
       headSeq = lastWritten.seq;
@@ -131,5 +136,6 @@ export function createLedger(db: Db, opts: { now?: () => Date } = {}): Ledger {
     count: () => (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n,
     flush,
     resync,
+    stats: () => ({ ...counters }),
   };
 }

@@ -1,0 +1,81 @@
+// Opening and migrating real SQLite files: WAL, backups before migrating, newer schemas refused.
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_MIGRATIONS_DIR, openDatabase, StoreError } from './db.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gh-db-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('openDatabase', () => {
+  it('creates a WAL database at the latest schema', () => {
+    const db = openDatabase(join(dir, 'a.sqlite'));
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(readdirSync(DEFAULT_MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).length);
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table','view') ORDER BY name").all() as { name: string }[];
+    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['events', 'keys', 'llm_usage']));
+    db.close();
+  });
+
+  it('refuses a database written by a newer version, naming both versions, and leaves it untouched', () => {
+    const path = join(dir, 'new.sqlite');
+    const raw = new Database(path);
+    raw.pragma('user_version = 99');
+    raw.close();
+    let err: unknown;
+    try {
+      openDatabase(path);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).code).toBe('STORE_TOO_NEW');
+    expect((err as Error).message).toMatch(/schema 99.*knows up to 1/);
+    const again = new Database(path);
+    expect(again.pragma('user_version', { simple: true })).toBe(99);
+    again.close();
+  });
+
+  it('backs up with VACUUM INTO before migrating an older database, and migrates in one transaction', () => {
+    const migrations = join(dir, 'migrations');
+    mkdirSync(migrations);
+    cpSync(join(DEFAULT_MIGRATIONS_DIR, '001_init.sql'), join(migrations, '001_init.sql'));
+    const path = join(dir, 'old.sqlite');
+    const db1 = openDatabase(path, { migrationsDir: migrations });
+    db1.prepare("INSERT INTO keys (id, name, prefix, secret_hash, created_at) VALUES ('k1', 'n', 'p', x'00', 'now')").run();
+    db1.close();
+
+    // A second migration that fails halfway must leave schema 1 and no half-made table.
+    writeFileSync(join(migrations, '002_broken.sql'), 'CREATE TABLE half (x); INSERT INTO nope VALUES (1);');
+    const backups: string[] = [];
+    expect(() => openDatabase(path, { migrationsDir: migrations, onBackup: (p) => backups.push(p) })).toThrow(/from schema 1 to 2/);
+    expect(backups).toHaveLength(1);
+    const check = new Database(path);
+    expect(check.pragma('user_version', { simple: true })).toBe(1);
+    expect(check.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'half'").get()).toEqual({ n: 0 });
+    check.close();
+    const backup = new Database(backups[0]!);
+    expect(backup.prepare('SELECT id FROM keys').all()).toEqual([{ id: 'k1' }]);
+    backup.close();
+
+    writeFileSync(join(migrations, '002_extra.sql'), 'CREATE TABLE extra (x);');
+    rmSync(join(migrations, '002_broken.sql'));
+    const db2 = openDatabase(path, { migrationsDir: migrations });
+    expect(db2.pragma('user_version', { simple: true })).toBe(2);
+    expect(db2.prepare('SELECT id FROM keys').all()).toEqual([{ id: 'k1' }]);
+    db2.close();
+  });
+
+  it('refuses migrations numbered out of sequence', () => {
+    const migrations = join(dir, 'm');
+    mkdirSync(migrations);
+    writeFileSync(join(migrations, '001_a.sql'), 'CREATE TABLE a (x);');
+    writeFileSync(join(migrations, '003_c.sql'), 'CREATE TABLE c (x);');
+    expect(() => openDatabase(join(dir, 'x.sqlite'), { migrationsDir: migrations })).toThrow(/out of sequence/);
+  });
+});
