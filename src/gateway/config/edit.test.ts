@@ -105,9 +105,10 @@ describe('editConfigFile', () => {
   });
 
   it('creates missing parents and fills an empty value', () => {
-    writeFileSync(path, 'version: 1\n# routes go here\nmodels:\nproviders:\n  - id: main\n    type: openai\n');
-    const base = loadConfigFile(path);
-    const edited = editConfigFile(path, base.hash, [
+    // `models:` with no value is invalid on its own; an edit may still fix it.
+    const text = 'version: 1\n# routes go here\nmodels:\nproviders:\n  - id: main\n    type: openai\n';
+    writeFileSync(path, text);
+    const edited = editConfigFile(path, hashConfigText(text), [
       { op: 'set', path: ['models', 0], value: { name: 'chat', targets: [{ provider: 'main', model: 'gpt-4o' }] } },
       { op: 'set', path: ['guardrails', 'pii'], value: 'warn' },
     ]);

@@ -176,9 +176,10 @@ function layoutOf(doc: Document.Parsed, lineCounter: LineCounter): ToStringOptio
 }
 
 /**
- * A three-way merge by lines: `baseline` is the original re-rendered, `rendered` the edited document
- * re-rendered. Where baseline and rendered agree the original's lines are kept; where they differ
- * (the edit) the rendered lines are used. Undefined if the texts are too different to align cheaply.
+ * A three-way merge by lines. `baseline` is the original re-rendered and `rendered` the edited
+ * document re-rendered; the line diff between them is the edit, and it is replayed onto the
+ * original: lines the edit kept are taken from the original, lines it added from `rendered`, lines
+ * it removed are dropped. Undefined if the texts are too different to align cheaply.
  */
 function keepOriginalLayout(original: string, baseline: string, rendered: string): string | undefined {
   const crlf = original.includes('\r\n');
@@ -190,22 +191,30 @@ function keepOriginalLayout(original: string, baseline: string, rendered: string
   if (!ab || !bc) return undefined;
 
   const originalOf = new Map(ab.map(([i, j]) => [j, i]));
-  // Lines unchanged by the edit that also appear verbatim in the original: fixed points of all three.
-  const anchors: [number, number, number][] = [[-1, -1, -1]];
-  for (const [j, k] of bc) {
-    const i = originalOf.get(j);
-    if (i !== undefined) anchors.push([i, j, k]);
-  }
-  anchors.push([a.length, b.length, c.length]);
-
+  const inBaseline = new Set(ab.map(([i]) => i));
   const out: string[] = [];
-  for (let n = 1; n < anchors.length; n++) {
-    const [pa, pb, pc] = anchors[n - 1]!;
-    const [qa, qb, qc] = anchors[n]!;
-    const editedPart = c.slice(pc + 1, qc);
-    out.push(...(sameLines(b.slice(pb + 1, qb), editedPart) ? a.slice(pa + 1, qa) : editedPart));
-    if (n < anchors.length - 1) out.push(a[qa]!);
+  let next = 0;
+  // Original lines with no counterpart in the baseline (extra blank lines, mostly) travel with the
+  // line before them.
+  const takeOriginal = (j: number, keep: boolean) => {
+    const i = originalOf.get(j);
+    if (i === undefined || i < next) return; // a line the renderer added, or out of order
+    out.push(...a.slice(next, i));
+    if (keep) out.push(a[i]!);
+    next = i + 1;
+    while (next < a.length && !inBaseline.has(next)) out.push(a[next++]!);
+  };
+
+  let j = 0;
+  let k = 0;
+  for (const [keptB, keptC] of [...bc, [b.length, c.length] as [number, number]]) {
+    for (; j < keptB; j++) takeOriginal(j, false);
+    for (; k < keptC; k++) out.push(c[k]!);
+    if (keptB < b.length) takeOriginal(keptB, true);
+    j = keptB + 1;
+    k = keptC + 1;
   }
+  out.push(...a.slice(next));
   const joined = out.join('\n');
   return crlf ? joined.replace(/\n/g, '\r\n') : joined;
 }
