@@ -1,5 +1,6 @@
 // Lint rules, including the layering of STYLE.md: a forbidden import fails `npm run build`.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const NODE_BUILTINS = { group: ['node:*'], message: 'src/shared crosses process boundaries: no Node built-ins here.' };
@@ -10,6 +11,7 @@ export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', 'bench/results/**', 'test/agents/node_modules/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { files: ['bin/**', '*.js'], languageOptions: { globals: globals.node } },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],

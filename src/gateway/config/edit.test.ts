@@ -125,6 +125,17 @@ describe('editConfigFile', () => {
     expect(edited.text).toBe('version: 1\r\n# note\r\nserver:\r\n  port: 1234 # here\r\n');
   });
 
+  it('keeps CRLF line endings when the whole file has to be re-rendered', () => {
+    // 4-space mappings with unindented lists cannot be reproduced line for line, so this edit
+    // falls back to the library's layout; the line ends must still be the file's.
+    const crlf = 'version: 1\r\nserver:\r\n    port: 4141\r\nproviders:\r\n- id: a\r\n  type: openai\r\n';
+    writeFileSync(path, crlf);
+    const edited = editConfigFile(path, hashConfigText(crlf), [{ op: 'set', path: ['providers', 1], value: { id: 'b', type: 'gemini' } }]);
+    expect(edited.config.providers.map((p) => p.id)).toEqual(['a', 'b']);
+    expect(edited.text).toContain('\r\n');
+    expect(edited.text.replace(/\r\n/g, '')).not.toContain('\n');
+  });
+
   it('refuses with CONFIG_CONFLICT when the file changed since it was read', () => {
     const base = loadConfigFile(path);
     const changed = ORIGINAL.replace('port: 4141', 'port: 4242');

@@ -43,8 +43,10 @@ export function editConfigFile(path: string, baseHash: string, ops: ConfigEditOp
   const rendered = doc.toString(layout);
   // The yaml library re-renders the whole document in its own layout; carry the user's original
   // lines over wherever the edit did not reach, and use the re-rendered text only if that fails.
-  const merged = keepOriginalLayout(text, baseline, rendered);
-  const next = merged !== undefined && rendersAs(merged, rendered, layout) ? merged : rendered;
+  const crlf = text.includes('\r\n');
+  const merged = keepOriginalLayout(crlf ? text.replace(/\r\n/g, '\n') : text, baseline, rendered);
+  const chosen = merged !== undefined && rendersAs(merged, rendered, layout) ? merged : rendered;
+  const next = crlf ? chosen.replace(/\n/g, '\r\n') : chosen;
 
   const result = parseConfigText(next);
   if (!result.ok) {
@@ -179,11 +181,11 @@ function layoutOf(doc: Document.Parsed, lineCounter: LineCounter): ToStringOptio
  * A three-way merge by lines. `baseline` is the original re-rendered and `rendered` the edited
  * document re-rendered; the line diff between them is the edit, and it is replayed onto the
  * original: lines the edit kept are taken from the original, lines it added from `rendered`, lines
- * it removed are dropped. Undefined if the texts are too different to align cheaply.
+ * it removed are dropped. Undefined if the texts are too different to align cheaply. All three
+ * texts use "\n" line ends.
  */
 function keepOriginalLayout(original: string, baseline: string, rendered: string): string | undefined {
-  const crlf = original.includes('\r\n');
-  const a = (crlf ? original.replace(/\r\n/g, '\n') : original).split('\n');
+  const a = original.split('\n');
   const b = baseline.split('\n');
   const c = rendered.split('\n');
   const ab = correspondingLines(a, b);
@@ -215,18 +217,13 @@ function keepOriginalLayout(original: string, baseline: string, rendered: string
     k = keptC + 1;
   }
   out.push(...a.slice(next));
-  const joined = out.join('\n');
-  return crlf ? joined.replace(/\n/g, '\r\n') : joined;
+  return out.join('\n');
 }
 
 /** True if `merged` is the same document as `rendered`, comments and their places included. */
 function rendersAs(merged: string, rendered: string, layout: ToStringOptions): boolean {
   const doc = parseYamlDocument(merged);
   return doc.errors.length === 0 && doc.toString(layout) === rendered;
-}
-
-function sameLines(x: string[], y: string[]): boolean {
-  return x.length === y.length && x.every((line, i) => line === y[i]);
 }
 
 /**
