@@ -1,12 +1,12 @@
 // The gateway's one public entry: createGateway(options, deps) builds the whole core and starts it.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { ConfigIssue, ConfigSnapshot, GatewayStatus } from '../shared/contract.js';
 import { ControlError } from '../shared/control-client.js';
 import { editConfigFile } from './config/edit.js';
-import { ensureConfigFile, formatIssues, loadConfigFile, parseConfigText, type LoadedConfig } from './config/load.js';
+import { ConfigError, ensureConfigFile, formatIssues, hashConfigText, loadConfigFile, parseConfigText, type LoadedConfig } from './config/load.js';
 import type { GatehouseConfig } from './config/schema.js';
 import { resolveServerSettings, type ServerSettings } from './config/settings.js';
 import { watchConfig } from './config/watch.js';
@@ -100,8 +100,15 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
 
   const upstreamModels = createUpstreamModelCache(() => [...providers.values()], log);
 
+  /** The file as it is on disk now (what an editor would start from), and what is running. */
   function snapshot(): ConfigSnapshot {
-    return { path: configPath, text: loaded.text, hash: loaded.hash, appliedAt, lastError };
+    let text = loaded.text;
+    try {
+      text = readFileSync(configPath, 'utf8');
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'config file unreadable; showing the running config');
+    }
+    return { path: configPath, text, hash: hashConfigText(text), appliedHash: loaded.hash, appliedAt, lastError };
   }
 
   /** Builds providers for a config; secrets are read first so requests never wait on the keychain. */
@@ -190,7 +197,14 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
         return r.ok ? { ok: true, issues: [] } : { ok: false, issues: r.issues };
       },
       edit: (baseHash, ops) => {
-        const next = editConfigFile(configPath, baseHash, ops);
+        let next: LoadedConfig;
+        try {
+          next = editConfigFile(configPath, baseHash, ops);
+        } catch (err) {
+          if (!(err instanceof ConfigError)) throw err;
+          const detail = err.issues.length ? `\n${formatIssues(configPath, err.issues)}` : '';
+          throw new ControlError(err.code === 'CONFIG_CONFLICT' ? 'conflict' : 'invalid_params', `${err.message}${detail}`, err.issues);
+        }
         void applyConfig(next).catch((e: Error) => log.error({ err: e.message }, 'applying the edited config failed'));
         loaded = next;
         return snapshot();

@@ -73,7 +73,8 @@ export interface ConfigSnapshot {
   text: string;
   /** SHA-256 of the text: pass it back to `config:edit` so a file changed underneath is not overwritten. */
   hash: string;
-  /** When the running config was loaded and whether the file on disk currently differs from it. */
+  /** The hash of the config the gateway is running; differs from `hash` while a change is refused or pending. */
+  appliedHash: string;
   appliedAt: string;
   lastError: { at: string; issues: ConfigIssue[] } | null;
 }
