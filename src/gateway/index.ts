@@ -297,7 +297,12 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
     const watcher = watchConfig(
       loaded,
       {
-        onApplied: (next) => void applyConfig(next).catch((e: Error) => log.error({ err: e.message }, 'applying the new config failed')),
+        // An edit made through config:edit is applied at once; the watcher then sees the same file.
+        // When the file is back to what already runs, only the refusal notice is cleared.
+        onApplied: (next) => {
+          if (next.hash === loaded.hash) lastError = null;
+          else void applyConfig(next).catch((e: Error) => log.error({ err: e.message }, 'applying the new config failed'));
+        },
         onRejected: rejectConfig,
         onError: (e) => log.error({ err: e.message }, 'config watcher error'),
       },
