@@ -213,3 +213,32 @@ describe('GET /v1/models', () => {
     expect(ids).toEqual(expect.arrayContaining(['fast', 'mock/gpt-4o-mini', 'mock/gpt-4o']));
   });
 });
+
+describe('a ledger that cannot be written (a full disk)', () => {
+  it('withholds the reply: 503 for a plain request, a cut stream with no [DONE] for a streamed one', async () => {
+    const Database = (await import('better-sqlite3')).default;
+    const { join } = await import('node:path');
+    const side = new Database(join(gw.dataDir, 'gatehouse.sqlite'));
+    side.exec(
+      "CREATE TRIGGER full_disk BEFORE INSERT ON events WHEN NEW.type = 'llm.request' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
+    );
+    try {
+      const err = await client.chat.completions.create({ model: 'fast', messages }).catch((e: unknown) => e);
+      expect((err as { status?: number }).status).toBe(503);
+      expect((err as Error).message).toMatch(/could not record this request.*withheld/);
+
+      const stream = await client.chat.completions.create({ model: 'fast', messages, stream: true });
+      let text = '';
+      const outcome = await (async () => {
+        for await (const c of stream) text += c.choices[0]?.delta?.content ?? '';
+        return 'completed';
+      })().catch(() => 'cut');
+      expect(outcome).toBe('cut');
+    } finally {
+      side.exec('DROP TRIGGER full_disk');
+      side.close();
+    }
+    // And the gateway carries on once the disk has room again.
+    await expect(client.chat.completions.create({ model: 'fast', messages })).resolves.toBeTruthy();
+  });
+});

@@ -1,0 +1,193 @@
+// The benchmark's result: its JSON shape, the targets, and the Markdown tables printed for the README.
+import type { LedgerCost } from './ledger-cost.js';
+import type { LatencyRun, ThroughputRun } from './measure.js';
+
+export type Target = 'mock' | 'raw' | 'gateway';
+export const TARGETS: readonly Target[] = ['mock', 'raw', 'gateway'];
+export const TARGET_LABEL: Record<Target, string> = { mock: 'mock upstream', raw: 'raw proxy', gateway: 'gateway' };
+
+/** What the gateway is held to; the figures are printed next to them for context. */
+export const GOALS = {
+  throughputOverRaw: 0.8,
+  addedLatencyMs: { '1 KB': { p50: 0.3, p99: 1 }, '400 KB': { p50: 5, p99: 15 } } as Record<string, { p50: number; p99: number }>,
+};
+
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export interface ThroughputResult {
+  connections: number;
+  byTarget: Record<Target, { rps: Spread; runs: ThroughputRun[] }>;
+  /** Ratios of the medians. */
+  gatewayOverRaw: number;
+  rawOverMock: number;
+  /** The median of the ratio taken within each run (the runs are interleaved). */
+  gatewayOverRawPerRun: number;
+}
+
+export interface LatencyResult {
+  label: string;
+  bytes: number;
+  byTarget: Record<Target, { p50Ms: number; p99Ms: number; runs: LatencyRun[] }>;
+  /** Medians over the runs of the per-run differences, in ms. */
+  gatewayMinusRaw: { p50Ms: number; p99Ms: number };
+  rawMinusMock: { p50Ms: number; p99Ms: number };
+}
+
+export interface LedgerComparison extends LedgerCost {
+  /** Wall time per request at 32 connections: 1e6 / req/s. */
+  gatewayUsPerRequest: number;
+  rawUsPerRequest: number;
+  /** What the gateway adds per request over the raw proxy under load, in µs of wall time. */
+  gatewayAddedUsPerRequest: number;
+  /** The group-commit cost at 32 per tick as a share of that added time. */
+  ledgerShareOfAdded: number;
+  /** Rows the gateway committed during the run against the 2xx replies the benchmark counted. */
+  gatewayRows: number;
+  gatewayRepliesCounted: number;
+}
+
+export interface Check {
+  what: string;
+  value: string;
+  goal: string;
+  met: boolean;
+}
+
+export interface BenchResult {
+  date: string;
+  quick: boolean;
+  machine: { cpu: string; cores: number; node: string; os: string; memoryGiB: number };
+  settings: {
+    runs: number;
+    throughputSeconds: number;
+    connections: number[];
+    latency: { label: string; bytes: number; maxSamples: number; minSamples: number; maxMs: number }[];
+  };
+  throughput: ThroughputResult[];
+  latency: LatencyResult[];
+  ledger: LedgerComparison;
+  checks: Check[];
+  warnings: string[];
+  elapsedSeconds: number;
+}
+
+export function spread(values: number[], median: (v: number[]) => number): Spread {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+
+const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
+const fixed = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+const ratio = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '–');
+const mark = (met: boolean): string => (met ? '✓' : '✗');
+
+/** A Markdown pipe table, padded so it also reads well in a terminal. */
+export function markdownTable(header: string[], rows: string[][], align: ('l' | 'r')[]): string {
+  const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length), 3));
+  const cell = (s: string, i: number): string => (align[i] === 'r' ? s.padStart(width[i]!) : s.padEnd(width[i]!));
+  const line = (cells: string[]): string => `| ${cells.map(cell).join(' | ')} |`;
+  const rule = `|${width.map((w, i) => (align[i] === 'r' ? `${'-'.repeat(w + 1)}:` : `:${'-'.repeat(w + 1)}`)).join('|')}|`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+export function checksOf(r: Pick<BenchResult, 'throughput' | 'latency'>): Check[] {
+  const checks: Check[] = [];
+  for (const t of r.throughput) {
+    checks.push({
+      what: `throughput at ${t.connections} connections, gateway / raw`,
+      value: ratio(t.gatewayOverRaw),
+      goal: `≥ ${ratio(GOALS.throughputOverRaw)}`,
+      met: t.gatewayOverRaw >= GOALS.throughputOverRaw,
+    });
+  }
+  for (const l of r.latency) {
+    const goal = GOALS.addedLatencyMs[l.label];
+    if (!goal) continue;
+    checks.push({
+      what: `added latency at ${l.label}, p50 / p99`,
+      value: `${fixed(l.gatewayMinusRaw.p50Ms)} / ${fixed(l.gatewayMinusRaw.p99Ms)} ms`,
+      goal: `≤ ${goal.p50} / ${goal.p99} ms`,
+      met: l.gatewayMinusRaw.p50Ms <= goal.p50 && l.gatewayMinusRaw.p99Ms <= goal.p99,
+    });
+  }
+  return checks;
+}
+
+export function renderMarkdown(r: BenchResult): string {
+  const out: string[] = [];
+  out.push(`### Gatehouse benchmark, ${r.date}${r.quick ? ' (QUICK MODE: fewer, shorter runs; a smoke test, not a measurement)' : ''}`);
+  out.push('');
+  out.push(
+    `${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, ${r.machine.os}, Node ${r.machine.node}. ` +
+      `Load generator, mock upstream, proxy and gateway share these cores; compare the ratios, not the absolute figures. ` +
+      `Each figure is the median of ${r.settings.runs} runs; runs alternate between the targets.`,
+  );
+  out.push('');
+
+  out.push(`**Throughput** (non-streaming chat completion, 1 KB request, ${r.settings.throughputSeconds} s per run; successful replies per second)`);
+  out.push('');
+  out.push(
+    markdownTable(
+      ['Connections', 'mock upstream', 'raw proxy', 'gateway', 'gateway / raw', 'raw / mock', `goal: gateway / raw ≥ ${GOALS.throughputOverRaw}`],
+      r.throughput.map((t) => [
+        String(t.connections),
+        int(t.byTarget.mock.rps.median),
+        int(t.byTarget.raw.rps.median),
+        int(t.byTarget.gateway.rps.median),
+        ratio(t.gatewayOverRaw),
+        ratio(t.rawOverMock),
+        mark(t.gatewayOverRaw >= GOALS.throughputOverRaw),
+      ]),
+      ['r', 'r', 'r', 'r', 'r', 'r', 'l'],
+    ),
+  );
+  out.push('');
+
+  out.push('**Latency at concurrency 1** (one keep-alive connection, requests one after another; p50 / p99 in ms)');
+  out.push('');
+  out.push(
+    markdownTable(
+      ['Request body', 'mock upstream', 'raw proxy', 'gateway', 'added by gateway (gateway − raw)', 'added by raw proxy (raw − mock)', 'goal for gateway − raw'],
+      r.latency.map((l) => {
+        const goal = GOALS.addedLatencyMs[l.label];
+        const pair = (a: { p50Ms: number; p99Ms: number }): string => `${fixed(a.p50Ms)} / ${fixed(a.p99Ms)}`;
+        return [
+          `${l.label} (${l.byTarget.gateway.runs[0]?.samples ?? 0}+ samples/run)`,
+          pair(l.byTarget.mock),
+          pair(l.byTarget.raw),
+          pair(l.byTarget.gateway),
+          pair(l.gatewayMinusRaw),
+          pair(l.rawMinusMock),
+          goal ? `≤ ${goal.p50} / ${goal.p99} ${mark(l.gatewayMinusRaw.p50Ms <= goal.p50 && l.gatewayMinusRaw.p99Ms <= goal.p99)}` : '–',
+        ];
+      }),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'l'],
+    ),
+  );
+  out.push('');
+
+  const g = r.ledger;
+  out.push(`**Ledger write cost** (SQLite WAL file in a temp dir, ${g.eventsPerRun} events per run; µs per event)`);
+  out.push('');
+  const batches = Object.keys(g.groupUs).map(Number);
+  out.push(
+    markdownTable(
+      ['What', 'µs'],
+      [
+        ['appendNow(): one transaction per event', fixed(g.appendNowUs, 1)],
+        ...batches.map((b) => [`append(): group commit, ${b} event${b === 1 ? '' : 's'} per tick (${fixed(g.eventsPerTransaction[b] ?? NaN, 1)} per transaction)`, fixed(g.groupUs[b] ?? NaN, 1)]),
+        ['gateway at 32 connections: wall time per request (1e6 / req/s)', fixed(g.gatewayUsPerRequest, 1)],
+        ['raw proxy at 32 connections: wall time per request', fixed(g.rawUsPerRequest, 1)],
+        ['gateway − raw per request at 32 connections', fixed(g.gatewayAddedUsPerRequest, 1)],
+        [`group commit (32 per tick) as a share of that`, Number.isFinite(g.ledgerShareOfAdded) ? `${(g.ledgerShareOfAdded * 100).toFixed(0)} %` : '–'],
+      ],
+      ['l', 'r'],
+    ),
+  );
+  out.push('');
+  out.push(`Ledger rows the gateway committed: ${int(g.gatewayRows)} for ${int(g.gatewayRepliesCounted)} successful replies the benchmark counted.`);
+  return out.join('\n');
+}
