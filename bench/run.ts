@@ -1,0 +1,329 @@
+// `npm run bench`: the gateway against a raw undici pass-through and the bare mock, in one run, as ratios.
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { Pool } from 'undici';
+import { openDatabase } from '../src/gateway/store/db.js';
+import { measureLedgerCost } from './ledger-cost.js';
+import { measureLatency, measureThroughput, median, sequentialClient, type LatencyRun, type Request, type ThroughputRun } from './measure.js';
+import { runNode, startService, type Service } from './processes.js';
+import {
+  checksOf,
+  renderMarkdown,
+  spread,
+  TARGET_LABEL,
+  TARGETS,
+  type BenchResult,
+  type LatencyResult,
+  type LedgerComparison,
+  type Target,
+  type ThroughputResult,
+} from './report.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const QUICK = process.env.BENCH_QUICK === '1';
+const KiB = 1024;
+
+const SETTINGS = QUICK
+  ? {
+      runs: 3,
+      throughputSeconds: 1,
+      warmupSeconds: 1,
+      connections: [32, 128],
+      latency: [
+        { label: '1 KB', bytes: KiB, maxSamples: 1000, minSamples: 300, maxMs: 800 },
+        { label: '100 KB', bytes: 100 * KiB, maxSamples: 100, minSamples: 30, maxMs: 600 },
+        { label: '400 KB', bytes: 400 * KiB, maxSamples: 50, minSamples: 20, maxMs: 600 },
+      ],
+      latencyWarmup: { maxSamples: 30, minSamples: 10, maxMs: 500 },
+      ledger: { runs: 3, events: 500, batches: [1, 32], maxMsEach: 1000 },
+      /** The whole run is abandoned (servers stopped) past this. */
+      limitMs: 3 * 60_000,
+    }
+  : {
+      runs: 5,
+      throughputSeconds: 3,
+      warmupSeconds: 2,
+      connections: [32, 128],
+      latency: [
+        { label: '1 KB', bytes: KiB, maxSamples: 2000, minSamples: 1000, maxMs: 3000 },
+        { label: '100 KB', bytes: 100 * KiB, maxSamples: 400, minSamples: 100, maxMs: 2500 },
+        { label: '400 KB', bytes: 400 * KiB, maxSamples: 200, minSamples: 50, maxMs: 2500 },
+      ],
+      latencyWarmup: { maxSamples: 200, minSamples: 50, maxMs: 1000 },
+      ledger: { runs: 5, events: 2000, batches: [1, 32], maxMsEach: 2000 },
+      limitMs: 10 * 60_000,
+    };
+
+const THROUGHPUT_BODY_BYTES = KiB;
+const UPSTREAM_KEY = 'sk-bench-upstream';
+
+const progress = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/** A chat completion request whose JSON body is exactly `bytes` long. */
+function chatBody(bytes: number): Buffer {
+  const shell = (pad: string): string => JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: pad }] });
+  const overhead = Buffer.byteLength(shell(''));
+  return Buffer.from(shell('a'.repeat(Math.max(0, bytes - overhead))));
+}
+
+/** The environment for children: none of the caller's GATEHOUSE_* settings leak into the run. */
+function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GATEHOUSE_')) env[k] = v;
+  return { ...env, ...extra };
+}
+
+function gatewayConfig(upstream: string): string {
+  return [
+    '# Written by bench/run.ts for one benchmark run.',
+    'version: 1',
+    'server: { host: 127.0.0.1, port: 0, logLevel: warn }',
+    'providers:',
+    '  - id: mock',
+    '    type: openai-compatible',
+    `    baseUrl: ${upstream}/v1`,
+    '    apiKey: env:BENCH_UPSTREAM_KEY',
+    'models:',
+    '  - name: fast',
+    '    targets:',
+    '      - { provider: mock, model: gpt-4o-mini }',
+    '',
+  ].join('\n');
+}
+
+/** Rotates the order of the targets each run, so none always goes first (or last). */
+function orderFor(run: number): Target[] {
+  return TARGETS.map((_, i) => TARGETS[(i + run) % TARGETS.length]!);
+}
+
+interface Stack {
+  services: Service[];
+  dataDir: string;
+}
+
+async function startStack(stack: Stack): Promise<{ origins: Record<Target, string>; key: string }> {
+  const mock = await startService('mock upstream', ['--import', 'tsx', 'bench/mock-upstream.ts'], { cwd: ROOT, env: childEnv() });
+  stack.services.push(mock);
+  const raw = await startService('raw proxy', ['--import', 'tsx', 'bench/raw-proxy.ts', '--upstream', mock.url], { cwd: ROOT, env: childEnv() });
+  stack.services.push(raw);
+
+  writeFileSync(join(stack.dataDir, 'gatehouse.yaml'), gatewayConfig(mock.url));
+  const created = await runNode(['bin/gatehouse.js', 'keys', 'create', '--name', 'bench', '--json', '--data-dir', stack.dataDir], {
+    cwd: ROOT,
+    env: childEnv(),
+    timeoutMs: 30_000,
+  });
+  const { key } = JSON.parse(created) as { key: string };
+  const gateway = await startService('gateway', ['bin/gatehouse.js', 'serve', '--data-dir', stack.dataDir, '--host', '127.0.0.1', '--port', '0'], {
+    cwd: ROOT,
+    env: childEnv({ BENCH_UPSTREAM_KEY: UPSTREAM_KEY }),
+    readyTimeoutMs: 30_000,
+  });
+  stack.services.push(gateway);
+  return { origins: { mock: mock.url, raw: raw.url, gateway: gateway.url }, key };
+}
+
+async function stopStack(stack: Stack): Promise<void> {
+  for (const s of stack.services.splice(0).reverse()) {
+    await s.stop().catch((err: Error) => progress(`could not stop ${s.name} (pid ${s.pid}): ${err.message}`));
+  }
+}
+
+/** One request through each target, checked, before anything is timed. */
+async function sanityCheck(clients: Record<Target, Pool>, request: Request): Promise<void> {
+  for (const t of TARGETS) {
+    const res = await clients[t].request({ path: request.path, method: 'POST', headers: request.headers, body: request.body });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`${TARGET_LABEL[t]} answered HTTP ${res.statusCode}: ${text.slice(0, 300)}`);
+    const reply = JSON.parse(text) as { object?: string; usage?: { total_tokens?: number } };
+    if (reply.object !== 'chat.completion' || !reply.usage?.total_tokens) throw new Error(`${TARGET_LABEL[t]} did not return the mock's chat.completion: ${text.slice(0, 300)}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const startedAt = performance.now();
+  const date = new Date().toISOString().slice(0, 10);
+  const cpus = os.cpus();
+  const machine = {
+    cpu: cpus[0]?.model.trim() ?? 'unknown CPU',
+    cores: cpus.length,
+    node: process.version,
+    os: `${os.type()} ${os.release()}`,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  };
+  progress(`gatehouse bench${QUICK ? ' — QUICK MODE (BENCH_QUICK=1): fewer, shorter runs; a smoke test, not a measurement' : ''}`);
+  progress(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${date}`);
+
+  const stack: Stack = { services: [], dataDir: mkdtempSync(join(os.tmpdir(), 'gatehouse-bench-')) };
+  const clients: Partial<Record<Target, Pool>> = {};
+  let aborted = false;
+  const abort = async (why: string, code: number): Promise<void> => {
+    if (aborted) return;
+    aborted = true;
+    progress(why);
+    await Promise.all(Object.values(clients).map((c) => c.destroy()));
+    await stopStack(stack);
+    rmSync(stack.dataDir, { recursive: true, force: true });
+    process.exit(code);
+  };
+  const onSignal = (sig: NodeJS.Signals): void => void abort(`${sig}: stopping the benchmark's processes`, 130);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const watchdog = setTimeout(() => void abort(`the benchmark ran past ${SETTINGS.limitMs / 60_000} min: stopped`, 1), SETTINGS.limitMs);
+  watchdog.unref();
+
+  const warnings: string[] = [];
+  if (QUICK) warnings.push('quick mode (BENCH_QUICK=1): fewer, shorter runs; use a full run for figures');
+  let gatewayReplies = 0;
+  try {
+    const { origins, key } = await startStack(stack);
+    progress(`mock ${origins.mock}, raw proxy ${origins.raw}, gateway ${origins.gateway} (pids ${stack.services.map((s) => s.pid).join(', ')})`);
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
+    const request = (bytes: number): Request => ({ path: '/v1/chat/completions', headers, body: chatBody(bytes) });
+    for (const t of TARGETS) clients[t] = sequentialClient(origins[t]);
+    const client = clients as Record<Target, Pool>;
+
+    await sanityCheck(client, request(KiB));
+    gatewayReplies += 1;
+
+    // Throughput: warm each target up, then alternate targets within each run.
+    const small = request(THROUGHPUT_BODY_BYTES);
+    for (const t of TARGETS) {
+      const w = await measureThroughput(origins[t], small, 32, SETTINGS.warmupSeconds);
+      if (t === 'gateway') gatewayReplies += w.ok;
+      progress(`warm-up ${TARGET_LABEL[t]}: ${Math.round(w.rps)} req/s`);
+    }
+    const throughput: ThroughputResult[] = [];
+    for (const connections of SETTINGS.connections) {
+      const runs: Record<Target, ThroughputRun[]> = { mock: [], raw: [], gateway: [] };
+      for (let run = 0; run < SETTINGS.runs; run++) {
+        for (const t of orderFor(run)) {
+          const r = await measureThroughput(origins[t], small, connections, SETTINGS.throughputSeconds);
+          runs[t].push(r);
+          if (t === 'gateway') gatewayReplies += r.ok;
+          if (r.errors || r.timeouts || r.non2xx) {
+            warnings.push(`${TARGET_LABEL[t]} at ${connections} connections, run ${run + 1}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`);
+          }
+          await sleep(200);
+        }
+        progress(
+          `throughput ${connections} conns, run ${run + 1}/${SETTINGS.runs}: ` + TARGETS.map((t) => `${t} ${Math.round(runs[t][run]!.rps)}`).join(', ') + ' req/s',
+        );
+      }
+      const rps = (t: Target): number[] => runs[t].map((r) => r.rps);
+      const byTarget = Object.fromEntries(TARGETS.map((t) => [t, { rps: spread(rps(t), median), runs: runs[t] }])) as ThroughputResult['byTarget'];
+      throughput.push({
+        connections,
+        byTarget,
+        gatewayOverRaw: byTarget.gateway.rps.median / byTarget.raw.rps.median,
+        rawOverMock: byTarget.raw.rps.median / byTarget.mock.rps.median,
+        gatewayOverRawPerRun: median(runs.gateway.map((g, i) => g.rps / runs.raw[i]!.rps)),
+      });
+    }
+
+    // Latency at concurrency 1, per request size.
+    const latency: LatencyResult[] = [];
+    for (const size of SETTINGS.latency) {
+      const req = request(size.bytes);
+      for (const t of TARGETS) {
+        const w = await measureLatency(client[t], req, SETTINGS.latencyWarmup);
+        if (t === 'gateway') gatewayReplies += w.samples;
+      }
+      const runs: Record<Target, LatencyRun[]> = { mock: [], raw: [], gateway: [] };
+      for (let run = 0; run < SETTINGS.runs; run++) {
+        for (const t of orderFor(run)) {
+          const r = await measureLatency(client[t], req, size);
+          runs[t].push(r);
+          if (t === 'gateway') gatewayReplies += r.samples;
+        }
+        const fmt = (t: Target): string => `${t} ${runs[t][run]!.p50Ms.toFixed(3)}/${runs[t][run]!.p99Ms.toFixed(3)}`;
+        progress(`latency ${size.label}, run ${run + 1}/${SETTINGS.runs} (p50/p99 ms, ${runs.gateway[run]!.samples} samples): ${TARGETS.map(fmt).join(', ')}`);
+      }
+      const diff = (a: Target, b: Target, p: 'p50Ms' | 'p99Ms'): number => median(runs[a].map((r, i) => r[p] - runs[b][i]![p]));
+      latency.push({
+        label: size.label,
+        bytes: size.bytes,
+        byTarget: Object.fromEntries(
+          TARGETS.map((t) => [t, { p50Ms: median(runs[t].map((r) => r.p50Ms)), p99Ms: median(runs[t].map((r) => r.p99Ms)), runs: runs[t] }]),
+        ) as LatencyResult['byTarget'],
+        gatewayMinusRaw: { p50Ms: diff('gateway', 'raw', 'p50Ms'), p99Ms: diff('gateway', 'raw', 'p99Ms') },
+        rawMinusMock: { p50Ms: diff('raw', 'mock', 'p50Ms'), p99Ms: diff('raw', 'mock', 'p99Ms') },
+      });
+    }
+
+    // Stop the servers, then count what the gateway committed and time the ledger on its own.
+    await Promise.all(TARGETS.map((t) => client[t].close()));
+    for (const t of TARGETS) delete clients[t];
+    await stopStack(stack);
+    const gatewayDb = openDatabase(join(stack.dataDir, 'gatehouse.sqlite'));
+    let gatewayRows: number;
+    try {
+      gatewayRows = (gatewayDb.prepare("SELECT count(*) AS n FROM events WHERE type = 'llm.request'").get() as { n: number }).n;
+    } finally {
+      gatewayDb.close();
+    }
+    if (gatewayRows < gatewayReplies) warnings.push(`the gateway's ledger has ${gatewayRows} llm.request rows for ${gatewayReplies} successful replies counted`);
+
+    progress('ledger write cost...');
+    const cost = await measureLedgerCost(SETTINGS.ledger);
+    const at32 = throughput.find((t) => t.connections === 32);
+    const gatewayUs = at32 ? 1e6 / at32.byTarget.gateway.rps.median : Number.NaN;
+    const rawUs = at32 ? 1e6 / at32.byTarget.raw.rps.median : Number.NaN;
+    const ledger: LedgerComparison = {
+      ...cost,
+      gatewayUsPerRequest: gatewayUs,
+      rawUsPerRequest: rawUs,
+      gatewayAddedUsPerRequest: gatewayUs - rawUs,
+      ledgerShareOfAdded: (cost.groupUs[32] ?? Number.NaN) / (gatewayUs - rawUs),
+      gatewayRows,
+      gatewayRepliesCounted: gatewayReplies,
+    };
+
+    const result: BenchResult = {
+      date,
+      quick: QUICK,
+      machine,
+      settings: {
+        runs: SETTINGS.runs,
+        throughputSeconds: SETTINGS.throughputSeconds,
+        connections: SETTINGS.connections,
+        latency: SETTINGS.latency,
+      },
+      throughput,
+      latency,
+      ledger,
+      checks: checksOf({ throughput, latency }),
+      warnings,
+      elapsedSeconds: Math.round((performance.now() - startedAt) / 1000),
+    };
+
+    const dir = join(ROOT, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    // A quick smoke never overwrites the day's real figures.
+    const file = join(dir, `${date}${QUICK ? '-quick' : ''}.json`);
+    writeFileSync(`${file}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
+    renameSync(`${file}.tmp`, file);
+
+    process.stdout.write(`\n${renderMarkdown(result)}\n\n`);
+    for (const c of result.checks) process.stdout.write(`${c.met ? 'met   ' : 'MISSED'}  ${c.what}: ${c.value} (goal ${c.goal})\n`);
+    for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
+    process.stdout.write(`\nwrote ${file} (${result.elapsedSeconds} s)\n`);
+  } finally {
+    clearTimeout(watchdog);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (!aborted) {
+      await Promise.all(Object.values(clients).map((c) => c.destroy()));
+      await stopStack(stack);
+      rmSync(stack.dataDir, { recursive: true, force: true });
+    }
+  }
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
+  process.exitCode = 1;
+});
