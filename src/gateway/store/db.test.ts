@@ -1,5 +1,5 @@
 // Opening and migrating real SQLite files: WAL, backups before migrating, newer schemas refused.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -19,6 +19,8 @@ describe('openDatabase', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(readdirSync(DEFAULT_MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).length);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table','view') ORDER BY name").all() as { name: string }[];
     expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['events', 'keys', 'llm_usage']));
+    db.prepare("INSERT INTO keys (id, name, prefix, secret_hash, created_at) VALUES ('k', 'n', 'p', x'01', 'now')").run();
+    for (const f of ['a.sqlite', 'a.sqlite-wal']) expect(statSync(join(dir, f)).mode & 0o077, f).toBe(0);
     db.close();
   });
 

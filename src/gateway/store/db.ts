@@ -1,6 +1,6 @@
 // Opens the SQLite database: WAL mode, numbered .sql migrations in one transaction, a backup first.
 import Database from 'better-sqlite3';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -62,6 +62,8 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
     throw new StoreError('STORE_OPEN_FAILED', `cannot open the database at ${path}: ${(err as Error).message}`, { cause: err });
   }
   try {
+    // The ledger and key hashes are the user's alone; the WAL and SHM files inherit this mode.
+    if (path !== ':memory:') chmodSync(path, 0o600);
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: a committed transaction survives the process being killed (the OS
     // holds the write); only a power loss can take the last commits. Checkpoints run on a timer.
