@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LlmRequestEvent } from '../src/gateway/http/openai.js';
 import { openDatabase } from '../src/gateway/store/db.js';
-import { createLedger, type Ledger } from '../src/gateway/store/ledger.js';
+import { chainHash, createLedger, encodeEvent, GENESIS_HASH, type Ledger } from '../src/gateway/store/ledger.js';
 import { median } from './measure.js';
 
 export interface LedgerCost {
+  /** Median µs per event for the part before SQLite: canonical JSON and the SHA-256 chain. */
+  encodeUs: number;
   /** Median µs per event, one transaction per event. */
   appendNowUs: number;
   /** Median µs per event when `batch` appends share a turn of the event loop (group commit). */
@@ -40,6 +42,14 @@ function requestEvent(): LlmRequestEvent {
     request: { bytes: 1024, sha256: HEX64 },
     response: { bytes: 262, sha256: HEX64 },
   };
+}
+
+function timeEncode(events: number, deadline: number): number {
+  let done = 0;
+  let hash = GENESIS_HASH;
+  const t0 = performance.now();
+  for (; done < events && performance.now() < deadline; done++) hash = chainHash(hash, encodeEvent(requestEvent(), new Date().toISOString()));
+  return ((performance.now() - t0) * 1000) / Math.max(1, done);
 }
 
 function timeAppendNow(ledger: Ledger, events: number, deadline: number): number {
@@ -75,12 +85,14 @@ export async function measureLedgerCost(opts: { runs: number; events: number; ba
   try {
     const ledger = createLedger(db);
     const now: number[] = [];
+    const encode: number[] = [];
     const group = new Map<number, number[]>(opts.batches.map((b) => [b, []]));
     const perTx = new Map<number, number[]>(opts.batches.map((b) => [b, []]));
     // Warm-up: statement caches, page cache, JIT.
     timeAppendNow(ledger, 200, performance.now() + 1000);
     await timeGroup(ledger, 200, 32, performance.now() + 1000);
     for (let run = 0; run < opts.runs; run++) {
+      encode.push(timeEncode(opts.events, performance.now() + opts.maxMsEach));
       db.pragma('wal_checkpoint(TRUNCATE)');
       now.push(timeAppendNow(ledger, opts.events, performance.now() + opts.maxMsEach));
       for (const b of opts.batches) {
@@ -91,6 +103,7 @@ export async function measureLedgerCost(opts: { runs: number; events: number; ba
       }
     }
     return {
+      encodeUs: median(encode),
       appendNowUs: median(now),
       groupUs: Object.fromEntries([...group].map(([b, v]) => [b, median(v)])),
       eventsPerTransaction: Object.fromEntries([...perTx].map(([b, v]) => [b, median(v)])),

@@ -2,6 +2,7 @@
 import autocannon from 'autocannon';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
+import { processCpuMs } from './processes.js';
 
 export interface ThroughputRun {
   /** Successful (2xx) replies per second. */
@@ -14,6 +15,11 @@ export interface ThroughputRun {
   /** autocannon's own latency under load, for context. */
   latencyP50Ms: number;
   latencyP99Ms: number;
+  /**
+   * CPU time the target's own process spent per successful reply, in µs: unlike req/s it
+   * does not move when something else on the machine takes CPU. NaN without /proc.
+   */
+  cpuUsPerRequest: number;
 }
 
 export interface Request {
@@ -23,7 +29,15 @@ export interface Request {
 }
 
 /** One autocannon run; stopped by hand if it overruns its duration by more than `graceS`. */
-export async function measureThroughput(origin: string, request: Request, connections: number, seconds: number, graceS = 15): Promise<ThroughputRun> {
+export async function measureThroughput(
+  origin: string,
+  request: Request,
+  connections: number,
+  seconds: number,
+  serverPid: number,
+  graceS = 15,
+): Promise<ThroughputRun> {
+  const cpuBefore = processCpuMs(serverPid);
   const instance = autocannon({
     url: origin + request.path,
     method: 'POST',
@@ -41,6 +55,7 @@ export async function measureThroughput(origin: string, request: Request, connec
         throw new Error(`autocannon against ${origin} did not finish within ${seconds + 2 * graceS} s`);
       }),
     ]);
+    const cpuMs = processCpuMs(serverPid) - cpuBefore;
     return {
       rps: r['2xx'] / r.duration,
       ok: r['2xx'],
@@ -50,6 +65,7 @@ export async function measureThroughput(origin: string, request: Request, connec
       seconds: r.duration,
       latencyP50Ms: r.latency.p50,
       latencyP99Ms: r.latency.p99,
+      cpuUsPerRequest: (cpuMs * 1000) / Math.max(1, r['2xx']),
     };
   } finally {
     clearTimeout(guard);

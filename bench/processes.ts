@@ -1,6 +1,7 @@
 // Starting and stopping the benchmark's servers as child processes, each stopped by its own PID.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Service {
@@ -111,4 +112,24 @@ export async function runNode(args: string[], opts: { cwd: string; env?: NodeJS.
   } finally {
     clearTimeout(timer);
   }
+}
+
+let ticksPerSecond: number | undefined;
+
+/**
+ * CPU time (user + system, all threads) a process has used so far, in ms, from
+ * /proc/PID/stat; NaN where there is no /proc. Its resolution is one clock tick (10 ms).
+ */
+export function processCpuMs(pid: number): number {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return Number.NaN;
+  }
+  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 5000 }).trim()) || 100;
+  // Fields after the command name, which is in parentheses and may hold spaces: utime and
+  // stime are fields 14 and 15 of the line, so 11 and 12 after the closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
 }

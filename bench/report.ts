@@ -20,7 +20,8 @@ export interface Spread {
 
 export interface ThroughputResult {
   connections: number;
-  byTarget: Record<Target, { rps: Spread; runs: ThroughputRun[] }>;
+  /** rps: successful replies per second; cpuUs: the target process's CPU µs per reply (median). */
+  byTarget: Record<Target, { rps: Spread; cpuUs: number; runs: ThroughputRun[] }>;
   /** Ratios of the medians. */
   gatewayOverRaw: number;
   rawOverMock: number;
@@ -38,13 +39,13 @@ export interface LatencyResult {
 }
 
 export interface LedgerComparison extends LedgerCost {
-  /** Wall time per request at 32 connections: 1e6 / req/s. */
-  gatewayUsPerRequest: number;
-  rawUsPerRequest: number;
-  /** What the gateway adds per request over the raw proxy under load, in µs of wall time. */
-  gatewayAddedUsPerRequest: number;
-  /** The group-commit cost at 32 per tick as a share of that added time. */
-  ledgerShareOfAdded: number;
+  /** At 32 connections: wall time per reply (1e6 / req/s) and the process's CPU time per reply. */
+  gatewayWallUs: number;
+  rawWallUs: number;
+  gatewayCpuUs: number;
+  rawCpuUs: number;
+  /** Group commit at 32 per tick as a share of the CPU the gateway adds per reply over the raw proxy. */
+  ledgerShareOfAddedCpu: number;
   /** Rows the gateway committed during the run against the 2xx replies the benchmark counted. */
   gatewayRows: number;
   gatewayRepliesCounted: number;
@@ -60,7 +61,7 @@ export interface Check {
 export interface BenchResult {
   date: string;
   quick: boolean;
-  machine: { cpu: string; cores: number; node: string; os: string; memoryGiB: number };
+  machine: { cpu: string; cores: number; node: string; os: string; memoryGiB: number; loadAverageAtStart: number };
   settings: {
     runs: number;
     throughputSeconds: number;
@@ -121,7 +122,7 @@ export function renderMarkdown(r: BenchResult): string {
   out.push(`### Gatehouse benchmark, ${r.date}${r.quick ? ' (QUICK MODE: fewer, shorter runs; a smoke test, not a measurement)' : ''}`);
   out.push('');
   out.push(
-    `${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, ${r.machine.os}, Node ${r.machine.node}. ` +
+    `${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, ${r.machine.os}, Node ${r.machine.node}, load average ${r.machine.loadAverageAtStart.toFixed(2)} at start. ` +
       `Load generator, mock upstream, proxy and gateway share these cores; compare the ratios, not the absolute figures. ` +
       `Each figure is the median of ${r.settings.runs} runs; runs alternate between the targets.`,
   );
@@ -131,7 +132,7 @@ export function renderMarkdown(r: BenchResult): string {
   out.push('');
   out.push(
     markdownTable(
-      ['Connections', 'mock upstream', 'raw proxy', 'gateway', 'gateway / raw', 'raw / mock', `goal: gateway / raw ≥ ${GOALS.throughputOverRaw}`],
+      ['Connections', 'mock upstream', 'raw proxy', 'gateway', 'gateway / raw', 'raw / mock', `goal: gateway / raw ≥ ${GOALS.throughputOverRaw}`, 'CPU µs per reply: raw → gateway'],
       r.throughput.map((t) => [
         String(t.connections),
         int(t.byTarget.mock.rps.median),
@@ -140,8 +141,9 @@ export function renderMarkdown(r: BenchResult): string {
         ratio(t.gatewayOverRaw),
         ratio(t.rawOverMock),
         mark(t.gatewayOverRaw >= GOALS.throughputOverRaw),
+        `${int(t.byTarget.raw.cpuUs)} → ${int(t.byTarget.gateway.cpuUs)}`,
       ]),
-      ['r', 'r', 'r', 'r', 'r', 'r', 'l'],
+      ['r', 'r', 'r', 'r', 'r', 'r', 'l', 'r'],
     ),
   );
   out.push('');
@@ -177,12 +179,13 @@ export function renderMarkdown(r: BenchResult): string {
     markdownTable(
       ['What', 'µs'],
       [
+        ['canonical JSON + SHA-256 chain only (no SQLite)', fixed(g.encodeUs, 1)],
         ['appendNow(): one transaction per event', fixed(g.appendNowUs, 1)],
         ...batches.map((b) => [`append(): group commit, ${b} event${b === 1 ? '' : 's'} per tick (${fixed(g.eventsPerTransaction[b] ?? NaN, 1)} per transaction)`, fixed(g.groupUs[b] ?? NaN, 1)]),
-        ['gateway at 32 connections: wall time per request (1e6 / req/s)', fixed(g.gatewayUsPerRequest, 1)],
-        ['raw proxy at 32 connections: wall time per request', fixed(g.rawUsPerRequest, 1)],
-        ['gateway − raw per request at 32 connections', fixed(g.gatewayAddedUsPerRequest, 1)],
-        [`group commit (32 per tick) as a share of that`, Number.isFinite(g.ledgerShareOfAdded) ? `${(g.ledgerShareOfAdded * 100).toFixed(0)} %` : '–'],
+        ['gateway process CPU per reply at 32 connections', fixed(g.gatewayCpuUs, 1)],
+        ['raw proxy process CPU per reply at 32 connections', fixed(g.rawCpuUs, 1)],
+        ['CPU the gateway adds per reply (gateway − raw)', fixed(g.gatewayCpuUs - g.rawCpuUs, 1)],
+        ['group commit (32 per tick) as a share of what the gateway adds', Number.isFinite(g.ledgerShareOfAddedCpu) ? `${(g.ledgerShareOfAddedCpu * 100).toFixed(0)} %` : '–'],
       ],
       ['l', 'r'],
     ),

@@ -104,7 +104,7 @@ interface Stack {
   dataDir: string;
 }
 
-async function startStack(stack: Stack): Promise<{ origins: Record<Target, string>; key: string }> {
+async function startStack(stack: Stack): Promise<{ origins: Record<Target, string>; pids: Record<Target, number>; key: string }> {
   const mock = await startService('mock upstream', ['--import', 'tsx', 'bench/mock-upstream.ts'], { cwd: ROOT, env: childEnv() });
   stack.services.push(mock);
   const raw = await startService('raw proxy', ['--import', 'tsx', 'bench/raw-proxy.ts', '--upstream', mock.url], { cwd: ROOT, env: childEnv() });
@@ -123,7 +123,7 @@ async function startStack(stack: Stack): Promise<{ origins: Record<Target, strin
     readyTimeoutMs: 30_000,
   });
   stack.services.push(gateway);
-  return { origins: { mock: mock.url, raw: raw.url, gateway: gateway.url }, key };
+  return { origins: { mock: mock.url, raw: raw.url, gateway: gateway.url }, pids: { mock: mock.pid, raw: raw.pid, gateway: gateway.pid }, key };
 }
 
 async function stopStack(stack: Stack): Promise<void> {
@@ -153,6 +153,7 @@ async function main(): Promise<void> {
     node: process.version,
     os: `${os.type()} ${os.release()}`,
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    loadAverageAtStart: os.loadavg()[0] ?? Number.NaN,
   };
   progress(`gatehouse bench${QUICK ? ' — QUICK MODE (BENCH_QUICK=1): fewer, shorter runs; a smoke test, not a measurement' : ''}`);
   progress(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${date}`);
@@ -177,9 +178,12 @@ async function main(): Promise<void> {
 
   const warnings: string[] = [];
   if (QUICK) warnings.push('quick mode (BENCH_QUICK=1): fewer, shorter runs; use a full run for figures');
+  if (machine.loadAverageAtStart > machine.cores / 2) {
+    warnings.push(`the machine was busy before the run (load average ${machine.loadAverageAtStart.toFixed(2)} on ${machine.cores} cores): req/s figures are depressed and noisy; CPU per reply is less affected`);
+  }
   let gatewayReplies = 0;
   try {
-    const { origins, key } = await startStack(stack);
+    const { origins, pids, key } = await startStack(stack);
     progress(`mock ${origins.mock}, raw proxy ${origins.raw}, gateway ${origins.gateway} (pids ${stack.services.map((s) => s.pid).join(', ')})`);
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
     const request = (bytes: number): Request => ({ path: '/v1/chat/completions', headers, body: chatBody(bytes) });
@@ -192,7 +196,7 @@ async function main(): Promise<void> {
     // Throughput: warm each target up, then alternate targets within each run.
     const small = request(THROUGHPUT_BODY_BYTES);
     for (const t of TARGETS) {
-      const w = await measureThroughput(origins[t], small, 32, SETTINGS.warmupSeconds);
+      const w = await measureThroughput(origins[t], small, 32, SETTINGS.warmupSeconds, pids[t]);
       if (t === 'gateway') gatewayReplies += w.ok;
       progress(`warm-up ${TARGET_LABEL[t]}: ${Math.round(w.rps)} req/s`);
     }
@@ -201,7 +205,7 @@ async function main(): Promise<void> {
       const runs: Record<Target, ThroughputRun[]> = { mock: [], raw: [], gateway: [] };
       for (let run = 0; run < SETTINGS.runs; run++) {
         for (const t of orderFor(run)) {
-          const r = await measureThroughput(origins[t], small, connections, SETTINGS.throughputSeconds);
+          const r = await measureThroughput(origins[t], small, connections, SETTINGS.throughputSeconds, pids[t]);
           runs[t].push(r);
           if (t === 'gateway') gatewayReplies += r.ok;
           if (r.errors || r.timeouts || r.non2xx) {
@@ -210,11 +214,14 @@ async function main(): Promise<void> {
           await sleep(200);
         }
         progress(
-          `throughput ${connections} conns, run ${run + 1}/${SETTINGS.runs}: ` + TARGETS.map((t) => `${t} ${Math.round(runs[t][run]!.rps)}`).join(', ') + ' req/s',
+          `throughput ${connections} conns, run ${run + 1}/${SETTINGS.runs} (req/s, CPU µs/reply): ` +
+            TARGETS.map((t) => `${t} ${Math.round(runs[t][run]!.rps)} ${Math.round(runs[t][run]!.cpuUsPerRequest)}`).join(', '),
         );
       }
       const rps = (t: Target): number[] => runs[t].map((r) => r.rps);
-      const byTarget = Object.fromEntries(TARGETS.map((t) => [t, { rps: spread(rps(t), median), runs: runs[t] }])) as ThroughputResult['byTarget'];
+      const byTarget = Object.fromEntries(
+        TARGETS.map((t) => [t, { rps: spread(rps(t), median), cpuUs: median(runs[t].map((r) => r.cpuUsPerRequest)), runs: runs[t] }]),
+      ) as ThroughputResult['byTarget'];
       throughput.push({
         connections,
         byTarget,
@@ -270,14 +277,15 @@ async function main(): Promise<void> {
     progress('ledger write cost...');
     const cost = await measureLedgerCost(SETTINGS.ledger);
     const at32 = throughput.find((t) => t.connections === 32);
-    const gatewayUs = at32 ? 1e6 / at32.byTarget.gateway.rps.median : Number.NaN;
-    const rawUs = at32 ? 1e6 / at32.byTarget.raw.rps.median : Number.NaN;
+    const gatewayCpuUs = at32?.byTarget.gateway.cpuUs ?? Number.NaN;
+    const rawCpuUs = at32?.byTarget.raw.cpuUs ?? Number.NaN;
     const ledger: LedgerComparison = {
       ...cost,
-      gatewayUsPerRequest: gatewayUs,
-      rawUsPerRequest: rawUs,
-      gatewayAddedUsPerRequest: gatewayUs - rawUs,
-      ledgerShareOfAdded: (cost.groupUs[32] ?? Number.NaN) / (gatewayUs - rawUs),
+      gatewayWallUs: at32 ? 1e6 / at32.byTarget.gateway.rps.median : Number.NaN,
+      rawWallUs: at32 ? 1e6 / at32.byTarget.raw.rps.median : Number.NaN,
+      gatewayCpuUs,
+      rawCpuUs,
+      ledgerShareOfAddedCpu: (cost.groupUs[32] ?? Number.NaN) / (gatewayCpuUs - rawCpuUs),
       gatewayRows,
       gatewayRepliesCounted: gatewayReplies,
     };
