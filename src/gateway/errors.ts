@@ -93,3 +93,15 @@ export function wireError(err: GatewayError, family: WireFamily): unknown {
   }
   return { error: { code: err.code.toLowerCase(), message: err.message } };
 }
+
+/** Errors whose request the ledger already shows (as an llm.request), so they are not recorded twice. */
+const recorded = new WeakSet<GatewayError>();
+
+export function markRecorded(err: GatewayError): GatewayError {
+  recorded.add(err);
+  return err;
+}
+
+export function isRecorded(err: GatewayError): boolean {
+  return recorded.has(err);
+}

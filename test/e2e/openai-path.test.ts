@@ -132,6 +132,9 @@ describe('refusals and errors in OpenAI shape', () => {
     const err = await client.chat.completions.create({ model: 'nope', messages }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
     expect((err as Error).message).toMatch(/"nope" is not a route.*Available: fast/);
+    await expect
+      .poll(() => gw.events('http.refused').at(-1))
+      .toMatchObject({ code: 'MODEL_NOT_FOUND', status: 404, path: '/v1/chat/completions', keyId: expect.stringMatching(/^key_/) });
   });
 
   it('rejects a malformed body with 400 naming the problem', async () => {
@@ -179,6 +182,8 @@ describe('refusals and errors in OpenAI shape', () => {
       const err = await c.chat.completions.create({ model: 'fast', messages }).catch((e: unknown) => e);
       expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
       expect((err as Error).message).toMatch(/provider "mock" could not be reached/);
+      expect(g.events('llm.request').at(-1)).toMatchObject({ provider: 'mock', status: 502, outcome: 'upstream_error' });
+      expect(g.events('http.failed')).toEqual([]);
     } finally {
       await g.stop();
     }
@@ -241,5 +246,22 @@ describe('a ledger that cannot be written (a full disk)', () => {
     }
     // And the gateway carries on once the disk has room again.
     await expect(client.chat.completions.create({ model: 'fast', messages })).resolves.toBeTruthy();
+  });
+});
+
+describe('provider headers', () => {
+  it('interpolates ${env:NAME} in configured header values, and never sends the client key upstream', async () => {
+    const config = configFor(mock.url).replace('    apiKey: env:MOCK_UPSTREAM_KEY\n', '    apiKey: env:MOCK_UPSTREAM_KEY\n    headers: { OpenAI-Organization: "org-${env:ORG_SUFFIX}" }\n');
+    const g = await startTestGateway(config, { env: { ORG_SUFFIX: 'acme42' } });
+    try {
+      const secret = (await g.newKey()).secret;
+      const c = new OpenAI({ apiKey: secret, baseURL: `${g.url}/v1`, maxRetries: 0 });
+      await c.chat.completions.create({ model: 'fast', messages });
+      const seen = mock.requests.at(-1)!;
+      expect(seen.headers['openai-organization']).toBe('org-acme42');
+      expect(Object.values(seen.headers).join(' ')).not.toContain(secret);
+    } finally {
+      await g.stop();
+    }
   });
 });

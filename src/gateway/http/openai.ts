@@ -5,7 +5,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { once } from 'node:events';
 import { createParser } from 'eventsource-parser';
 import type { GatehouseConfig } from '../config/schema.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError, markRecorded } from '../errors.js';
 import type { Logger } from '../log.js';
 import { listModelNames, resolveModel } from '../llm/routing.js';
 import type { ProviderRuntime, UpstreamResponse } from '../llm/providers/types.js';
@@ -172,7 +172,23 @@ export async function chatCompletions(ctx: LlmContext, call: CallContext): Promi
     ctx.onCompleted(event);
   };
 
-  const up = await provider.send({ operation: 'chat.completions', body: upstreamBody, signal: abort.signal, requestId, callerCredentials });
+  // A call that fails before a reply is still a request the ledger must show, with its outcome.
+  const failed = async (err: unknown, outcome: Outcome): Promise<void> => {
+    event.outcome = abort.signal.aborted ? 'client_aborted' : outcome;
+    event.status = err instanceof GatewayError ? err.status : 502;
+    await finish().catch((e: Error) => ctx.log.error({ requestId, err: e.message }, 'could not record a failed request'));
+    if (abort.signal.aborted) return;
+    throw markRecorded(
+      err instanceof GatewayError ? err : new GatewayError('UPSTREAM_ERROR', `provider "${provider.id}" failed mid-reply: ${ctx.scrub((err as Error).message)}`, { cause: err }),
+    );
+  };
+
+  let up: UpstreamResponse;
+  try {
+    up = await provider.send({ operation: 'chat.completions', body: upstreamBody, signal: abort.signal, requestId, callerCredentials });
+  } catch (err) {
+    return failed(err, 'upstream_error');
+  }
   event.status = up.status;
 
   if (up.status >= 400) {
@@ -195,7 +211,11 @@ export async function chatCompletions(ctx: LlmContext, call: CallContext): Promi
   }
 
   const chunks: Buffer[] = [];
-  for await (const chunk of up.body as AsyncIterable<Buffer>) chunks.push(chunk);
+  try {
+    for await (const chunk of up.body as AsyncIterable<Buffer>) chunks.push(chunk);
+  } catch (err) {
+    return failed(err, 'upstream_cut');
+  }
   const body = Buffer.concat(chunks);
   try {
     const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ControlService } from '../control/service.js';
-import { asGatewayError, GatewayError, wireError, type WireFamily } from '../errors.js';
+import { asGatewayError, GatewayError, isRecorded, wireError, type WireFamily } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AuthThrottle } from '../policy/auth-throttle.js';
 import { presentedKey, type KeyIndex, type PresentedKey } from '../policy/keys.js';
@@ -52,15 +52,21 @@ function respondError(res: ServerResponse, err: GatewayError, family: WireFamily
   sendJson(res, err.status, wireError(err, family), headers);
 }
 
+/** The key a request authenticated with, so an error after authentication is attributed to it. */
+const authenticated = new WeakMap<IncomingMessage, string>();
+
 function clientAddress(req: IncomingMessage): string {
   return req.socket.remoteAddress ?? 'unknown';
 }
 
-/** Refusals are events too; the ledger write is not awaited because nothing was acknowledged. */
+/**
+ * Every request that ends in an error is an event: `http.refused` for the caller's mistakes and
+ * policy (4xx), `http.failed` for ours or the upstream's (5xx). Not awaited: nothing was acknowledged.
+ */
 function recordRefusal(ctx: ServerContext, req: IncomingMessage, url: URL, err: GatewayError, requestId: string, extra: Record<string, unknown> = {}): void {
   ctx.ledger
     .append({
-      type: 'http.refused',
+      type: err.status >= 500 ? 'http.failed' : 'http.refused',
       requestId,
       code: err.code,
       status: err.status,
@@ -69,6 +75,7 @@ function recordRefusal(ctx: ServerContext, req: IncomingMessage, url: URL, err: 
       host: req.headers.host ?? null,
       origin: req.headers.origin ?? null,
       remote: clientAddress(req),
+      keyId: authenticated.get(req) ?? null,
       ...extra,
     })
     .catch((e: Error) => ctx.log.error({ err: e.message }, 'could not record a refusal'));
@@ -95,6 +102,7 @@ function authenticateKey(ctx: ServerContext, req: IncomingMessage, url: URL): { 
       result.reason === 'revoked' ? `${which} has been revoked` : result.reason === 'expired' ? `${which} has expired` : `${which} is not a valid Gatehouse key`;
     throw new GatewayError('AUTH_INVALID', `${why} (sent in ${presented.source}). Check the key, or create one with: gatehouse keys create --name NAME`);
   }
+  authenticated.set(req, result.key.id);
   return { key: result.key, presented };
 }
 
@@ -146,7 +154,7 @@ export function createHttpServer(ctx: ServerContext): Server {
       const err = asGatewayError(e);
       if (err.code === 'INTERNAL') ctx.log.error({ err: e, requestId, path: url.pathname }, 'request failed');
       else ctx.log.debug({ code: err.code, requestId, path: url.pathname }, err.message);
-      if (err.status === 401 || err.status === 403 || err.code === 'AUTH_THROTTLED') recordRefusal(ctx, req, url, err, requestId);
+      if (!isRecorded(err)) recordRefusal(ctx, req, url, err, requestId);
       respondError(res, err, family, requestId);
     };
     try {
