@@ -162,6 +162,13 @@ describe('refusals and errors in OpenAI shape', () => {
     expect(lastUsageEvent()).toMatchObject({ outcome: 'upstream_error', status: 500 });
   });
 
+  it('passes an upstream 429 on with its retry-after', async () => {
+    mock.setNext({ status: 429, headers: { 'retry-after': '7' } });
+    const err = await client.chat.completions.create({ model: 'fast', messages }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toBe('7');
+  });
+
   it('says the provider credential failed (502), not the client key, and never echoes the provider key', async () => {
     const g = await startTestGateway(configFor(mock.url), { env: { MOCK_UPSTREAM_KEY: 'sk-wrong-provider-key-123456' } });
     try {

@@ -199,7 +199,11 @@ export async function chatCompletions(ctx: LlmContext, call: CallContext): Promi
     responseHash.update(text);
     responseBytes = Buffer.byteLength(text);
     await finish();
-    res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': requestId });
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId };
+    // An upstream rate limit says when to come back; the client's SDK honours it.
+    const retryAfter = up.headers['retry-after'];
+    if (typeof retryAfter === 'string') headers['retry-after'] = retryAfter;
+    res.writeHead(status, headers);
     res.end(text);
     return;
   }
@@ -325,5 +329,6 @@ export async function listModels(ctx: LlmContext, call: CallContext): Promise<vo
   const data = [...names]
     .filter((n) => modelGranted(call.key, [n]))
     .map((id) => ({ id, object: 'model', created: upstreamModelCreated, owned_by: id.includes('/') ? id.slice(0, id.indexOf('/')) : 'gatehouse' }));
+  await ctx.ledger.append({ type: 'llm.models', requestId: call.requestId, keyId: call.key.id, count: data.length });
   sendJson(call.res, 200, { object: 'list', data }, { 'x-request-id': call.requestId });
 }
