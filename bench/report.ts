@@ -71,6 +71,8 @@ export interface BenchResult {
   throughput: ThroughputResult[];
   latency: LatencyResult[];
   ledger: LedgerComparison;
+  /** Resident memory of each process in MiB, at three points: growth under load shows here. */
+  memory: { afterStart: Record<Target, number>; afterThroughput?: Record<Target, number>; afterLatency?: Record<Target, number> };
   checks: Check[];
   warnings: string[];
   elapsedSeconds: number;
@@ -192,5 +194,8 @@ export function renderMarkdown(r: BenchResult): string {
   );
   out.push('');
   out.push(`Ledger rows the gateway committed: ${int(g.gatewayRows)} for ${int(g.gatewayRepliesCounted)} successful replies the benchmark counted.`);
+  const m = r.memory;
+  const rss = (t: Target): string => [m.afterStart[t], m.afterThroughput?.[t], m.afterLatency?.[t]].map((v) => int(v ?? Number.NaN)).join(' → ');
+  out.push(`Resident memory (MiB) at start → after throughput → after latency: ${TARGETS.map((t) => `${TARGET_LABEL[t]} ${rss(t)}`).join('; ')}.`);
   return out.join('\n');
 }

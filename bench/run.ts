@@ -8,7 +8,7 @@ import type { Pool } from 'undici';
 import { openDatabase } from '../src/gateway/store/db.js';
 import { measureLedgerCost } from './ledger-cost.js';
 import { measureLatency, measureThroughput, median, sequentialClient, type LatencyRun, type Request, type ThroughputRun } from './measure.js';
-import { runNode, startService, type Service } from './processes.js';
+import { processRssMiB, runNode, startService, type Service } from './processes.js';
 import {
   checksOf,
   renderMarkdown,
@@ -92,6 +92,10 @@ function gatewayConfig(upstream: string): string {
     '      - { provider: mock, model: gpt-4o-mini }',
     '',
   ].join('\n');
+}
+
+function rssOf(pids: Record<Target, number>): Record<Target, number> {
+  return Object.fromEntries(TARGETS.map((t) => [t, processRssMiB(pids[t])])) as Record<Target, number>;
 }
 
 /** Rotates the order of the targets each run, so none always goes first (or last). */
@@ -193,15 +197,17 @@ async function main(): Promise<void> {
     await sanityCheck(client, request(KiB));
     gatewayReplies += 1;
 
-    // Throughput: warm each target up, then alternate targets within each run.
+    const memory: BenchResult['memory'] = { afterStart: rssOf(pids) };
+
+    // Throughput: at each connection count, warm each target up, then alternate targets within each run.
     const small = request(THROUGHPUT_BODY_BYTES);
-    for (const t of TARGETS) {
-      const w = await measureThroughput(origins[t], small, 32, SETTINGS.warmupSeconds, pids[t]);
-      if (t === 'gateway') gatewayReplies += w.ok;
-      progress(`warm-up ${TARGET_LABEL[t]}: ${Math.round(w.rps)} req/s`);
-    }
     const throughput: ThroughputResult[] = [];
     for (const connections of SETTINGS.connections) {
+      for (const t of TARGETS) {
+        const w = await measureThroughput(origins[t], small, connections, SETTINGS.warmupSeconds, pids[t]);
+        if (t === 'gateway') gatewayReplies += w.ok;
+        progress(`warm-up ${TARGET_LABEL[t]} at ${connections} connections: ${Math.round(w.rps)} req/s`);
+      }
       const runs: Record<Target, ThroughputRun[]> = { mock: [], raw: [], gateway: [] };
       for (let run = 0; run < SETTINGS.runs; run++) {
         for (const t of orderFor(run)) {
@@ -230,6 +236,8 @@ async function main(): Promise<void> {
         gatewayOverRawPerRun: median(runs.gateway.map((g, i) => g.rps / runs.raw[i]!.rps)),
       });
     }
+
+    memory.afterThroughput = rssOf(pids);
 
     // Latency at concurrency 1, per request size.
     const latency: LatencyResult[] = [];
@@ -260,6 +268,8 @@ async function main(): Promise<void> {
         rawMinusMock: { p50Ms: diff('raw', 'mock', 'p50Ms'), p99Ms: diff('raw', 'mock', 'p99Ms') },
       });
     }
+
+    memory.afterLatency = rssOf(pids);
 
     // Stop the servers, then count what the gateway committed and time the ledger on its own.
     await Promise.all(TARGETS.map((t) => client[t].close()));
@@ -303,6 +313,7 @@ async function main(): Promise<void> {
       throughput,
       latency,
       ledger,
+      memory,
       checks: checksOf({ throughput, latency }),
       warnings,
       elapsedSeconds: Math.round((performance.now() - startedAt) / 1000),

@@ -98,7 +98,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
   const stops: (() => void)[] = [];
   let opened = false;
 
-  const upstreamModels = createUpstreamModelCache(() => [...providers.values()], log);
+  const upstreamModels = createUpstreamModelCache(() => [...providers.values()], () => log);
 
   /** The file as it is on disk now (what an editor would start from), and what is running. */
   function snapshot(): ConfigSnapshot {
@@ -134,7 +134,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
       providers = nextProviders;
       upstreamModels.clear();
       // In-flight requests keep their pool; it closes once they finish.
-      for (const p of old.values()) if (![...nextProviders.values()].includes(p)) void p.close();
+      for (const p of old.values()) void p.close();
       settings = resolveServerSettings(options.flags ?? {}, env, next.config.server);
       guard = makeGuard({ port: (server.address() as AddressInfo).port, allowedHosts: settings.allowedHosts, allowedOrigins: settings.allowedOrigins });
       if (prevServer.host !== next.config.server.host || prevServer.port !== next.config.server.port) {

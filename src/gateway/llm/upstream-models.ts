@@ -6,7 +6,7 @@ const TTL_MS = 5 * 60_000;
 const TIMEOUT_MS = 5_000;
 
 /** A dead or slow provider costs one timeout per TTL, not one per listing. */
-export function createUpstreamModelCache(providers: () => ProviderRuntime[], log: Logger): { list(): Promise<string[]>; clear(): void } {
+export function createUpstreamModelCache(providers: () => ProviderRuntime[], log: () => Logger): { list(): Promise<string[]>; clear(): void } {
   let cached: { at: number; ids: string[] } | null = null;
   let inflight: Promise<string[]> | null = null;
 
@@ -17,13 +17,13 @@ export function createUpstreamModelCache(providers: () => ProviderRuntime[], log
       const chunks: Buffer[] = [];
       for await (const c of res.body as AsyncIterable<Buffer>) chunks.push(c);
       if (res.status !== 200) {
-        log.warn({ provider: p.id, status: res.status }, 'provider model listing failed');
+        log().warn({ provider: p.id, status: res.status }, 'provider model listing failed');
         return [];
       }
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data?: { id?: unknown }[] };
       return (body.data ?? []).flatMap((m) => (typeof m.id === 'string' ? [`${p.id}/${m.id}`] : []));
     } catch (err) {
-      log.warn({ provider: p.id, err: (err as Error).message }, 'provider model listing failed');
+      log().warn({ provider: p.id, err: (err as Error).message }, 'provider model listing failed');
       return [];
     }
   }
