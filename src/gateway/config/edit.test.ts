@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { editConfigFile } from './edit.js';
 import { ConfigError, hashConfigText, loadConfigFile } from './load.js';
+import { thrown } from '../../../test/helpers/thrown.js';
 
 // Deliberately untidy: comments everywhere, doubled blank lines, 4-space maps, odd spacing and flow
 // collections the yaml library would re-render differently.
@@ -44,15 +45,6 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function catchConfigError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('editConfigFile', () => {
   it('changes one scalar and leaves every other byte alone', () => {
@@ -140,7 +132,7 @@ describe('editConfigFile', () => {
     const base = loadConfigFile(path);
     const changed = ORIGINAL.replace('port: 4141', 'port: 4242');
     writeFileSync(path, changed);
-    const err = catchConfigError(() => editConfigFile(path, base.hash, [{ op: 'set', path: ['server', 'port'], value: 5000 }]));
+    const err = thrown(ConfigError, () => editConfigFile(path, base.hash, [{ op: 'set', path: ['server', 'port'], value: 5000 }]));
     expect(err.code).toBe('CONFIG_CONFLICT');
     expect(err.message).toContain('the file changed on disk since you read it; reload and try again');
     expect(readFileSync(path, 'utf8')).toBe(changed);
@@ -149,7 +141,7 @@ describe('editConfigFile', () => {
   it('refuses an edit that would make the config invalid and leaves the file untouched', () => {
     const base = loadConfigFile(path);
     const before = statSync(path).mtimeMs;
-    const err = catchConfigError(() =>
+    const err = thrown(ConfigError, () =>
       editConfigFile(path, base.hash, [
         { op: 'set', path: ['server', 'port'], value: 5000 },
         { op: 'set', path: ['providers', 0, 'type'], value: 'openai-compatable' },
@@ -174,7 +166,7 @@ describe('editConfigFile', () => {
       [[{ op: 'set', path: ['server', 'port'], value: undefined }], /use a "delete" op/],
     ];
     for (const [ops, message] of cases) {
-      const err = catchConfigError(() => editConfigFile(path, base.hash, ops));
+      const err = thrown(ConfigError, () => editConfigFile(path, base.hash, ops));
       expect(err.code).toBe('CONFIG_INVALID');
       expect(err.message).toMatch(message);
     }
@@ -183,7 +175,7 @@ describe('editConfigFile', () => {
 
   it('refuses to edit a file with YAML syntax errors', () => {
     writeFileSync(path, 'version: 1\nserver: [oops\n');
-    const err = catchConfigError(() =>
+    const err = thrown(ConfigError, () =>
       editConfigFile(path, hashConfigText('version: 1\nserver: [oops\n'), [{ op: 'set', path: ['server', 'port'], value: 1 }]),
     );
     expect(err.code).toBe('CONFIG_INVALID');
@@ -205,6 +197,6 @@ describe('editConfigFile', () => {
 
   it('reports CONFIG_UNREADABLE for a missing file', () => {
     rmSync(path);
-    expect(catchConfigError(() => editConfigFile(path, 'x', [])).code).toBe('CONFIG_UNREADABLE');
+    expect(thrown(ConfigError, () => editConfigFile(path, 'x', [])).code).toBe('CONFIG_UNREADABLE');
   });
 });

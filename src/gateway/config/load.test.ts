@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConfigIssue } from '../../shared/contract.js';
 import { ConfigError, ensureConfigFile, formatIssues, loadConfigFile, parseConfigText } from './load.js';
+import { thrown } from '../../../test/helpers/thrown.js';
 
 function issuesOf(text: string): ConfigIssue[] {
   const result = parseConfigText(text);
@@ -199,14 +200,14 @@ describe('files', () => {
   it('throws CONFIG_INVALID with the issues and a readable message', () => {
     const path = join(dir, 'gatehouse.yaml');
     writeFileSync(path, TWO_PROVIDERS);
-    const err = catchConfigError(() => loadConfigFile(path));
+    const err = thrown(ConfigError, () => loadConfigFile(path));
     expect(err.code).toBe('CONFIG_INVALID');
     expect(err.issues.map((i) => i.path)).toEqual(['providers[1].type']);
     expect(err.message).toContain(`${path}:6:11 providers[1].type: got "openai-compatable"`);
   });
 
   it('throws CONFIG_UNREADABLE for a missing file, saying what to do', () => {
-    const err = catchConfigError(() => loadConfigFile(join(dir, 'missing.yaml')));
+    const err = thrown(ConfigError, () => loadConfigFile(join(dir, 'missing.yaml')));
     expect(err.code).toBe('CONFIG_UNREADABLE');
     expect(err.message).toMatch(/does not exist; create it/);
     expect((err.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
@@ -215,7 +216,7 @@ describe('files', () => {
   it('throws CONFIG_UNREADABLE for a directory', () => {
     const path = join(dir, 'folder.yaml');
     mkdirSync(path);
-    expect(catchConfigError(() => loadConfigFile(path)).message).toMatch(/is a directory/);
+    expect(thrown(ConfigError, () => loadConfigFile(path)).message).toMatch(/is a directory/);
   });
 
   it('creates a valid, commented default config once', () => {
@@ -256,19 +257,10 @@ describe('files', () => {
     mkdirSync(locked);
     chmodSync(locked, 0o500);
     try {
-      expect(catchConfigError(() => ensureConfigFile(join(locked, 'sub', 'gatehouse.yaml'))).code).toBe('CONFIG_UNREADABLE');
+      expect(thrown(ConfigError, () => ensureConfigFile(join(locked, 'sub', 'gatehouse.yaml'))).code).toBe('CONFIG_UNREADABLE');
     } finally {
       chmodSync(locked, 0o700);
     }
   });
 });
 
-function catchConfigError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from './load.js';
 import { serverSchema } from './schema.js';
 import { resolveServerSettings } from './settings.js';
+import { thrown } from '../../../test/helpers/thrown.js';
 
 const defaults = serverSchema.parse({});
 const fromFile = serverSchema.parse({
@@ -13,15 +14,6 @@ const fromFile = serverSchema.parse({
   allowedOrigins: ['http://localhost:5173'],
 });
 
-function catchConfigError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('resolveServerSettings', () => {
   it('uses the schema defaults when nothing is set', () => {
@@ -83,7 +75,7 @@ describe('resolveServerSettings', () => {
       [{ GATEHOUSE_HOST: 'two words' }, 'GATEHOUSE_HOST="two words" is not a valid host; expected a host name or IP address to listen on, such as 127.0.0.1', 'server.host'],
     ];
     for (const [env, message, path] of cases) {
-      const err = catchConfigError(() => resolveServerSettings({}, env, defaults));
+      const err = thrown(ConfigError, () => resolveServerSettings({}, env, defaults));
       expect(err.code).toBe('CONFIG_INVALID');
       expect(err.message).toBe(message);
       expect(err.issues).toEqual([{ path, message }]);
@@ -91,10 +83,10 @@ describe('resolveServerSettings', () => {
   });
 
   it('rejects bad flag values before looking at the environment', () => {
-    expect(catchConfigError(() => resolveServerSettings({ port: Number.NaN }, { GATEHOUSE_PORT: '6000' }, defaults)).message).toBe(
+    expect(thrown(ConfigError, () => resolveServerSettings({ port: Number.NaN }, { GATEHOUSE_PORT: '6000' }, defaults)).message).toBe(
       '--port NaN is not a valid port; expected a whole number from 0 to 65535',
     );
-    expect(catchConfigError(() => resolveServerSettings({ logLevel: 'verbose' }, {}, defaults)).message).toMatch(
+    expect(thrown(ConfigError, () => resolveServerSettings({ logLevel: 'verbose' }, {}, defaults)).message).toMatch(
       /^--log-level "verbose" is not a valid log level; expected one of fatal, /,
     );
   });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSecretResolver, parseSecretRef } from './resolver.js';
 import { SecretError, type SecretStore } from './store.js';
+import { thrown } from '../../../test/helpers/thrown.js';
 
 /** An in-memory SecretStore that counts reads and can be told to fail. */
 function memoryStore(initial: Record<string, string> = {}) {
@@ -30,15 +31,6 @@ function memoryStore(initial: Record<string, string> = {}) {
   return { store, data, reads, failures };
 }
 
-function thrown(fn: () => unknown): SecretError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SecretError) return err;
-    throw err;
-  }
-  throw new Error('expected a SecretError, nothing was thrown');
-}
 
 describe('parseSecretRef', () => {
   it('parses keychain and env references', () => {
@@ -50,11 +42,11 @@ describe('parseSecretRef', () => {
   it('rejects anything else with SECRET_REF_INVALID, without echoing it', () => {
     const pasted = 'sk-proj-abcdefghijklmnop';
     for (const bad of [pasted, 'vault:x', 'env:', 'keychain:has space', `keychain:${'a'.repeat(129)}`, 'KEYCHAIN:x']) {
-      const error = thrown(() => parseSecretRef(bad));
+      const error = thrown(SecretError, () => parseSecretRef(bad));
       expect(error.code).toBe('SECRET_REF_INVALID');
       expect(error.message).not.toContain(pasted);
     }
-    expect(thrown(() => parseSecretRef(`env:${pasted}!`)).message).not.toContain(pasted);
+    expect(thrown(SecretError, () => parseSecretRef(`env:${pasted}!`)).message).not.toContain(pasted);
   });
 });
 
@@ -64,10 +56,10 @@ describe('secret resolver', () => {
     await resolver.prime(['env:OPENAI_API_KEY', 'env:NOT_SET', 'env:EMPTY']);
     expect(resolver.get('env:OPENAI_API_KEY')).toBe('sk-env-value');
 
-    const missing = thrown(() => resolver.get('env:NOT_SET'));
+    const missing = thrown(SecretError, () => resolver.get('env:NOT_SET'));
     expect(missing.code).toBe('SECRET_ENV_MISSING');
     expect(missing.message).toContain('NOT_SET');
-    expect(thrown(() => resolver.get('env:EMPTY')).code).toBe('SECRET_ENV_MISSING');
+    expect(thrown(SecretError, () => resolver.get('env:EMPTY')).code).toBe('SECRET_ENV_MISSING');
   });
 
   it('reads each keychain reference once and then answers synchronously', async () => {
@@ -86,11 +78,11 @@ describe('secret resolver', () => {
   it('says a reference that was never primed was not loaded', () => {
     const resolver = createSecretResolver(memoryStore({ openai: 'sk-1234567890' }).store, { X: 'y' });
     for (const ref of ['keychain:openai', 'env:X']) {
-      const error = thrown(() => resolver.get(ref));
+      const error = thrown(SecretError, () => resolver.get(ref));
       expect(error.code).toBe('SECRET_NOT_FOUND');
       expect(error.message).toContain('not loaded');
     }
-    expect(thrown(() => resolver.get('nonsense')).code).toBe('SECRET_REF_INVALID');
+    expect(thrown(SecretError, () => resolver.get('nonsense')).code).toBe('SECRET_REF_INVALID');
   });
 
   it('records failures without throwing from prime, and retries them on the next prime', async () => {
@@ -102,11 +94,11 @@ describe('secret resolver', () => {
     const resolver = createSecretResolver(store, {});
 
     await expect(resolver.prime(['keychain:slow', 'keychain:absent', 'keychain:odd', 'bad ref'])).resolves.toBeUndefined();
-    expect(thrown(() => resolver.get('keychain:slow'))).toBe(timeout);
-    const notFound = thrown(() => resolver.get('keychain:absent'));
+    expect(thrown(SecretError, () => resolver.get('keychain:slow'))).toBe(timeout);
+    const notFound = thrown(SecretError, () => resolver.get('keychain:absent'));
     expect(notFound.code).toBe('SECRET_NOT_FOUND');
     expect(notFound.message).toContain('"absent"');
-    const failed = thrown(() => resolver.get('keychain:odd'));
+    const failed = thrown(SecretError, () => resolver.get('keychain:odd'));
     expect(failed.code).toBe('SECRET_KEYCHAIN_FAILED');
     expect(failed.cause).toBe(odd);
 
@@ -123,14 +115,14 @@ describe('secret resolver', () => {
     expect(resolver.refsIn(template)).toEqual(['keychain:tok', 'env:ORG']);
     expect(resolver.refsIn('plain value')).toEqual([]);
 
-    expect(thrown(() => resolver.interpolate(template)).code).toBe('SECRET_NOT_FOUND');
+    expect(thrown(SecretError, () => resolver.interpolate(template)).code).toBe('SECRET_NOT_FOUND');
     await resolver.prime(resolver.refsIn(template));
     expect(resolver.interpolate(template)).toBe(
       'Bearer sk-keychain-token; org=org-123; again=sk-keychain-token; ${other:x} $HOME',
     );
     expect(resolver.interpolate('no references')).toBe('no references');
-    expect(thrown(() => resolver.interpolate('x ${keychain:bad name}')).code).toBe('SECRET_REF_INVALID');
-    expect(thrown(() => resolver.interpolate('${env:UNSET}')).code).toBe('SECRET_NOT_FOUND');
+    expect(thrown(SecretError, () => resolver.interpolate('x ${keychain:bad name}')).code).toBe('SECRET_REF_INVALID');
+    expect(thrown(SecretError, () => resolver.interpolate('${env:UNSET}')).code).toBe('SECRET_NOT_FOUND');
   });
 
   it('drops one keychain entry or everything on invalidate, and re-reads on the next prime', async () => {
@@ -140,7 +132,7 @@ describe('secret resolver', () => {
 
     data.set('a', 'sk-value-a-2');
     resolver.invalidate('a');
-    expect(thrown(() => resolver.get('keychain:a')).message).toContain('not loaded');
+    expect(thrown(SecretError, () => resolver.get('keychain:a')).message).toContain('not loaded');
     expect(resolver.get('keychain:b')).toBe('sk-value-b-1');
     await resolver.prime(['keychain:a', 'keychain:b']);
     expect(resolver.get('keychain:a')).toBe('sk-value-a-2');
@@ -148,7 +140,7 @@ describe('secret resolver', () => {
 
     resolver.invalidate();
     for (const ref of ['keychain:a', 'keychain:b', 'env:E']) {
-      expect(thrown(() => resolver.get(ref)).code).toBe('SECRET_NOT_FOUND');
+      expect(thrown(SecretError, () => resolver.get(ref)).code).toBe('SECRET_NOT_FOUND');
     }
   });
 
@@ -163,7 +155,7 @@ describe('secret resolver', () => {
     resolver.invalidate('rotating');
     answer('sk-stale-value-0000');
     await priming;
-    expect(thrown(() => resolver.get('keychain:rotating')).code).toBe('SECRET_NOT_FOUND');
+    expect(thrown(SecretError, () => resolver.get('keychain:rotating')).code).toBe('SECRET_NOT_FOUND');
   });
 
   it('redacts every cached value of 8+ characters, in any of the forms upstreams echo', async () => {

@@ -1,0 +1,10 @@
+// Runs a function that must throw an error of one class, and returns that error for inspection.
+export function thrown<E extends Error>(cls: abstract new (...args: never[]) => E, fn: () => unknown): E {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof cls) return err;
+    throw err;
+  }
+  throw new Error(`expected a ${cls.name}, nothing was thrown`);
+}
