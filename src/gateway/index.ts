@@ -123,10 +123,17 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
     return next;
   }
 
+  /** The hash being applied right now: the watcher must not apply the same file a second time. */
+  let applyingHash: string | null = null;
+
   async function applyConfig(next: LoadedConfig): Promise<void> {
-    const nextProviders = server ? await buildProviders(next.config) : providers;
-    const old = providers;
+    // Read what runs now before waiting on secrets: `loaded` changes only when the new
+    // providers are ready, so requests never see new routes with the old providers.
     const prevServer = loaded.config.server;
+    applyingHash = next.hash;
+    const nextProviders = server ? await buildProviders(next.config) : providers;
+    if (applyingHash === next.hash) applyingHash = null;
+    const old = providers;
     loaded = next;
     appliedAt = now().toISOString();
     lastError = null;
@@ -196,7 +203,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
         const r = parseConfigText(text);
         return r.ok ? { ok: true, issues: [] } : { ok: false, issues: r.issues };
       },
-      edit: (baseHash, ops) => {
+      edit: async (baseHash, ops) => {
         let next: LoadedConfig;
         try {
           next = editConfigFile(configPath, baseHash, ops);
@@ -205,8 +212,8 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
           const detail = err.issues.length ? `\n${formatIssues(configPath, err.issues)}` : '';
           throw new ControlError(err.code === 'CONFIG_CONFLICT' ? 'conflict' : 'invalid_params', `${err.message}${detail}`, err.issues);
         }
-        void applyConfig(next).catch((e: Error) => log.error({ err: e.message }, 'applying the edited config failed'));
-        loaded = next;
+        // Resolves once the new config runs, so the caller's next request already sees it.
+        await applyConfig(next);
         return snapshot();
       },
     },
@@ -300,6 +307,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
         // An edit made through config:edit is applied at once; the watcher then sees the same file.
         // When the file is back to what already runs, only the refusal notice is cleared.
         onApplied: (next) => {
+          if (next.hash === applyingHash) return;
           if (next.hash === loaded.hash) lastError = null;
           else void applyConfig(next).catch((e: Error) => log.error({ err: e.message }, 'applying the new config failed'));
         },
@@ -345,4 +353,3 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
   };
 }
 
-export { formatIssues };

@@ -28,7 +28,7 @@ export interface ConfigAccess {
   snapshot(): ConfigSnapshot;
   validate(text: string): { ok: boolean; issues: ConfigIssue[] };
   /** Throws ControlError('conflict') when the file changed since `baseHash`, ('invalid_params') when the result is invalid. */
-  edit(baseHash: string, ops: ConfigEditOp[]): ConfigSnapshot;
+  edit(baseHash: string, ops: ConfigEditOp[]): Promise<ConfigSnapshot>;
 }
 
 export interface ControlDeps {
@@ -36,7 +36,7 @@ export interface ControlDeps {
   ledger: Ledger;
   keys: KeyIndex;
   now: () => Date;
-  /** The OS keychain; null when this process has none (then secrets methods say so). */
+  /** The OS keychain; its calls fail with a SecretError saying what is missing when there is none. */
   secrets: () => Promise<SecretStore>;
   /** Called after a secret changes so cached values are re-read. */
   onSecretChanged: (name: string) => Promise<void>;
@@ -177,9 +177,9 @@ export function createControlService(deps: ControlDeps): ControlService {
 
     'config:get': () => deps.config.snapshot(),
     'config:validate': (p) => deps.config.validate(p.text),
-    'config:edit': (p, actor) => {
+    'config:edit': async (p, actor) => {
       const before = deps.config.snapshot().hash;
-      const snap = deps.config.edit(p.baseHash, p.ops);
+      const snap = await deps.config.edit(p.baseHash, p.ops);
       deps.ledger.appendNow({ type: 'admin.config.edited', actor, before, after: snap.hash, paths: p.ops.map((o) => o.path.join('.')) });
       return snap;
     },
