@@ -42,7 +42,7 @@ export default tseslint.config(
   {
     files: ['src/gateway/llm/providers/*/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [ELECTRON, upper(['http', 'control'], 'providers do not reach up into http or control.'), { regex: '^\\.\\./(?!types|\\.\\.)', message: 'no provider imports another provider.' }] }],
+      'no-restricted-imports': ['error', { patterns: [ELECTRON, upper(['http', 'control'], 'providers do not reach up into http or control.'), { regex: '^\\.\\./(?!types|transport|\\.\\.)', message: 'no provider imports another provider.' }] }],
     },
   },
   {

@@ -15,6 +15,7 @@ export type GatewayErrorCode =
   | 'PROVIDER_UNAVAILABLE'
   | 'UPSTREAM_AUTH'
   | 'UPSTREAM_UNREACHABLE'
+  | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_ERROR'
   | 'LEDGER_UNAVAILABLE'
   | 'INTERNAL';
@@ -35,6 +36,7 @@ const STATUS: Record<GatewayErrorCode, number> = {
   PROVIDER_UNAVAILABLE: 503,
   UPSTREAM_AUTH: 502,
   UPSTREAM_UNREACHABLE: 502,
+  UPSTREAM_TIMEOUT: 504,
   UPSTREAM_ERROR: 502,
   LEDGER_UNAVAILABLE: 503,
   INTERNAL: 500,
@@ -57,6 +59,7 @@ const OPENAI_TYPE: Record<GatewayErrorCode, string> = {
   PROVIDER_UNAVAILABLE: 'api_error',
   UPSTREAM_AUTH: 'api_error',
   UPSTREAM_UNREACHABLE: 'api_error',
+  UPSTREAM_TIMEOUT: 'api_error',
   UPSTREAM_ERROR: 'api_error',
   LEDGER_UNAVAILABLE: 'api_error',
   INTERNAL: 'api_error',

@@ -34,13 +34,23 @@ export const providerSchema = z.strictObject({
   /** Extra headers sent upstream; values may contain `${keychain:NAME}` or `${env:NAME}`. */
   headers: z.record(z.string(), z.string()).default({}),
   timeoutMs: z.int().min(1000).max(3_600_000).default(600_000),
+  /** azure-openai: the `api-version` query parameter. */
+  apiVersion: z.string().min(1).optional(),
+  /** azure-openai: model name -> deployment name; a model not listed is used as the deployment name. */
+  deployments: z.record(z.string(), z.string().min(1)).default({}),
 });
 
-export const pricingSchema = z.strictObject({
+const tierPrices = {
   inputPerMTok: z.number().min(0),
   outputPerMTok: z.number().min(0),
   cacheReadPerMTok: z.number().min(0).optional(),
   cacheWritePerMTok: z.number().min(0).optional(),
+};
+
+/** USD per million tokens. `longContext` applies to the whole call once its prompt exceeds the threshold. */
+export const pricingSchema = z.strictObject({
+  ...tierPrices,
+  longContext: z.strictObject({ aboveInputTokens: z.int().positive(), ...tierPrices }).optional(),
 });
 
 export const targetSchema = z.strictObject({
@@ -54,6 +64,31 @@ export const routeSchema = z.strictObject({
   name: z.string().min(1).max(256),
   strategy: z.enum(['fallback', 'weighted', 'least-latency']).default('fallback'),
   targets: z.array(targetSchema).min(1),
+  /** Overrides of the `routing:` defaults for this route. */
+  retries: z.int().min(0).max(10).optional(),
+  attemptTimeoutMs: z.int().min(100).max(3_600_000).optional(),
+  totalTimeoutMs: z.int().min(100).max(3_600_000).optional(),
+  /** Whether a session pinned to one provider family may fall back to another mid-session (default no: caches and reasoning data are family-bound). */
+  crossFamilyFallback: z.boolean().optional(),
+});
+
+/** Defaults for retries, timeouts and the circuit breaker; routes may override the first four. */
+export const routingSchema = z.strictObject({
+  /** Extra attempts after the first, across a route's targets (429, 5xx, connect errors, timeouts). */
+  retries: z.int().min(0).max(10).default(2),
+  /** First backoff; doubles per retry, with full jitter, capped by maxBackoffMs. */
+  backoffMs: z.int().min(0).max(60_000).default(250),
+  maxBackoffMs: z.int().min(0).max(300_000).default(8_000),
+  /** Time allowed for one attempt to produce its first byte (headers, or first content of a stream). */
+  attemptTimeoutMs: z.int().min(100).max(3_600_000).default(120_000),
+  /** Time allowed for all attempts together before the first byte reaches the client. */
+  totalTimeoutMs: z.int().min(100).max(3_600_000).default(300_000),
+  crossFamilyFallback: z.boolean().default(false),
+  /** Consecutive failures that open a target's circuit, and how long it then cools down. */
+  breakerFailures: z.int().min(1).max(100).default(3),
+  breakerCooldownMs: z.int().min(100).max(3_600_000).default(30_000),
+  /** How long a session stays pinned to its target after its last request. */
+  affinityTtlMs: z.int().min(1000).max(86_400_000).default(3_600_000),
 });
 
 const guardAction = z.enum(['off', 'warn', 'block', 'mask', 'mask-and-restore', 'ask']);
@@ -97,6 +132,7 @@ export const configSchema = z
     providers: z.array(providerSchema).default([]),
     models: z.array(routeSchema).default([]),
     aliases: z.record(z.string(), z.string()).default({}),
+    routing: routingSchema.prefault({}),
     guardrails: guardrailsSchema.prefault({}),
     mcpServers: z.array(mcpServerSchema).default([]),
     ledger: ledgerSchema.prefault({}),
@@ -140,3 +176,4 @@ export type ProviderConfig = z.output<typeof providerSchema>;
 export type RouteConfig = z.output<typeof routeSchema>;
 export type TargetConfig = z.output<typeof targetSchema>;
 export type Pricing = z.output<typeof pricingSchema>;
+export type RoutingConfig = z.output<typeof routingSchema>;

@@ -1,11 +1,7 @@
-// Server-sent events are written here and nowhere else: framing, headers and keep-alive comments.
+// Server-sent event responses: headers and keep-alive comments (frames come from llm/sse.ts).
 import type { ServerResponse } from 'node:http';
 
-/** One SSE frame. Data with newlines becomes several `data:` lines, as the format requires. */
-export function sseFrame(data: string, event?: string): string {
-  const head = event ? `event: ${event}\n` : '';
-  return `${head}data: ${data.split(/\r\n|\r|\n/).join('\ndata: ')}\n\n`;
-}
+export { sseFrame } from '../llm/sse.js';
 
 export function startSse(res: ServerResponse, extraHeaders: Record<string, string> = {}): void {
   res.writeHead(200, {
