@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LlmRequestEvent } from '../src/gateway/http/openai.js';
+import type { LlmRequestEvent } from '../src/gateway/http/llm.js';
 import { openDatabase } from '../src/gateway/store/db.js';
 import { chainHash, createLedger, encodeEvent, GENESIS_HASH, type Ledger } from '../src/gateway/store/ledger.js';
 import { median } from './measure.js';
@@ -29,16 +29,23 @@ function requestEvent(): LlmRequestEvent {
     type: 'llm.request',
     requestId: `req_${randomUUID().replace(/-/g, '')}`,
     keyId: 'key_0123456789abcdef',
+    api: 'openai-chat',
+    session: null,
     route: 'fast',
     provider: 'mock',
     model: 'gpt-4o-mini',
     requestedModel: 'fast',
+    translated: false,
     stream: false,
     status: 200,
     outcome: 'ok',
     usage: { inputTokens: 12, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
+    usageEstimated: false,
+    costUsd: 0.0000024,
+    pricing: 'catalog',
     latencyMs: 0.734,
     ttftMs: null,
+    attempts: [],
     request: { bytes: 1024, sha256: HEX64 },
     response: { bytes: 262, sha256: HEX64 },
   };

@@ -1,4 +1,6 @@
-// Gateway errors with stable codes, and their conversion to each API family's wire shape in one place.
+// Gateway errors with stable codes and their family-neutral kind; dialects write the wire shape.
+import type { ErrorKind, WireErrorInput } from './llm/canonical.js';
+
 export type GatewayErrorCode =
   | 'HOST_FORBIDDEN'
   | 'ORIGIN_FORBIDDEN'
@@ -12,6 +14,7 @@ export type GatewayErrorCode =
   | 'METHOD_NOT_ALLOWED'
   | 'MODEL_NOT_FOUND'
   | 'MODEL_NOT_GRANTED'
+  | 'MODEL_UNPRICED'
   | 'PROVIDER_UNAVAILABLE'
   | 'UPSTREAM_AUTH'
   | 'UPSTREAM_UNREACHABLE'
@@ -33,6 +36,7 @@ const STATUS: Record<GatewayErrorCode, number> = {
   METHOD_NOT_ALLOWED: 405,
   MODEL_NOT_FOUND: 404,
   MODEL_NOT_GRANTED: 403,
+  MODEL_UNPRICED: 403,
   PROVIDER_UNAVAILABLE: 503,
   UPSTREAM_AUTH: 502,
   UPSTREAM_UNREACHABLE: 502,
@@ -42,27 +46,28 @@ const STATUS: Record<GatewayErrorCode, number> = {
   INTERNAL: 500,
 };
 
-/** OpenAI's `error.type` vocabulary, so SDKs raise the exception class a user expects. */
-const OPENAI_TYPE: Record<GatewayErrorCode, string> = {
-  HOST_FORBIDDEN: 'permission_error',
-  ORIGIN_FORBIDDEN: 'permission_error',
-  AUTH_MISSING: 'authentication_error',
-  AUTH_INVALID: 'authentication_error',
-  AUTH_THROTTLED: 'rate_limit_error',
-  ADMIN_AUTH_REQUIRED: 'authentication_error',
-  BAD_REQUEST: 'invalid_request_error',
-  BODY_TOO_LARGE: 'invalid_request_error',
-  NOT_FOUND: 'invalid_request_error',
-  METHOD_NOT_ALLOWED: 'invalid_request_error',
-  MODEL_NOT_FOUND: 'invalid_request_error',
-  MODEL_NOT_GRANTED: 'permission_error',
-  PROVIDER_UNAVAILABLE: 'api_error',
-  UPSTREAM_AUTH: 'api_error',
-  UPSTREAM_UNREACHABLE: 'api_error',
-  UPSTREAM_TIMEOUT: 'api_error',
-  UPSTREAM_ERROR: 'api_error',
-  LEDGER_UNAVAILABLE: 'api_error',
-  INTERNAL: 'api_error',
+/** The family-neutral category of each code; each dialect turns it into its own error type. */
+const KIND: Record<GatewayErrorCode, ErrorKind> = {
+  HOST_FORBIDDEN: 'permission',
+  ORIGIN_FORBIDDEN: 'permission',
+  AUTH_MISSING: 'authentication',
+  AUTH_INVALID: 'authentication',
+  AUTH_THROTTLED: 'rate_limit',
+  ADMIN_AUTH_REQUIRED: 'authentication',
+  BAD_REQUEST: 'invalid_request',
+  BODY_TOO_LARGE: 'request_too_large',
+  NOT_FOUND: 'not_found',
+  METHOD_NOT_ALLOWED: 'invalid_request',
+  MODEL_NOT_FOUND: 'not_found',
+  MODEL_NOT_GRANTED: 'permission',
+  MODEL_UNPRICED: 'permission',
+  PROVIDER_UNAVAILABLE: 'upstream',
+  UPSTREAM_AUTH: 'upstream',
+  UPSTREAM_UNREACHABLE: 'upstream',
+  UPSTREAM_TIMEOUT: 'timeout',
+  UPSTREAM_ERROR: 'upstream',
+  LEDGER_UNAVAILABLE: 'internal',
+  INTERNAL: 'internal',
 };
 
 export class GatewayError extends Error {
@@ -87,14 +92,28 @@ export function asGatewayError(err: unknown): GatewayError {
   return new GatewayError('INTERNAL', 'the gateway hit an internal error; the details are in its log', { cause: err });
 }
 
-export type WireFamily = 'openai' | 'plain';
+/** What a dialect needs to write this error in its family's shape. */
+export function wireInput(err: GatewayError): WireErrorInput {
+  return { status: err.status, kind: KIND[err.code], message: err.message, code: err.code.toLowerCase(), ...(err.param ? { param: err.param } : {}) };
+}
 
-/** The error body for an API family. `plain` is for routes outside the LLM families. */
-export function wireError(err: GatewayError, family: WireFamily): unknown {
-  if (family === 'openai') {
-    return { error: { message: err.message, type: OPENAI_TYPE[err.code], param: err.param ?? null, code: err.code.toLowerCase() } };
-  }
+/** The error body of routes outside the LLM families (admin API, console, health). */
+export function plainError(err: GatewayError): unknown {
   return { error: { code: err.code.toLowerCase(), message: err.message } };
+}
+
+/** The category of an upstream HTTP status whose body could not be read. */
+export function errorKind(status: number): ErrorKind {
+  if (status === 400 || status === 422) return 'invalid_request';
+  if (status === 401) return 'authentication';
+  if (status === 402) return 'budget';
+  if (status === 403) return 'permission';
+  if (status === 404) return 'not_found';
+  if (status === 413) return 'request_too_large';
+  if (status === 429) return 'rate_limit';
+  if (status === 408 || status === 504) return 'timeout';
+  if (status === 503 || status === 529) return 'overloaded';
+  return 'upstream';
 }
 
 /** Errors whose request the ledger already shows (as an llm.request), so they are not recorded twice. */

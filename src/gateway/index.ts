@@ -14,7 +14,8 @@ import { createControlService, type Actor, type ControlService } from './control
 import { makeGuard } from './http/guard.js';
 import { AdminAuth } from './http/admin.js';
 import { createHttpServer } from './http/server.js';
-import type { LlmContext, LlmRequestEvent } from './http/openai.js';
+import type { LlmContext, LlmRequestEvent } from './http/llm.js';
+import { createRouter } from './llm/router.js';
 import { adminToken, ensureDataDir, releaseLock, takeLock } from './instance.js';
 import { createProvider } from './llm/providers/registry.js';
 import type { ProviderRuntime } from './llm/providers/types.js';
@@ -99,6 +100,8 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
   let opened = false;
 
   const upstreamModels = createUpstreamModelCache(() => [...providers.values()], () => log);
+  /** Target health and session affinity outlive config reloads; targets no longer configured are pruned. */
+  const router = createRouter();
 
   /** The file as it is on disk now (what an editor would start from), and what is running. */
   function snapshot(): ConfigSnapshot {
@@ -140,6 +143,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
     if (server) {
       providers = nextProviders;
       upstreamModels.clear();
+      router.prune(next.config);
       // In-flight requests keep their pool; it closes once they finish.
       for (const p of old.values()) void p.close();
       settings = resolveServerSettings(options.flags ?? {}, env, next.config.server);
@@ -252,6 +256,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
     const llm: LlmContext = {
       config: () => loaded.config,
       provider: (id) => providers.get(id),
+      router,
       ledger,
       log,
       scrub: (t) => secrets.redact(t),

@@ -8,3 +8,13 @@ export function thrown<E extends Error>(cls: abstract new (...args: never[]) => 
   }
   throw new Error(`expected a ${cls.name}, nothing was thrown`);
 }
+
+/** Awaits a promise that must reject, and returns what it rejected with. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the promise to reject, it resolved');
+}

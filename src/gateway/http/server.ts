@@ -3,14 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ControlService } from '../control/service.js';
-import { asGatewayError, GatewayError, isRecorded, wireError, type WireFamily } from '../errors.js';
+import { asGatewayError, GatewayError, isRecorded, plainError, wireInput } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AuthThrottle } from '../policy/auth-throttle.js';
 import { presentedKey, type KeyIndex, type PresentedKey } from '../policy/keys.js';
 import type { KeyRow } from '../store/keys.js';
 import type { Ledger } from '../store/ledger.js';
 import { handleAdmin, handleConsole, type AdminAuth } from './admin.js';
-import { chatCompletions, listModels, type CallContext, type LlmContext } from './openai.js';
+import { anthropicMessagesApi, dialectForPath, openaiChatApi } from './apis.js';
+import { generate, type CallContext, type LlmContext } from './llm.js';
+import { countTokens, listModels } from './models.js';
 import { sendJson } from './io.js';
 
 export interface ServerContext {
@@ -34,22 +36,22 @@ export interface ServerContext {
 type LlmRoute = (ctx: LlmContext, call: CallContext) => Promise<void>;
 
 const LLM_ROUTES: Record<string, { method: string; handler: LlmRoute }> = {
-  '/v1/chat/completions': { method: 'POST', handler: chatCompletions },
+  '/v1/chat/completions': { method: 'POST', handler: (ctx, call) => generate(ctx, call, openaiChatApi) },
+  '/v1/messages': { method: 'POST', handler: (ctx, call) => generate(ctx, call, anthropicMessagesApi) },
+  '/v1/messages/count_tokens': { method: 'POST', handler: countTokens },
   '/v1/models': { method: 'GET', handler: listModels },
 };
 
-function familyOf(path: string): WireFamily {
-  return path.startsWith('/v1/') || path === '/v1' ? 'openai' : 'plain';
-}
-
-function respondError(res: ServerResponse, err: GatewayError, family: WireFamily, requestId: string): void {
+/** Errors in the shape the path's clients expect: their API family's, or plain for the rest. */
+function respondError(req: IncomingMessage, res: ServerResponse, err: GatewayError, path: string, requestId: string): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const headers: Record<string, string> = { 'x-request-id': requestId };
   if (err.retryAfterSeconds !== undefined) headers['retry-after'] = String(err.retryAfterSeconds);
-  sendJson(res, err.status, wireError(err, family), headers);
+  const dialect = dialectForPath(path, req);
+  sendJson(res, err.status, dialect ? dialect.errorBody(wireInput(err)) : plainError(err), headers);
 }
 
 /** The key a request authenticated with, so an error after authentication is attributed to it. */
@@ -149,13 +151,12 @@ export function createHttpServer(ctx: ServerContext): Server {
       res.writeHead(400).end();
       return;
     }
-    const family = familyOf(url.pathname);
     const fail = (e: unknown): void => {
       const err = asGatewayError(e);
       if (err.code === 'INTERNAL') ctx.log.error({ err: e, requestId, path: url.pathname }, 'request failed');
       else ctx.log.debug({ code: err.code, requestId, path: url.pathname }, err.message);
       if (!isRecorded(err)) recordRefusal(ctx, req, url, err, requestId);
-      respondError(res, err, family, requestId);
+      respondError(req, res, err, url.pathname, requestId);
     };
     try {
       ctx.guard()(req.headers.host, req.headers.origin);

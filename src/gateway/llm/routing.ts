@@ -1,6 +1,7 @@
-// Resolves the model name a client asked for to a provider and upstream model.
+// Resolves the model name a client asked for to a provider and upstream model, and suggests names for a misspelt one.
 import type { GatehouseConfig, Pricing } from '../config/schema.js';
 import { globMatch } from '../policy/keys.js';
+import { catalogVendor, priceFor } from './pricing.js';
 
 export interface ResolvedTarget {
   /** The name the client sent. */
@@ -9,23 +10,48 @@ export interface ResolvedTarget {
   route: string;
   provider: string;
   model: string;
+  /** The target's `pricing:` from the config, else the catalog's price for its provider and model. */
   pricing: Pricing | undefined;
+  /** Where `pricing` came from; absent when the target is unpriced. */
+  pricingSource?: 'config' | 'catalog';
+  /** The target's weight for weighted routes (1 unless configured). */
+  weight: number;
+  /** Stable id for health and session affinity: `${route}#${index}` for a route target, `${provider}/${model}` when addressed directly. */
+  targetId: string;
+}
+
+function priced(config: GatehouseConfig, providerId: string, model: string, configured: Pricing | undefined): Pick<ResolvedTarget, 'pricing' | 'pricingSource'> {
+  const provider = config.providers.find((p) => p.id === providerId);
+  const vendor = provider ? catalogVendor(provider) : undefined;
+  const price = priceFor(vendor ?? '', model, configured);
+  return price ? { pricing: price.pricing, pricingSource: price.source } : { pricing: undefined };
 }
 
 /**
- * Order: an exact route name; then `provider/model` for a configured provider; then the first
- * alias whose glob matches, followed once. Returns the route's targets in order (the fallback
- * order; weighted and least-latency routing come with the data-path work).
+ * Order: an exact route name; then `provider/model` for a configured provider (priced from the
+ * catalog); then the first alias whose glob matches, followed once. Returns the route's targets in
+ * config order; the router (router.ts) decides the order to try them in.
  */
 export function resolveModel(config: GatehouseConfig, requested: string): ResolvedTarget[] {
   const direct = (name: string): ResolvedTarget[] | null => {
     const route = config.models.find((r) => r.name === name);
-    if (route) return route.targets.map((t) => ({ requested, route: route.name, provider: t.provider, model: t.model, pricing: t.pricing }));
+    if (route) {
+      return route.targets.map((t, i) => ({
+        requested,
+        route: route.name,
+        provider: t.provider,
+        model: t.model,
+        ...priced(config, t.provider, t.model, t.pricing),
+        weight: t.weight ?? 1,
+        targetId: `${route.name}#${i}`,
+      }));
+    }
     const slash = name.indexOf('/');
     if (slash > 0) {
       const provider = name.slice(0, slash);
-      if (config.providers.some((p) => p.id === provider)) {
-        return [{ requested, route: name, provider, model: name.slice(slash + 1), pricing: undefined }];
+      const model = name.slice(slash + 1);
+      if (model !== '' && config.providers.some((p) => p.id === provider)) {
+        return [{ requested, route: name, provider, model, ...priced(config, provider, model, undefined), weight: 1, targetId: name }];
       }
     }
     return null;
@@ -44,4 +70,47 @@ export function listModelNames(config: GatehouseConfig): string[] {
   for (const r of config.models) names.add(r.name);
   for (const r of config.models) for (const t of r.targets) names.add(`${t.provider}/${t.model}`);
   return [...names];
+}
+
+/** Levenshtein distance, two rows at a time. */
+function editDistance(a: string, b: string): number {
+  if (a === b) return 0;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+    }
+    prev = cur;
+  }
+  return prev[b.length] ?? Math.max(a.length, b.length);
+}
+
+/**
+ * Names close to a misspelt `requested`, for "unknown model" errors: route names, alias names (not
+ * glob patterns) and provider/model names whose edit distance (case-insensitive, against the whole
+ * name or the part after `provider/`) is at most a third of the name's length (at least 2), or that
+ * contain it or are contained in it (3 characters or more). Nearest first, at most `limit`.
+ */
+export function closeMatches(config: GatehouseConfig, requested: string, limit = 5): string[] {
+  const want = requested.trim().toLowerCase();
+  if (want === '' || limit <= 0) return [];
+  const candidates = new Set<string>(listModelNames(config));
+  for (const alias of Object.keys(config.aliases)) if (!alias.includes('*')) candidates.add(alias);
+  const maxDistance = Math.max(2, Math.floor(want.length / 3));
+  const scored: { name: string; score: number; order: number }[] = [];
+  let order = 0;
+  for (const name of candidates) {
+    const full = name.toLowerCase();
+    const slash = full.indexOf('/');
+    const forms = slash > 0 ? [full, full.slice(slash + 1)] : [full];
+    const distance = Math.min(...forms.map((f) => editDistance(want, f)));
+    const contains = want.length >= 3 && forms.some((f) => f.length >= 3 && (f.includes(want) || want.includes(f)));
+    // A containment hit ranks by how much it differs in length, after any closer edit-distance hit.
+    const score = distance <= maxDistance ? distance : contains ? maxDistance + 1 + distance / 1000 : Infinity;
+    if (score !== Infinity) scored.push({ name, score, order: order++ });
+  }
+  scored.sort((x, y) => x.score - y.score || x.order - y.order);
+  return scored.slice(0, limit).map((s) => s.name);
 }

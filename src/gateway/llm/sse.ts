@@ -1,7 +1,36 @@
-// Server-sent event framing, in one place: every dialect's stream encoder writes frames with it.
+// Server-sent events in one place: framing for every dialect's encoder, and reading upstream streams.
+import { StringDecoder } from 'node:string_decoder';
+import { createParser } from 'eventsource-parser';
+import type { SseEvent } from './canonical.js';
 
 /** One SSE frame. Data with newlines becomes several `data:` lines, as the format requires. */
 export function sseFrame(data: string, event?: string): string {
   const head = event ? `event: ${event}\n` : '';
   return `${head}data: ${data.split(/\r\n|\r|\n/).join('\ndata: ')}\n\n`;
+}
+
+/**
+ * Reads a stream of SSE bytes as batches of events (one batch per network chunk), decoding UTF-8
+ * across chunk boundaries so a character split between two reads is never mangled.
+ */
+export async function* readSse(body: AsyncIterable<Buffer>): AsyncGenerator<SseEvent[]> {
+  const decoder = new StringDecoder('utf8');
+  let batch: SseEvent[] = [];
+  const parser = createParser({
+    onEvent(ev) {
+      batch.push(ev.event ? { event: ev.event, data: ev.data } : { data: ev.data });
+    },
+  });
+  for await (const chunk of body) {
+    parser.feed(decoder.write(chunk));
+    if (batch.length) {
+      const out = batch;
+      batch = [];
+      yield out;
+    }
+  }
+  // An event not terminated by a blank line is incomplete (the stream was cut inside it) and is
+  // not delivered: half a JSON object is not an event.
+  parser.feed(decoder.end());
+  if (batch.length) yield batch;
 }

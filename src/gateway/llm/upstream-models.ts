@@ -11,17 +11,8 @@ export function createUpstreamModelCache(providers: () => ProviderRuntime[], log
   let inflight: Promise<string[]> | null = null;
 
   async function fetchOne(p: ProviderRuntime): Promise<string[]> {
-    const signal = AbortSignal.timeout(TIMEOUT_MS);
     try {
-      const res = await p.send({ operation: 'models', signal, requestId: 'models-list' });
-      const chunks: Buffer[] = [];
-      for await (const c of res.body as AsyncIterable<Buffer>) chunks.push(c);
-      if (res.status !== 200) {
-        log().warn({ provider: p.id, status: res.status }, 'provider model listing failed');
-        return [];
-      }
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data?: { id?: unknown }[] };
-      return (body.data ?? []).flatMap((m) => (typeof m.id === 'string' ? [`${p.id}/${m.id}`] : []));
+      return (await p.listModels(AbortSignal.timeout(TIMEOUT_MS))).map((id) => `${p.id}/${id}`);
     } catch (err) {
       log().warn({ provider: p.id, err: (err as Error).message }, 'provider model listing failed');
       return [];

@@ -1,88 +1,69 @@
-// The OpenAI-compatible provider: Chat Completions and model listing over a keep-alive undici pool.
-import { Pool, errors as undiciErrors } from 'undici';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { pipeline, type Readable } from 'node:stream';
+// The OpenAI-compatible provider: Chat Completions and model listing at a preset's or a configured base URL.
+import { randomUUID } from 'node:crypto';
 import type { ProviderConfig } from '../../../config/schema.js';
-import type { SecretResolver } from '../../../secrets/resolver.js';
 import { GatewayError } from '../../../errors.js';
+import type { SecretResolver } from '../../../secrets/resolver.js';
+import { callHeaders, modelIdsFromList, OPENAI_QUIRKS, openaiChat, prepareChatBody } from '../../dialects/openai-chat/index.js';
+import { createTransport, readText, type Transport } from '../transport.js';
 import type { ProviderRuntime, UpstreamRequest, UpstreamResponse } from '../types.js';
-import { OPENAI_COMPATIBLE_PRESETS } from './presets.js';
+import { OPENAI_COMPATIBLE_PRESETS, presetNamed, type Preset } from './presets.js';
 
-const PATHS = { 'chat.completions': '/chat/completions', models: '/models' } as const;
-
-function baseUrlOf(cfg: ProviderConfig): URL | string {
-  if (cfg.baseUrl) return new URL(cfg.baseUrl);
-  const preset = cfg.preset ?? (cfg.type === 'openai' ? 'openai' : undefined);
-  if (preset && preset in OPENAI_COMPATIBLE_PRESETS) return new URL(OPENAI_COMPATIBLE_PRESETS[preset as keyof typeof OPENAI_COMPATIBLE_PRESETS]);
-  return `unknown preset "${cfg.preset}"; known presets: ${Object.keys(OPENAI_COMPATIBLE_PRESETS).join(', ')}; or set baseUrl`;
-}
-
-/** Decodes gzip/deflate/br so the data path (and the client) always sees plain bytes. */
-function decoded(body: Readable, encoding: string | undefined): Readable {
-  const e = encoding?.trim().toLowerCase();
-  const decoder = e === 'gzip' || e === 'x-gzip' ? createGunzip() : e === 'deflate' ? createInflate() : e === 'br' ? createBrotliDecompress() : null;
-  if (!decoder) return body;
-  return pipeline(body, decoder, () => {
-    /* errors surface on the returned stream */
-  });
+/** The preset the config names, a plain OpenAI-rules server at its baseUrl, or what is wrong. */
+function presetOf(cfg: ProviderConfig): Preset | string {
+  const name = cfg.preset ?? (cfg.type === 'openai' ? 'openai' : undefined);
+  if (name === undefined) {
+    return cfg.baseUrl ? { baseUrl: cfg.baseUrl, quirks: OPENAI_QUIRKS, listsModels: true } : 'set "baseUrl" (the server\'s API root, e.g. http://127.0.0.1:8000/v1) or a "preset"';
+  }
+  return presetNamed(name) ?? `unknown preset "${name}"; known presets: ${Object.keys(OPENAI_COMPATIBLE_PRESETS).join(', ')}; or leave preset out and set baseUrl`;
 }
 
 export function createOpenAICompatibleProvider(cfg: ProviderConfig, secrets: SecretResolver): ProviderRuntime {
-  const base = baseUrlOf(cfg);
-  let unavailable: string | null = typeof base === 'string' ? `provider "${cfg.id}": ${base}` : null;
-  // Secrets were read into the resolver's cache before this runs; a failure to read one makes
-  // the provider unavailable (with the reason) instead of failing every request differently.
-  const staticHeaders: Record<string, string> = {};
+  const preset = presetOf(cfg);
+  let unavailable: string | null = typeof preset === 'string' ? `provider "${cfg.id}": ${preset}` : null;
+  // Secrets were read into the resolver's cache before this runs; one that could not be read
+  // makes the provider unavailable (with the reason) instead of failing every request differently.
+  const configured: Record<string, string> = {};
   if (!unavailable) {
     try {
-      if (cfg.apiKey) staticHeaders.authorization = `Bearer ${secrets.get(cfg.apiKey)}`;
-      for (const [name, template] of Object.entries(cfg.headers)) staticHeaders[name.toLowerCase()] = secrets.interpolate(template);
+      if (cfg.apiKey) configured.authorization = `Bearer ${secrets.get(cfg.apiKey)}`;
+      for (const [name, template] of Object.entries(cfg.headers)) configured[name.toLowerCase()] = secrets.interpolate(template);
     } catch (err) {
       unavailable = `provider "${cfg.id}": ${(err as Error).message}`;
     }
   }
-  const baseUrl = typeof base === 'string' ? null : base;
-  const pool = baseUrl ? new Pool(baseUrl.origin, { connections: 256, keepAliveTimeout: 30_000, headersTimeout: cfg.timeoutMs, bodyTimeout: cfg.timeoutMs }) : null;
-  const basePath = baseUrl ? baseUrl.pathname.replace(/\/+$/, '') : '';
+  const quirks = typeof preset === 'string' ? OPENAI_QUIRKS : preset.quirks;
+  const transport: Transport | null =
+    typeof preset === 'string' ? null : createTransport(cfg.id, new URL(cfg.baseUrl ?? preset.baseUrl), cfg.timeoutMs);
+
+  async function send(req: UpstreamRequest): Promise<UpstreamResponse> {
+    if (!transport || unavailable) throw new GatewayError('PROVIDER_UNAVAILABLE', unavailable ?? `provider "${cfg.id}" is not configured`);
+    if (req.operation === 'count_tokens') {
+      throw new GatewayError('NOT_FOUND', `provider "${cfg.id}" (OpenAI-compatible) has no token-counting endpoint; the gateway estimates instead`);
+    }
+    const headers = callHeaders(configured, 'authorization', { ...req, stream: req.stream ?? req.body?.stream === true });
+    if (req.operation === 'models') return transport.request({ path: '/models', method: 'GET', headers, signal: req.signal });
+    if (!req.body) throw new GatewayError('INTERNAL', `a generate call to provider "${cfg.id}" had no body`);
+    return transport.request({ path: '/chat/completions', method: 'POST', headers, body: req.body, signal: req.signal });
+  }
 
   return {
     id: cfg.id,
     type: cfg.type,
+    family: 'openai',
+    dialect: openaiChat,
     unavailable,
-    async send(req: UpstreamRequest): Promise<UpstreamResponse> {
-      if (!pool || unavailable) throw new GatewayError('PROVIDER_UNAVAILABLE', unavailable ?? `provider "${cfg.id}" is not configured`);
-      const headers: Record<string, string> = {
-        ...staticHeaders,
-        ...(req.callerCredentials ?? {}),
-        accept: req.body?.stream === true ? 'text/event-stream' : 'application/json',
-        'accept-encoding': 'gzip, deflate, br',
-        'x-request-id': req.requestId,
-      };
-      const payload = req.body ? JSON.stringify(req.body) : undefined;
-      if (payload) headers['content-type'] = 'application/json';
-      try {
-        const res = await pool.request({
-          path: basePath + PATHS[req.operation],
-          method: req.body ? 'POST' : 'GET',
-          headers,
-          body: payload,
-          signal: req.signal,
-        });
-        const encoding = res.headers['content-encoding'];
-        const { 'content-encoding': _enc, 'content-length': _len, ...rest } = res.headers;
-        return { status: res.statusCode, headers: rest, body: decoded(res.body, Array.isArray(encoding) ? encoding[0] : encoding) };
-      } catch (err) {
-        if (req.signal.aborted) throw err;
-        const what = err instanceof undiciErrors.UndiciError ? (err as Error & { code?: string }).code : (err as Error & { code?: string }).code;
-        throw new GatewayError(
-          'UPSTREAM_UNREACHABLE',
-          `provider "${cfg.id}" could not be reached at ${baseUrl?.origin} (${what ?? (err as Error).message}); check that it is running and its baseUrl`,
-          { cause: err },
-        );
+    countsTokens: false,
+    prepare: (body, model, stream) => prepareChatBody(body, model, stream, quirks),
+    send,
+    async listModels(signal) {
+      if (typeof preset !== 'string' && !preset.listsModels) {
+        throw new GatewayError('NOT_FOUND', `provider "${cfg.id}" (preset ${cfg.preset}) has no model listing; name its models in routes`);
       }
+      const res = await send({ operation: 'models', signal, requestId: randomUUID() });
+      return modelIdsFromList(cfg.id, res.status, secrets.redact(await readText(res.body)));
     },
     async close() {
-      await pool?.close();
+      await transport?.close();
     },
   };
 }

@@ -1,0 +1,79 @@
+// The inbound LLM APIs the gateway serves, each a wire dialect plus the few facts routing needs from it.
+import type { IncomingMessage } from 'node:http';
+import type { Dialect, SseEvent } from '../llm/canonical.js';
+import { anthropicMessages } from '../llm/dialects/anthropic-messages/index.js';
+import { geminiGenerate } from '../llm/dialects/gemini/index.js';
+import { openaiChat } from '../llm/dialects/openai-chat/index.js';
+import { sseFrame } from '../llm/sse.js';
+import { GatewayError } from '../errors.js';
+import type { InboundApi } from './llm.js';
+import { isObject } from './io.js';
+
+function requireModel(body: Record<string, unknown>): string {
+  const model = body.model;
+  if (typeof model !== 'string' || model === '') throw new GatewayError('BAD_REQUEST', 'the request needs a "model" string', { param: 'model' });
+  return model;
+}
+
+function requireArray(body: Record<string, unknown>, field: string): void {
+  if (!Array.isArray(body[field])) throw new GatewayError('BAD_REQUEST', `the request needs a "${field}" array`, { param: field });
+}
+
+/**
+ * OpenAI Chat Completions. Usage is always requested upstream (so the ledger is exact) and removed
+ * again for a client that did not ask for it: the usage-only chunk is dropped, and a usage field
+ * some compatible servers put on the last content chunk is taken off.
+ */
+export const openaiChatApi: InboundApi = {
+  name: 'openai-chat',
+  dialect: openaiChat,
+  describe(body) {
+    const model = requireModel(body);
+    requireArray(body, 'messages');
+    const streamOptions = isObject(body.stream_options) ? body.stream_options : {};
+    const cacheKey = typeof body.prompt_cache_key === 'string' && body.prompt_cache_key !== '' ? body.prompt_cache_key : undefined;
+    return { model, stream: body.stream === true, includeUsage: streamOptions.include_usage === true, session: cacheKey };
+  },
+  passFrame(ev: SseEvent, includeUsage: boolean): string {
+    if (includeUsage || !ev.data.includes('"usage"')) return sseFrame(ev.data, ev.event);
+    let chunk: unknown;
+    try {
+      chunk = JSON.parse(ev.data);
+    } catch {
+      return sseFrame(ev.data, ev.event);
+    }
+    if (!isObject(chunk) || chunk.usage === undefined || chunk.usage === null) return sseFrame(ev.data, ev.event);
+    if (Array.isArray(chunk.choices) && chunk.choices.length === 0) return '';
+    const { usage: _usage, ...rest } = chunk;
+    return sseFrame(JSON.stringify(rest), ev.event);
+  },
+};
+
+/**
+ * Anthropic Messages. Claude Code puts its session in `metadata.user_id`
+ * (`user_<hash>_account_<uuid>_session_<uuid>`), which keeps a session on its target.
+ */
+export const anthropicMessagesApi: InboundApi = {
+  name: 'anthropic-messages',
+  dialect: anthropicMessages,
+  forwardHeaders: ['anthropic-version', 'anthropic-beta'],
+  describe(body) {
+    const model = requireModel(body);
+    requireArray(body, 'messages');
+    const metadata = isObject(body.metadata) ? body.metadata : {};
+    const user = typeof metadata.user_id === 'string' && metadata.user_id !== '' ? metadata.user_id : undefined;
+    return { model, stream: body.stream === true, includeUsage: true, session: user };
+  },
+};
+
+/** The dialect whose error shape a path's clients expect; null for routes outside the LLM APIs. */
+export function dialectForPath(path: string, req: IncomingMessage): Dialect | null {
+  if (path.startsWith('/v1/messages')) return anthropicMessages;
+  if (path.startsWith('/v1beta/')) return geminiGenerate;
+  if (path === '/v1/models' && typeof req.headers['anthropic-version'] === 'string') return anthropicMessages;
+  if (path.startsWith('/v1/') || path === '/v1') {
+    // Anthropic's SDK and Claude Code always send anthropic-version; answer them in their shape.
+    return typeof req.headers['anthropic-version'] === 'string' ? anthropicMessages : openaiChat;
+  }
+  return null;
+}

@@ -1,0 +1,468 @@
+// The LLM data path: one request in any inbound dialect, routed over its targets with retries and
+// fallback, passed through to a provider of the same family or translated through the canonical model.
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CanonicalRequest, Dialect, Family, ParsedUpstreamError, SseEvent, WireErrorInput } from '../llm/canonical.js';
+import type { GatehouseConfig, Pricing } from '../config/schema.js';
+import { GatewayError, errorKind, markRecorded } from '../errors.js';
+import type { Logger } from '../log.js';
+import { closeMatches, listModelNames, type ResolvedTarget } from '../llm/routing.js';
+import type { RoutePlan, Router } from '../llm/router.js';
+import { costUsd } from '../llm/pricing.js';
+import type { ProviderRuntime, UpstreamResponse } from '../llm/providers/types.js';
+import { readText } from '../llm/providers/transport.js';
+import { fitRequest } from '../llm/translate.js';
+import { ZERO_USAGE, type Usage } from '../llm/usage.js';
+import { modelGranted, type PresentedKey } from '../policy/keys.js';
+import type { KeyRow } from '../store/keys.js';
+import type { Ledger, LedgerEventInput } from '../store/ledger.js';
+import { isObject, readJson } from './io.js';
+import { relayNonStream, relayStream, openStream, type RelayState } from './relay.js';
+
+export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
+
+export interface LlmContext {
+  config(): GatehouseConfig;
+  provider(id: string): ProviderRuntime | undefined;
+  router: Router;
+  ledger: Ledger;
+  log: Logger;
+  /** Removes known secret values from text that came from upstream. */
+  scrub(text: string): string;
+  /** Upstream model ids per provider as provider/model, for GET /v1/models (cached by the caller). */
+  upstreamModels(): Promise<string[]>;
+  onCompleted(event: LlmRequestEvent): void;
+}
+
+export type Outcome = 'ok' | 'upstream_error' | 'upstream_cut' | 'client_aborted';
+
+export interface AttemptRecord {
+  provider: string;
+  model: string;
+  /** HTTP status from the upstream, or 0 when none came. */
+  status: number;
+  error?: string;
+}
+
+export interface LlmRequestEvent extends LedgerEventInput {
+  type: 'llm.request';
+  requestId: string;
+  keyId: string;
+  /** The inbound API: openai-chat, anthropic-messages, ... */
+  api: string;
+  session: string | null;
+  route: string;
+  provider: string;
+  model: string;
+  requestedModel: string;
+  /** True when the request crossed API families (translated through the canonical model). */
+  translated: boolean;
+  stream: boolean;
+  status: number;
+  outcome: Outcome;
+  usage: Usage;
+  /** True when the provider reported no usage and the counts are the gateway's estimate. */
+  usageEstimated: boolean;
+  /** USD; null when the target has no known price. */
+  costUsd: number | null;
+  pricing: 'config' | 'catalog' | null;
+  latencyMs: number;
+  ttftMs: number | null;
+  /** Every upstream attempt before the one that answered (retries and fallbacks). */
+  attempts: AttemptRecord[];
+  request: { bytes: number; sha256: string };
+  response: { bytes: number; sha256: string };
+}
+
+export interface CallContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  key: KeyRow;
+  presented: PresentedKey;
+  requestId: string;
+  startedAt: number;
+}
+
+/** What the data path needs to know about an inbound API beyond its wire codec. */
+export interface InboundApi {
+  name: string;
+  dialect: Dialect;
+  /** Reads the routing facts from a parsed body; throws GatewayError('BAD_REQUEST') when they are missing. */
+  describe(body: Record<string, unknown>, req: IncomingMessage): { model: string; stream: boolean; includeUsage: boolean; session: string | undefined };
+  /** Client headers forwarded to a provider of the same family. */
+  forwardHeaders?: readonly string[];
+  /** Re-frames one upstream event of a same-family stream (e.g. drops usage the client did not ask for). */
+  passFrame?(ev: SseEvent, includeUsage: boolean): string;
+}
+
+/** Statuses worth another attempt: rate limits, timeouts and server-side failures. */
+const RETRYABLE = new Set([408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529]);
+
+function ms(since: number): number {
+  return Math.round((performance.now() - since) * 1000) / 1000;
+}
+
+/** `retry-after` in seconds or as an HTTP date, in milliseconds; undefined when absent or unreadable. */
+export function retryAfterMs(headers: UpstreamResponse['headers'], now = Date.now()): number | undefined {
+  const raw = headers['retry-after-ms'] ?? headers['retry-after'];
+  const v = Array.isArray(raw) ? raw[0] : raw;
+  if (typeof v !== 'string' || v.trim() === '') return undefined;
+  if (headers['retry-after-ms'] !== undefined) return Number.isFinite(Number(v)) ? Number(v) : undefined;
+  const secs = Number(v);
+  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+  const at = Date.parse(v);
+  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
+}
+
+/** Agent session ids clients send on their own, most specific first. */
+const SESSION_HEADERS = ['x-gatehouse-session', 'x-claude-code-session-id', 'session_id', 'x-session-id'] as const;
+
+export function sessionFromHeaders(req: IncomingMessage): string | undefined {
+  for (const h of SESSION_HEADERS) {
+    const v = req.headers[h];
+    if (typeof v === 'string' && v.length > 0 && v.length <= 256) return v;
+  }
+  return undefined;
+}
+
+function unknownModel(config: GatehouseConfig, key: KeyRow, requested: string): GatewayError {
+  const close = closeMatches(config, requested).filter((n) => modelGranted(key, [n]));
+  const names = listModelNames(config).filter((n) => modelGranted(key, [n]));
+  const hint = close.length
+    ? `Did you mean: ${close.join(', ')}?`
+    : names.length
+      ? `Available: ${names.slice(0, 20).join(', ')}.`
+      : 'No routes are configured: add a provider and a route under models in the config.';
+  return new GatewayError('MODEL_NOT_FOUND', `the model "${requested}" is not a route, alias or provider/model in the config. ${hint}`, { param: 'model' });
+}
+
+/** Resolves, checks the grant, and returns the plan for this request. */
+export function planFor(ctx: LlmContext, key: KeyRow, requested: string, session: string | undefined): RoutePlan {
+  const config = ctx.config();
+  const plan = ctx.router.plan(config, requested, session ?? `key:${key.id}`, (id) => ctx.provider(id)?.family);
+  if (!plan) throw unknownModel(config, key, requested);
+  const granted = (t: ResolvedTarget): boolean => modelGranted(key, [requested, t.route, `${t.provider}/${t.model}`]);
+  let targets = plan.targets.filter(granted);
+  if (targets.length === 0) {
+    throw new GatewayError('MODEL_NOT_GRANTED', `key "${key.name}" is not granted the model "${requested}" (its grants: ${key.models.join(', ')})`, { param: 'model' });
+  }
+  if (key.budgets.length > 0) {
+    // A budget cannot be kept on a call whose price is unknown.
+    const priced = targets.filter((t) => t.pricing !== undefined);
+    if (priced.length === 0) {
+      const names = targets.map((t) => `${t.provider}/${t.model}`).join(', ');
+      throw new GatewayError(
+        'MODEL_UNPRICED',
+        `key "${key.name}" has a budget, and no price is known for ${names}: add pricing (inputPerMTok, outputPerMTok) to the route's target in the config`,
+        { param: 'model' },
+      );
+    }
+    targets = priced;
+  }
+  return { ...plan, targets };
+}
+
+/** The error an upstream gave, read from its body in its family's shape; secrets scrubbed. */
+async function readUpstreamError(ctx: LlmContext, provider: ProviderRuntime, up: UpstreamResponse): Promise<{ raw: string; parsed: ParsedUpstreamError }> {
+  const raw = ctx.scrub(await readText(up.body, 64 * 1024));
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    json = undefined;
+  }
+  const parsed = provider.dialect.parseError(up.status, json) ?? { kind: errorKind(up.status), message: raw.slice(0, 500) || `HTTP ${up.status}` };
+  return { raw, parsed };
+}
+
+/** The error a client of `dialect` receives for an upstream failure, with the provider named. */
+function clientError(provider: ProviderRuntime, status: number, parsed: ParsedUpstreamError): WireErrorInput {
+  if (status === 401 || status === 403) {
+    // The client's virtual key was fine; it is the gateway's credential for the provider that failed.
+    return {
+      status: 502,
+      kind: 'upstream',
+      code: 'upstream_auth',
+      message: `provider "${provider.id}" refused the gateway's credentials (HTTP ${status}): ${parsed.message}. Check the provider's apiKey secret.`,
+    };
+  }
+  const outStatus = status >= 500 && status !== 503 && status !== 504 && status !== 529 ? 502 : status;
+  return { status: outStatus, kind: parsed.kind, code: parsed.code ?? 'upstream_error', param: parsed.param, message: `provider "${provider.id}": ${parsed.message}` };
+}
+
+interface Prepared {
+  body: Record<string, unknown>;
+  translated: boolean;
+  restoreNames: Map<string, string>;
+}
+
+/** The upstream body: the client's own JSON for the same family (unknown fields survive), else a translation. */
+function prepareBody(api: InboundApi, json: Record<string, unknown>, canonical: () => CanonicalRequest, provider: ProviderRuntime, model: string, stream: boolean): Prepared {
+  if (provider.family === api.dialect.family) {
+    return { body: provider.prepare(json, model, stream), translated: false, restoreNames: new Map() };
+  }
+  const fitted = fitRequest(canonical(), provider.family);
+  const body = provider.dialect.requestFromCanonical({ ...fitted.request, stream }, model);
+  return { body: provider.prepare(body, model, stream), translated: true, restoreNames: fitted.restoreNames };
+}
+
+function callerCredentials(call: CallContext, family: Family, providerFamily: Family): Record<string, string> | undefined {
+  // A subscription credential belongs to the client's own provider family; it is never sent elsewhere.
+  if (!call.presented.callerCredentialsPassThrough || family !== providerFamily) return undefined;
+  const out: Record<string, string> = {};
+  for (const h of ['authorization', 'x-api-key', 'x-goog-api-key'] as const) {
+    const v = call.req.headers[h];
+    if (typeof v === 'string') out[h] = v;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+function forwardedHeaders(api: InboundApi, req: IncomingMessage): Record<string, string> | undefined {
+  if (!api.forwardHeaders) return undefined;
+  const out: Record<string, string> = {};
+  for (const h of api.forwardHeaders) {
+    const v = req.headers[h];
+    if (typeof v === 'string') out[h] = v;
+  }
+  return out;
+}
+
+const sleep = (delay: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (delay <= 0 || signal.aborted) return resolve();
+    const t = setTimeout(done, delay);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+/** A model call (Chat Completions, Messages, ...): the one place retries, fallback and relaying meet. */
+export async function generate(ctx: LlmContext, call: CallContext, api: InboundApi): Promise<void> {
+  const { req, res, key, requestId } = call;
+  const { raw, json } = await readJson(req, MAX_REQUEST_BYTES);
+  if (!isObject(json)) throw new GatewayError('BAD_REQUEST', 'the request body must be a JSON object');
+  const facts = api.describe(json, req);
+  const session = facts.session ?? sessionFromHeaders(req);
+  const plan = planFor(ctx, key, facts.model, session);
+  const sessionKey = session ?? `key:${key.id}`;
+
+  let canonical: CanonicalRequest | undefined;
+  const toCanonical = (): CanonicalRequest => (canonical ??= api.dialect.requestToCanonical(json));
+
+  const clientGone = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) clientGone.abort(new GatewayError('BAD_REQUEST', 'the client closed the connection'));
+  });
+
+  const first = plan.targets[0]!;
+  const event: LlmRequestEvent = {
+    type: 'llm.request',
+    requestId,
+    keyId: key.id,
+    api: api.name,
+    session: session ?? null,
+    route: plan.route,
+    provider: first.provider,
+    model: first.model,
+    requestedModel: facts.model,
+    translated: false,
+    stream: facts.stream,
+    status: 0,
+    outcome: 'ok',
+    usage: { ...ZERO_USAGE },
+    usageEstimated: false,
+    costUsd: null,
+    pricing: null,
+    latencyMs: 0,
+    ttftMs: null,
+    attempts: [],
+    request: { bytes: raw.length, sha256: createHash('sha256').update(raw).digest('hex') },
+    response: { bytes: 0, sha256: '' },
+  };
+  const state: RelayState = { event, hash: createHash('sha256'), outputChars: 0, startedAt: call.startedAt, settled: false };
+
+  const deadline = performance.now() + plan.totalTimeoutMs;
+  const totalAttempts = 1 + plan.retries;
+  let lastFailure: { error: GatewayError } | { wire: WireErrorInput; passthrough?: { status: number; raw: string }; retryAfter?: string } | undefined;
+
+  // Attempts go round the plan's targets. A target is left out for the rest of the request when
+  // its provider is unavailable, or when it asks to be left alone for longer than a backoff.
+  const excluded = new Set<string>();
+  let cursor = 0;
+  const nextTarget = (): ResolvedTarget | undefined => {
+    for (let i = 0; i < plan.targets.length; i++) {
+      const t = plan.targets[(cursor + i) % plan.targets.length]!;
+      if (!excluded.has(t.targetId)) {
+        cursor = (cursor + i + 1) % plan.targets.length;
+        return t;
+      }
+    }
+    return undefined;
+  };
+
+  let target = nextTarget();
+  for (let attempt = 0; target && attempt < totalAttempts; attempt++) {
+    if (clientGone.signal.aborted) break;
+    const remaining = deadline - performance.now();
+    if (remaining <= 0) {
+      lastFailure = { error: new GatewayError('UPSTREAM_TIMEOUT', `no target of route "${plan.route}" answered within ${plan.totalTimeoutMs} ms`) };
+      break;
+    }
+    const provider = ctx.provider(target.provider);
+    const record: AttemptRecord = { provider: target.provider, model: target.model, status: 0 };
+    if (!provider || provider.unavailable) {
+      record.error = provider?.unavailable ?? `provider "${target.provider}" is not configured`;
+      event.attempts.push(record);
+      lastFailure = { error: new GatewayError('PROVIDER_UNAVAILABLE', record.error) };
+      excluded.add(target.targetId);
+      target = nextTarget();
+      continue;
+    }
+
+    // One timer bounds this attempt until its first byte; once the reply is committed to the client it is cleared.
+    const attemptAbort = new AbortController();
+    const onClientGone = (): void => attemptAbort.abort(clientGone.signal.reason);
+    clientGone.signal.addEventListener('abort', onClientGone, { once: true });
+    const attemptMs = Math.min(plan.attemptTimeoutMs, remaining);
+    const timer = setTimeout(
+      () => attemptAbort.abort(new GatewayError('UPSTREAM_TIMEOUT', `provider "${provider.id}" gave no first byte within ${Math.round(attemptMs)} ms`)),
+      attemptMs,
+    );
+    const settleAttempt = (): void => {
+      clearTimeout(timer);
+    };
+    const attemptStarted = performance.now();
+    let retryAfter: number | undefined;
+    try {
+      let prepared: Prepared;
+      try {
+        prepared = prepareBody(api, json, toCanonical, provider, target.model, facts.stream);
+      } catch (err) {
+        // A request this target's family cannot express is the client's problem, not the target's.
+        settleAttempt();
+        throw err;
+      }
+      const up = await provider.send({
+        operation: 'generate',
+        body: prepared.body,
+        model: target.model,
+        stream: facts.stream,
+        signal: attemptAbort.signal,
+        requestId,
+        callerCredentials: callerCredentials(call, api.dialect.family, provider.family),
+        forwardHeaders: provider.family === api.dialect.family ? forwardedHeaders(api, req) : undefined,
+      });
+      record.status = up.status;
+      if (up.status >= 400) {
+        const { raw: errRaw, parsed } = await readUpstreamError(ctx, provider, up);
+        record.error = parsed.message.slice(0, 300);
+        event.attempts.push(record);
+        retryAfter = retryAfterMs(up.headers);
+        const ra = up.headers['retry-after'];
+        lastFailure = {
+          wire: clientError(provider, up.status, parsed),
+          passthrough: provider.family === api.dialect.family && up.status !== 401 && up.status !== 403 ? { status: up.status, raw: errRaw } : undefined,
+          retryAfter: typeof ra === 'string' ? ra : undefined,
+        };
+        settleAttempt();
+        if (!RETRYABLE.has(up.status)) break;
+        ctx.router.failed(target.targetId, retryAfter);
+      } else {
+        event.provider = provider.id;
+        event.model = target.model;
+        event.route = target.route;
+        event.translated = prepared.translated;
+        event.status = up.status;
+        const pricing = target.pricing ? { pricing: target.pricing, source: target.pricingSource ?? 'config' } : null;
+        const relay = { ctx, call, api, provider, state, includeUsage: facts.includeUsage, restoreNames: prepared.restoreNames, signal: attemptAbort.signal };
+        if (!facts.stream) {
+          settleAttempt();
+          ctx.router.succeeded(target.targetId, ms(attemptStarted), sessionKey);
+          await relayNonStream(relay, up, () => settle(ctx, state, pricing));
+          return;
+        }
+        const opened = await openStream(relay, up);
+        if (opened.kind === 'content') {
+          settleAttempt();
+          ctx.router.succeeded(target.targetId, ms(attemptStarted), sessionKey);
+          await relayStream(relay, opened, () => settle(ctx, state, pricing));
+          return;
+        }
+        record.status = opened.status;
+        record.error = opened.message;
+        event.attempts.push(record);
+        lastFailure = { wire: { status: opened.status, kind: opened.errorKind, message: `provider "${provider.id}": ${opened.message}` } };
+        settleAttempt();
+        ctx.router.failed(target.targetId);
+      }
+    } catch (err) {
+      settleAttempt();
+      clientGone.signal.removeEventListener('abort', onClientGone);
+      if (clientGone.signal.aborted) break;
+      const gErr = err instanceof GatewayError ? err : new GatewayError('UPSTREAM_ERROR', `provider "${provider.id}" failed: ${ctx.scrub((err as Error).message)}`, { cause: err });
+      if (gErr.code === 'BAD_REQUEST') throw gErr;
+      record.error = gErr.message.slice(0, 300);
+      event.attempts.push(record);
+      lastFailure = { error: attemptAbort.signal.aborted && attemptAbort.signal.reason instanceof GatewayError ? attemptAbort.signal.reason : gErr };
+      ctx.router.failed(target.targetId);
+    } finally {
+      clientGone.signal.removeEventListener('abort', onClientGone);
+    }
+    if (retryAfter !== undefined && retryAfter > plan.maxBackoffMs) excluded.add(target.targetId);
+    const previous = target;
+    target = nextTarget();
+    // Another target is tried at once; the same one again only after a backoff.
+    if (target && target.targetId === previous.targetId && attempt + 1 < totalAttempts) {
+      const wait = Math.min(ctx.router.backoff(plan, attempt + 1, retryAfter), Math.max(0, deadline - performance.now()));
+      await sleep(wait, clientGone.signal);
+    }
+  }
+
+  // Every attempt failed (or the client left): the ledger shows the request with its outcome.
+  event.outcome = clientGone.signal.aborted ? 'client_aborted' : 'upstream_error';
+  const failure = lastFailure ?? { error: new GatewayError('UPSTREAM_ERROR', `no target of route "${plan.route}" could be tried`) };
+  event.status = 'error' in failure ? failure.error.status : failure.wire.status;
+  await settle(ctx, state, null).catch((e: Error) => ctx.log.error({ requestId, err: e.message }, 'could not record a failed request'));
+  if (clientGone.signal.aborted) return;
+  if ('error' in failure) throw markRecorded(failure.error);
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId };
+  // An upstream rate limit says when to come back; the client's SDK honours it.
+  if (failure.retryAfter) headers['retry-after'] = failure.retryAfter;
+  const text = failure.passthrough ? failure.passthrough.raw : JSON.stringify(api.dialect.errorBody(failure.wire));
+  res.writeHead(failure.passthrough?.status ?? failure.wire.status, headers);
+  res.end(text);
+}
+
+/** Estimates, prices and records the request; the reply's last byte waits for this. */
+async function settle(ctx: LlmContext, state: RelayState, pricing: { pricing: Pricing; source: 'config' | 'catalog' } | null): Promise<void> {
+  const { event } = state;
+  // A request is recorded once, whichever path ends it.
+  if (state.settled) return;
+  state.settled = true;
+  const u = event.usage;
+  if (u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens + u.outputTokens === 0 && event.status < 400) {
+    // No usage from the provider (a cut stream, an abort, a server that does not report it): an
+    // upper-bound estimate from sizes, marked as such, so budgets and reports never see zero.
+    event.usage = { ...u, inputTokens: Math.ceil(event.request.bytes / 4), outputTokens: Math.ceil(state.outputChars / 3) };
+    event.usageEstimated = true;
+  }
+  if (pricing) {
+    event.costUsd = costUsd(event.usage, pricing.pricing);
+    event.pricing = pricing.source;
+  }
+  event.latencyMs = ms(state.startedAt);
+  event.response = { bytes: event.response.bytes, sha256: state.hash.digest('hex') };
+  try {
+    await ctx.ledger.append(event);
+  } catch (err) {
+    throw new GatewayError(
+      'LEDGER_UNAVAILABLE',
+      'the gateway could not record this request in its ledger, so the reply was withheld; check the free space and permissions of the data directory',
+      { cause: err },
+    );
+  }
+  ctx.onCompleted(event);
+}

@@ -1,0 +1,232 @@
+// Writing an upstream reply to the client: held back until real content arrives (so a failed
+// attempt can still fall back), then relayed frame by frame, with the ledger committed before the last byte.
+import type { Hash } from 'node:crypto';
+import { once } from 'node:events';
+import type { ErrorKind, SseEvent, StreamDecoder, StreamEvent } from '../llm/canonical.js';
+import { GatewayError } from '../errors.js';
+import type { ProviderRuntime, UpstreamResponse } from '../llm/providers/types.js';
+import { readSse, sseFrame } from '../llm/sse.js';
+import { restoreEvent, restoreResponse } from '../llm/translate.js';
+import { mergeUsage } from '../llm/usage.js';
+import type { CallContext, InboundApi, LlmContext, LlmRequestEvent } from './llm.js';
+import { startSse } from './sse.js';
+
+export interface RelayState {
+  event: LlmRequestEvent;
+  /** SHA-256 of every byte the client received. */
+  hash: Hash;
+  /** Characters of generated content seen, for an estimate when no usage is reported. */
+  outputChars: number;
+  startedAt: number;
+  /** Set once the request is recorded. */
+  settled: boolean;
+}
+
+export interface Relay {
+  ctx: LlmContext;
+  call: CallContext;
+  api: InboundApi;
+  provider: ProviderRuntime;
+  state: RelayState;
+  includeUsage: boolean;
+  restoreNames: Map<string, string>;
+  /** Aborted when the client goes away; the upstream call is cancelled with it. */
+  signal: AbortSignal;
+}
+
+interface Held {
+  ev: SseEvent;
+  events: StreamEvent[];
+}
+
+export type Opened =
+  | { kind: 'content'; held: Held[]; rest: AsyncIterator<SseEvent[]>; decoder: StreamDecoder }
+  | { kind: 'failed'; status: number; errorKind: ErrorKind; message: string };
+
+/** Content is what makes an attempt final: before it, a failure may still fall back to another target. */
+function isContent(e: StreamEvent): boolean {
+  switch (e.type) {
+    case 'text_delta':
+      return e.text.length > 0;
+    case 'tool_args_delta':
+    case 'reasoning_delta':
+    case 'finish':
+      return true;
+    case 'block_start':
+      return e.block !== 'text';
+    default:
+      return false;
+  }
+}
+
+function replyHeaders(r: Relay): Record<string, string> {
+  return { 'x-request-id': r.call.requestId, 'x-gatehouse-provider': r.provider.id, 'x-gatehouse-model': r.state.event.model };
+}
+
+/**
+ * Reads an upstream stream until its first content, holding back everything before it
+ * (`message_start`, pings, role chunks). Resolves `failed` when an error event or the end of the
+ * stream comes first; rejects when the upstream connection fails.
+ */
+export async function openStream(r: Relay, up: UpstreamResponse): Promise<Opened> {
+  const contentType = String(up.headers['content-type'] ?? '');
+  if (!contentType.includes('text/event-stream')) {
+    up.body.destroy();
+    return { kind: 'failed', status: 502, errorKind: 'upstream', message: `answered a streaming request with ${contentType || 'no content type'} instead of an event stream` };
+  }
+  const decoder = r.provider.dialect.streamDecoder();
+  const rest = readSse(up.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const held: Held[] = [];
+  for (;;) {
+    const next = await rest.next();
+    if (next.done) return { kind: 'failed', status: 502, errorKind: 'upstream', message: 'the stream ended before any content' };
+    let content = false;
+    for (const ev of next.value) {
+      const events = decoder.decode(ev);
+      held.push({ ev, events });
+      for (const e of events) {
+        if (e.type === 'error') {
+          up.body.destroy();
+          return { kind: 'failed', status: e.status, errorKind: e.kind, message: r.ctx.scrub(e.message) };
+        }
+        if (isContent(e)) content = true;
+      }
+    }
+    if (content) return { kind: 'content', held, rest, decoder };
+  }
+}
+
+function observe(state: RelayState, e: StreamEvent): void {
+  switch (e.type) {
+    case 'start':
+      if (e.usage) state.event.usage = mergeUsage(state.event.usage, e.usage);
+      break;
+    case 'usage':
+      state.event.usage = mergeUsage(state.event.usage, e.usage);
+      break;
+    case 'text_delta':
+      state.outputChars += e.text.length;
+      break;
+    case 'tool_args_delta':
+      state.outputChars += e.json.length;
+      break;
+    case 'reasoning_delta':
+      state.outputChars += e.text?.length ?? 0;
+      break;
+    default:
+      break;
+  }
+}
+
+/** Relays an opened stream; `settle` records the request and must succeed before the final frame is written. */
+export async function relayStream(r: Relay, opened: Extract<Opened, { kind: 'content' }>, settle: () => Promise<void>): Promise<void> {
+  const { res } = r.call;
+  const { state, api } = r;
+  const passthrough = r.provider.family === api.dialect.family;
+  const encoder = api.dialect.streamEncoder({ id: state.event.requestId, model: state.event.model, includeUsage: r.includeUsage });
+  startSse(res, replyHeaders(r));
+
+  let finalFrame = '';
+  let upstreamError = false;
+  const handle = (item: Held): string => {
+    const wasDone = opened.decoder.done;
+    let out = '';
+    for (const e of item.events) {
+      observe(state, e);
+      if (e.type === 'error') {
+        upstreamError = true;
+        state.event.outcome = 'upstream_error';
+        if (!passthrough) out += encoder.error({ status: e.status, kind: e.kind, message: `provider "${r.provider.id}": ${r.ctx.scrub(e.message)}` });
+      } else if (!passthrough && !upstreamError) {
+        out += encoder.encode(restoreEvent(e, r.restoreNames));
+      }
+    }
+    if (passthrough) {
+      const frame = api.passFrame ? api.passFrame(item.ev, r.includeUsage) : sseFrame(item.ev.data, item.ev.event);
+      // The terminal frame ([DONE], message_stop) is held until the ledger has the request.
+      if (!wasDone && opened.decoder.done) {
+        finalFrame += frame;
+        return '';
+      }
+      return frame;
+    }
+    return out;
+  };
+  const write = async (text: string): Promise<void> => {
+    if (!text) return;
+    if (state.event.ttftMs === null) state.event.ttftMs = Math.round((performance.now() - state.startedAt) * 1000) / 1000;
+    state.hash.update(text);
+    state.event.response.bytes += Buffer.byteLength(text);
+    if (!res.write(text)) await once(res, 'drain', { signal: r.signal });
+  };
+
+  try {
+    for (const item of opened.held) await write(handle(item));
+    for (;;) {
+      const next = await opened.rest.next();
+      if (next.done) break;
+      let out = '';
+      for (const ev of next.value) out += handle({ ev, events: opened.decoder.decode(ev) });
+      await write(out);
+    }
+    if (!opened.decoder.done && !upstreamError) state.event.outcome = 'upstream_cut';
+  } catch (err) {
+    state.event.outcome = r.signal.aborted && !(r.signal.reason instanceof GatewayError && r.signal.reason.code === 'UPSTREAM_TIMEOUT') ? 'client_aborted' : 'upstream_cut';
+    if (state.event.outcome !== 'client_aborted') r.ctx.log.warn({ requestId: state.event.requestId, err: r.ctx.scrub((err as Error).message) }, 'upstream stream failed');
+  }
+
+  if (state.event.outcome === 'client_aborted') {
+    await settle().catch((err: Error) => r.ctx.log.error({ requestId: state.event.requestId, err: err.message }, 'ledger write failed for an aborted stream'));
+    return;
+  }
+  // The last frames are counted in the record before it is written, and sent only after.
+  let tail: string;
+  if (state.event.outcome === 'ok') tail = passthrough ? finalFrame : encoder.end();
+  else if (upstreamError) tail = finalFrame;
+  else tail = encoder.error({ status: 502, kind: 'upstream', code: 'upstream_cut', message: `provider "${r.provider.id}" ended the stream before it finished; the reply is incomplete` });
+  state.hash.update(tail);
+  state.event.response.bytes += Buffer.byteLength(tail);
+  try {
+    await settle();
+  } catch (err) {
+    // Not recorded means not acknowledged: the client never sees the end of this stream.
+    r.ctx.log.error({ requestId: state.event.requestId, err: (err as Error).message }, 'ledger write failed; the stream is cut so the reply is not acknowledged');
+    res.destroy();
+    return;
+  }
+  res.end(tail);
+}
+
+/** Relays a whole (non-stream) reply: passed through as bytes, or translated. */
+export async function relayNonStream(r: Relay, up: UpstreamResponse, settle: () => Promise<void>): Promise<void> {
+  const { res } = r.call;
+  const { state, api } = r;
+  const chunks: Buffer[] = [];
+  for await (const chunk of up.body as AsyncIterable<Buffer>) chunks.push(chunk);
+  const body = Buffer.concat(chunks);
+  const passthrough = r.provider.family === api.dialect.family;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  let out: Buffer | string = body;
+  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+    const canonical = r.provider.dialect.responseToCanonical(parsed as Record<string, unknown>);
+    if (!canonical.usageEstimated) state.event.usage = canonical.usage;
+    for (const p of canonical.content) state.outputChars += p.type === 'text' ? p.text.length : p.type === 'tool_call' ? p.arguments.length : (p.text?.length ?? 0);
+    if (!passthrough) out = JSON.stringify(api.dialect.responseFromCanonical(restoreResponse(canonical, r.restoreNames)));
+  } else if (!passthrough) {
+    throw new GatewayError('UPSTREAM_ERROR', `provider "${r.provider.id}" answered with a body that is not JSON`);
+  } else {
+    r.ctx.log.warn({ requestId: state.event.requestId, provider: r.provider.id }, 'upstream reply was not JSON; passed through without usage');
+  }
+  state.hash.update(out);
+  state.event.response.bytes = Buffer.byteLength(out);
+  // The record is committed before the client receives the reply: a reply the client saw is
+  // never missing from the ledger, even if the gateway is killed the next instant.
+  await settle();
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out), ...replyHeaders(r) });
+  res.end(out);
+}

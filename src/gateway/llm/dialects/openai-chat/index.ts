@@ -1,0 +1,20 @@
+// The OpenAI Chat Completions dialect: one object the HTTP layer (inbound) and OpenAI-family providers (outbound) share.
+import type { Dialect } from '../../canonical.js';
+import { errorBody, parseError } from './errors.js';
+import { requestFromCanonical, requestToCanonical } from './request.js';
+import { responseFromCanonical, responseToCanonical } from './response.js';
+import { createStreamDecoder, createStreamEncoder } from './stream.js';
+
+export const openaiChat: Dialect = {
+  family: 'openai',
+  requestToCanonical,
+  requestFromCanonical,
+  responseToCanonical,
+  responseFromCanonical,
+  streamDecoder: createStreamDecoder,
+  streamEncoder: createStreamEncoder,
+  errorBody,
+  parseError,
+};
+
+export { callHeaders, modelIdsFromList, OPENAI_QUIRKS, prepareChatBody, type ChatQuirks } from './upstream.js';

@@ -1,0 +1,101 @@
+// The OpenAI provider against the local mock: exact requests, model listing, credentials and failures.
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MOCK_MODEL_IDS, MOCK_UPSTREAM_KEY, mockReplyFor, startMockOpenAI, type MockOpenAI } from '../../../../../test/fixtures/mock-openai.js';
+import { providerSchema, type ProviderConfig } from '../../../config/schema.js';
+import { GatewayError } from '../../../errors.js';
+import { createSecretResolver, type SecretResolver } from '../../../secrets/resolver.js';
+import { openaiChat } from '../../dialects/openai-chat/index.js';
+import { readText } from '../transport.js';
+import { createOpenAIProvider } from './index.js';
+
+let mock: MockOpenAI;
+beforeAll(async () => {
+  mock = await startMockOpenAI();
+});
+afterAll(async () => {
+  await mock.close();
+});
+beforeEach(() => {
+  mock.requests.length = 0;
+});
+
+async function secretsWith(env: Record<string, string>): Promise<SecretResolver> {
+  const keychain = { backend: 'keychain' as const, get: () => Promise.resolve(null), set: () => Promise.resolve(), delete: () => Promise.resolve(false), list: () => Promise.resolve([]) };
+  const secrets = createSecretResolver(keychain, env);
+  await secrets.prime(Object.keys(env).map((name) => `env:${name}`));
+  return secrets;
+}
+
+const config = (fields: Record<string, unknown>): ProviderConfig => providerSchema.parse({ id: 'oai', type: 'openai', ...fields });
+const signal = (): AbortSignal => AbortSignal.timeout(5_000);
+
+async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(GatewayError);
+  return err as GatewayError;
+}
+
+describe('openai provider', () => {
+  it('sends a chat completion with the Bearer key and the body fitted for OpenAI', async () => {
+    const p = createOpenAIProvider(config({ baseUrl: mock.url, apiKey: 'env:OPENAI_KEY', headers: { 'OpenAI-Organization': 'org-1' } }), await secretsWith({ OPENAI_KEY: MOCK_UPSTREAM_KEY }));
+    expect(p).toMatchObject({ id: 'oai', type: 'openai', family: 'openai', unavailable: null, countsTokens: false });
+    const messages = [{ role: 'user', content: 'hi there' }];
+    const body = p.prepare({ model: 'alias', messages, max_tokens: 10, stream_options: { include_usage: true } }, 'gpt-4o-mini', false);
+    expect(body).toEqual({ model: 'gpt-4o-mini', messages, max_completion_tokens: 10 });
+    const res = await p.send({ operation: 'generate', body, model: 'gpt-4o-mini', signal: signal(), requestId: 'req-7' });
+    expect(res.status).toBe(200);
+    const reply = openaiChat.responseToCanonical(JSON.parse(await readText(res.body)) as Record<string, unknown>);
+    expect(reply.content).toEqual([{ type: 'text', text: 'echo: hi there' }]);
+    expect(reply.usage.outputTokens).toBe(mockReplyFor({ messages }).usage.completion_tokens);
+    expect(mock.requests[0]).toMatchObject({ method: 'POST', url: '/v1/chat/completions', body });
+    expect(mock.requests[0]?.headers).toMatchObject({ authorization: `Bearer ${MOCK_UPSTREAM_KEY}`, 'openai-organization': 'org-1', accept: 'application/json', 'x-request-id': 'req-7' });
+    await p.close();
+  });
+
+  it('lists models and has no token counting', async () => {
+    const p = createOpenAIProvider(config({ baseUrl: mock.url, apiKey: 'env:K' }), await secretsWith({ K: MOCK_UPSTREAM_KEY }));
+    expect(await p.listModels(signal())).toEqual([...MOCK_MODEL_IDS]);
+    expect(mock.requests[0]).toMatchObject({ method: 'GET', url: '/v1/models' });
+    expect((await rejection(p.send({ operation: 'count_tokens', body: {}, signal: signal(), requestId: 'r' }))).code).toBe('NOT_FOUND');
+    await p.close();
+  });
+
+  it("replaces the configured key with the caller's own credentials", async () => {
+    const p = createOpenAIProvider(config({ baseUrl: mock.url, apiKey: 'env:K' }), await secretsWith({ K: 'sk-not-this-one' }));
+    const res = await p.send({ operation: 'models', signal: signal(), requestId: 'r', callerCredentials: { Authorization: `Bearer ${MOCK_UPSTREAM_KEY}` } });
+    expect(res.status).toBe(200);
+    await readText(res.body);
+    expect(mock.requests[0]?.headers['authorization']).toBe(`Bearer ${MOCK_UPSTREAM_KEY}`);
+    await p.close();
+  });
+
+  it('is unavailable for another vendor\'s preset or an unreadable secret, and says why', async () => {
+    const secrets = await secretsWith({});
+    const groq = createOpenAIProvider(config({ preset: 'groq' }), secrets);
+    expect(groq.unavailable).toMatch(/openai-compatible/);
+    const keyless = createOpenAIProvider(config({}), secrets);
+    expect(keyless.unavailable).toBeNull();
+    const missing = createOpenAIProvider(config({ baseUrl: mock.url, apiKey: 'keychain:openai' }), secrets);
+    expect(missing.unavailable).toMatch(/^provider "oai": .*keychain:openai/);
+    expect((await rejection(missing.listModels(signal()))).code).toBe('PROVIDER_UNAVAILABLE');
+    expect(mock.requests).toHaveLength(0);
+    await Promise.all([groq.close(), keyless.close(), missing.close()]);
+  });
+
+  it('rejects with UPSTREAM_UNREACHABLE when nothing listens at the base URL', async () => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const p = createOpenAIProvider(config({ baseUrl: `http://127.0.0.1:${port}/v1` }), await secretsWith({}));
+    expect((await rejection(p.send({ operation: 'generate', body: { model: 'm', messages: [] }, signal: signal(), requestId: 'r' }))).code).toBe('UPSTREAM_UNREACHABLE');
+    await p.close();
+  });
+});

@@ -1,0 +1,332 @@
+// The official OpenAI and Anthropic SDKs, plain and streaming, against mock providers of their own
+// family (passed through) and of the other families (translated), through fallback routes and by provider/model.
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MOCK_ANTHROPIC_KEY, MOCK_REPLY_SUFFIX, startMockAnthropic, type MockAnthropic } from '../fixtures/mock-anthropic.js';
+import { MOCK_GEMINI_KEY, startMockGemini, type MockGemini } from '../fixtures/mock-gemini.js';
+import { startMockOpenAI, type MockOpenAI } from '../fixtures/mock-openai.js';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { rejection } from '../helpers/thrown.js';
+
+let oai: MockOpenAI;
+let anth: MockAnthropic;
+let gem: MockGemini;
+let gw: TestGateway;
+let key: string;
+
+function config(): string {
+  return `version: 1
+server: { port: 0 }
+providers:
+  - { id: oai, type: openai-compatible, baseUrl: ${oai.url}, apiKey: env:MOCK_UPSTREAM_KEY }
+  - { id: anth, type: anthropic, baseUrl: ${anth.url}, apiKey: env:ANTH_KEY }
+  - { id: gem, type: gemini, baseUrl: ${gem.url}, apiKey: env:GEM_KEY }
+routing: { backoffMs: 10, maxBackoffMs: 50 }
+models:
+  - name: gpt
+    targets: [{ provider: oai, model: gpt-4o-mini, pricing: { inputPerMTok: 0.15, outputPerMTok: 0.6, cacheReadPerMTok: 0.075 } }]
+  - name: claude
+    targets: [{ provider: anth, model: claude-sonnet-4-5 }]
+  - name: gemini
+    targets: [{ provider: gem, model: gemini-2.5-flash }]
+  - name: failover
+    crossFamilyFallback: true
+    targets:
+      - { provider: anth, model: mock-error }
+      - { provider: oai, model: gpt-4o-mini, pricing: { inputPerMTok: 0.15, outputPerMTok: 0.6 } }
+  - name: claude-then-gpt
+    crossFamilyFallback: true
+    retries: 1
+    targets:
+      - { provider: anth, model: claude-sonnet-4-5 }
+      - { provider: oai, model: gpt-4o-mini, pricing: { inputPerMTok: 0.15, outputPerMTok: 0.6 } }
+aliases:
+  "claude-*-haiku-*": claude
+`;
+}
+
+beforeAll(async () => {
+  [oai, anth, gem] = await Promise.all([startMockOpenAI(), startMockAnthropic(), startMockGemini()]);
+  gw = await startTestGateway(config(), { env: { ANTH_KEY: MOCK_ANTHROPIC_KEY, GEM_KEY: MOCK_GEMINI_KEY } });
+  key = (await gw.newKey({ name: 'dialects' })).secret;
+});
+
+afterAll(async () => {
+  await gw?.stop();
+  await Promise.all([oai?.close(), anth?.close(), gem?.close()]);
+});
+
+const openai = (): OpenAI => new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+const anthropic = (): Anthropic => new Anthropic({ apiKey: key, baseURL: gw.url, maxRetries: 0 });
+const lastRequest = (): Record<string, unknown> => gw.events('llm.request').at(-1)!;
+
+const weatherTool = {
+  type: 'function' as const,
+  function: {
+    name: 'get_weather',
+    description: 'Weather for a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+  },
+};
+
+describe('OpenAI SDK to an Anthropic provider (translated)', () => {
+  it('answers a plain request, records the Anthropic usage and prices it from the catalog', async () => {
+    const res = await openai().chat.completions.create({ model: 'claude', messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello there' }] });
+    expect(res.object).toBe('chat.completion');
+    expect(res.choices[0]!.message.content).toBe(`Echo: hello there${MOCK_REPLY_SUFFIX}`);
+    expect(res.choices[0]!.finish_reason).toBe('stop');
+    const seen = anth.requests.at(-1)!;
+    expect(seen.path).toBe('/v1/messages');
+    expect(seen.body).toMatchObject({ model: 'claude-sonnet-4-5', system: 'be brief', messages: [{ role: 'user' }] });
+    expect((seen.body as { max_tokens: number }).max_tokens).toBeGreaterThan(0);
+    const ev = lastRequest();
+    expect(ev).toMatchObject({ api: 'openai-chat', provider: 'anth', translated: true, outcome: 'ok', pricing: 'catalog', usageEstimated: false });
+    const usage = ev.usage as { inputTokens: number; outputTokens: number };
+    expect(res.usage).toMatchObject({ prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens });
+    // claude-sonnet-4-5: $3 in, $15 out per million tokens.
+    expect(ev.costUsd).toBeCloseTo((usage.inputTokens * 3 + usage.outputTokens * 15) / 1e6, 12);
+  });
+
+  it('streams in OpenAI chunks, with the usage chunk only when asked for', async () => {
+    const stream = await openai().chat.completions.create({ model: 'claude', messages: [{ role: 'user', content: 'stream me' }], stream: true });
+    let text = '';
+    let usageChunks = 0;
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      if (chunk.usage) usageChunks++;
+    }
+    expect(text).toBe(`Echo: stream me${MOCK_REPLY_SUFFIX}`);
+    expect(finish).toBe('stop');
+    expect(usageChunks).toBe(0);
+
+    const withUsage = await openai().chat.completions.create({
+      model: 'claude',
+      messages: [{ role: 'user', content: 'stream me' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let usage: OpenAI.CompletionUsage | undefined;
+    for await (const chunk of withUsage) usage = chunk.usage ?? usage;
+    const recorded = lastRequest().usage as { inputTokens: number; outputTokens: number };
+    expect(usage).toMatchObject({ prompt_tokens: recorded.inputTokens, completion_tokens: recorded.outputTokens });
+    expect(recorded.outputTokens).toBeGreaterThan(0);
+  });
+
+  it('makes a tool call and carries the tool result back, streamed and plain', async () => {
+    const client = openai();
+    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'use the tool for Paris' }];
+    const stream = await client.chat.completions.create({ model: 'claude', messages, tools: [weatherTool], stream: true });
+    const calls = new Map<number, { id: string; name: string; args: string }>();
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      for (const tc of chunk.choices[0]?.delta.tool_calls ?? []) {
+        const cur = calls.get(tc.index) ?? { id: '', name: '', args: '' };
+        calls.set(tc.index, { id: tc.id ?? cur.id, name: tc.function?.name ?? cur.name, args: cur.args + (tc.function?.arguments ?? '') });
+      }
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect(finish).toBe('tool_calls');
+    const call = calls.get(0)!;
+    expect(call.name).toBe('get_weather');
+    expect(JSON.parse(call.args)).toEqual({ query: 'use the tool for Paris' });
+    expect(anth.requests.at(-1)!.body).toMatchObject({ tools: [{ name: 'get_weather', input_schema: { type: 'object' } }] });
+
+    const followUp = await client.chat.completions.create({
+      model: 'claude',
+      tools: [weatherTool],
+      messages: [
+        ...messages,
+        { role: 'assistant', content: null, tool_calls: [{ id: call.id, type: 'function', function: { name: call.name, arguments: call.args } }] },
+        { role: 'tool', tool_call_id: call.id, content: 'sunny, 21C' },
+      ],
+    });
+    expect(followUp.choices[0]!.message.content).toContain('Tool said: "sunny, 21C"');
+    const sent = anth.requests.at(-1)!.body as { messages: { role: string; content: { type: string; tool_use_id?: string }[] }[] };
+    expect(sent.messages.at(-1)).toMatchObject({ role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id }] });
+  });
+});
+
+describe('Anthropic SDK to an OpenAI provider (translated)', () => {
+  it('answers a plain request in Anthropic shape', async () => {
+    const msg = await anthropic().messages.create({ model: 'gpt', max_tokens: 100, system: 'be brief', messages: [{ role: 'user', content: 'hi from claude sdk' }] });
+    expect(msg.type).toBe('message');
+    expect(msg.content[0]).toMatchObject({ type: 'text', text: 'echo: hi from claude sdk' });
+    expect(msg.stop_reason).toBe('end_turn');
+    const seen = oai.requests.at(-1)!.body as { model: string; messages: { role: string }[]; max_completion_tokens?: number };
+    expect(seen.model).toBe('gpt-4o-mini');
+    expect(seen.messages.map((m) => m.role)).toEqual(['system', 'user']);
+    expect(lastRequest()).toMatchObject({ api: 'anthropic-messages', provider: 'oai', translated: true, pricing: 'config' });
+    expect(msg.usage.output_tokens).toBe((lastRequest().usage as { outputTokens: number }).outputTokens);
+  });
+
+  it('streams the exact Anthropic event sequence', async () => {
+    const events: string[] = [];
+    const stream = anthropic().messages.stream({ model: 'gpt', max_tokens: 100, messages: [{ role: 'user', content: 'stream to claude' }] });
+    stream.on('streamEvent', (e) => events.push(e.type));
+    const final = await stream.finalMessage();
+    expect(final.content.map((b) => (b.type === 'text' ? b.text : '')).join('')).toBe('echo: stream to claude');
+    expect(events[0]).toBe('message_start');
+    expect(events.at(-2)).toBe('message_delta');
+    expect(events.at(-1)).toBe('message_stop');
+    expect(events.filter((e) => e === 'content_block_start').length).toBe(events.filter((e) => e === 'content_block_stop').length);
+    expect(final.usage.output_tokens).toBeGreaterThan(0);
+  });
+
+  it('makes a tool call with tool_use blocks, and takes the tool_result back', async () => {
+    const client = anthropic();
+    const tools: Anthropic.Tool[] = [{ name: 'get_weather', description: 'Weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }];
+    const first = await client.messages
+      .stream({ model: 'gpt', max_tokens: 100, tools, messages: [{ role: 'user', content: 'use the tool please' }] })
+      .finalMessage();
+    expect(first.stop_reason).toBe('tool_use');
+    const use = first.content.find((b) => b.type === 'tool_use');
+    expect(use).toMatchObject({ type: 'tool_use', name: 'get_weather' });
+    if (use?.type !== 'tool_use') throw new Error('no tool_use block');
+    const second = await client.messages.create({
+      model: 'gpt',
+      max_tokens: 100,
+      tools,
+      messages: [
+        { role: 'user', content: 'use the tool please' },
+        { role: 'assistant', content: first.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'rainy' }, { type: 'text', text: 'and now?' }] },
+      ],
+    });
+    const sent = oai.requests.at(-1)!.body as { messages: { role: string; tool_call_id?: string; content?: unknown }[] };
+    // The tool result comes first, as an OpenAI tool message, then the user's text.
+    expect(sent.messages.slice(-2)).toMatchObject([{ role: 'tool', tool_call_id: use.id, content: 'rainy' }, { role: 'user' }]);
+    expect(second.content[0]).toMatchObject({ type: 'text' });
+  });
+});
+
+describe('Anthropic SDK to an Anthropic provider (passed through)', () => {
+  it('forwards the body untouched (unknown fields too), anthropic-beta, and records cache tokens and their cost', async () => {
+    const client = anthropic();
+    const body = {
+      model: 'claude',
+      max_tokens: 50,
+      system: [{ type: 'text' as const, text: 'a long and stable system prompt', cache_control: { type: 'ephemeral' as const } }],
+      messages: [{ role: 'user' as const, content: 'first turn' }],
+      some_future_field: { kept: true },
+    };
+    await client.messages.create(body as Anthropic.MessageCreateParamsNonStreaming, { headers: { 'anthropic-beta': 'prompt-caching-2099' } });
+    const seen = anth.requests.at(-1)!;
+    expect(seen.body).toMatchObject({ model: 'claude-sonnet-4-5', some_future_field: { kept: true }, system: [{ cache_control: { type: 'ephemeral' } }] });
+    expect(seen.headers['anthropic-beta']).toBe('prompt-caching-2099');
+    const first = lastRequest();
+    expect(first).toMatchObject({ translated: false, provider: 'anth' });
+    const u1 = first.usage as { cacheWriteTokens: number; cacheReadTokens: number; inputTokens: number; outputTokens: number };
+    expect(u1.cacheWriteTokens).toBeGreaterThan(0);
+
+    await client.messages.create(body as Anthropic.MessageCreateParamsNonStreaming);
+    const u2 = lastRequest().usage as typeof u1;
+    expect(u2.cacheReadTokens).toBe(u1.cacheWriteTokens);
+    // Sonnet 4.5: $3 input, $15 output, $3.75 cache write, $0.30 cache read per million tokens.
+    expect(first.costUsd).toBeCloseTo((u1.inputTokens * 3 + u1.outputTokens * 15 + u1.cacheWriteTokens * 3.75) / 1e6, 12);
+    expect(lastRequest().costUsd).toBeCloseTo((u2.inputTokens * 3 + u2.outputTokens * 15 + u2.cacheReadTokens * 0.3) / 1e6, 12);
+  });
+
+  it('streams the provider events through, and reaches a model by provider/model and by alias', async () => {
+    const final = await anthropic().messages.stream({ model: 'anth/claude-haiku-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'direct' }] }).finalMessage();
+    expect(final.content[0]).toMatchObject({ type: 'text', text: `Echo: direct${MOCK_REPLY_SUFFIX}` });
+    expect(lastRequest()).toMatchObject({ route: 'anth/claude-haiku-4-5', model: 'claude-haiku-4-5', stream: true, outcome: 'ok', pricing: 'catalog' });
+    await anthropic().messages.create({ model: 'claude-3-5-haiku-20241022', max_tokens: 50, messages: [{ role: 'user', content: 'alias' }] });
+    expect(lastRequest()).toMatchObject({ requestedModel: 'claude-3-5-haiku-20241022', route: 'claude', model: 'claude-sonnet-4-5' });
+  });
+
+  it('counts tokens through the provider, and estimates them for a provider without a counter', async () => {
+    const counted = await anthropic().messages.countTokens({ model: 'claude', messages: [{ role: 'user', content: 'count these words' }] });
+    expect(anth.requests.at(-1)!.path).toBe('/v1/messages/count_tokens');
+    expect(counted.input_tokens).toBeGreaterThan(0);
+    const res = await fetch(`${gw.url}/v1/messages/count_tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'gpt', messages: [{ role: 'user', content: 'x'.repeat(350) }] }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-gatehouse-estimated')).toBe('true');
+    expect(((await res.json()) as { input_tokens: number }).input_tokens).toBeGreaterThanOrEqual(100);
+  });
+
+  it('lists models in Anthropic shape when the request carries anthropic-version', async () => {
+    const page = await anthropic().models.list();
+    const ids = page.data.map((m) => m.id);
+    expect(ids).toEqual(expect.arrayContaining(['claude', 'gpt', 'anth/claude-sonnet-4-5']));
+    expect(page.data[0]).toMatchObject({ type: 'model', display_name: expect.any(String) });
+  });
+
+  it('answers errors in Anthropic shape: unknown model with close matches, malformed JSON', async () => {
+    const err = await rejection(anthropic().messages.create({ model: 'claudee', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }));
+    expect(err).toBeInstanceOf(Anthropic.NotFoundError);
+    expect((err as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
+    expect((err as Error).message).toMatch(/claudee.*Did you mean: claude/);
+
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: '{"model": "claude", ',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/not valid JSON/) } });
+  });
+});
+
+describe('OpenAI SDK to a Gemini provider (translated)', () => {
+  it('answers plain and streamed requests, and calls a tool whose schema had to be cleaned', async () => {
+    const client = openai();
+    const plain = await client.chat.completions.create({ model: 'gemini', messages: [{ role: 'user', content: 'hello gemini' }] });
+    expect(plain.choices[0]!.message.content).toContain('hello gemini');
+    expect(gem.requests.at(-1)!.path).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
+    expect(lastRequest()).toMatchObject({ provider: 'gem', translated: true, pricing: 'catalog' });
+
+    const stream = await client.chat.completions.create({ model: 'gemini', messages: [{ role: 'user', content: 'stream gemini' }], stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toContain('stream gemini');
+    expect(gem.requests.at(-1)!.path).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent');
+
+    // additionalProperties is outside Gemini's schema subset: the mock refuses it like Gemini does.
+    const tool = await client.chat.completions.create({ model: 'gemini', messages: [{ role: 'user', content: 'use the tool for Rome' }], tools: [weatherTool] });
+    const call = tool.choices[0]!.message.tool_calls?.[0];
+    expect(tool.choices[0]!.finish_reason).toBe('tool_calls');
+    expect(call).toMatchObject({ type: 'function', function: { name: 'get_weather' } });
+    expect(call?.id).toEqual(expect.any(String));
+  });
+});
+
+describe('fallback and retries', () => {
+  it('falls back to the next target when the first answers 500, and records the failed attempt', async () => {
+    const res = await openai().chat.completions.create({ model: 'failover', messages: [{ role: 'user', content: 'fall back' }] });
+    expect(res.choices[0]!.message.content).toBe('echo: fall back');
+    expect(lastRequest()).toMatchObject({ provider: 'oai', outcome: 'ok', translated: false, attempts: [{ provider: 'anth', model: 'mock-error', status: 500 }] });
+  });
+
+  it('falls back before the first byte when a stream fails before any content', async () => {
+    anth.setNext({ streamErrorAfterEvents: 1, errorType: 'overloaded_error' });
+    const events: string[] = [];
+    const stream = anthropic().messages.stream({ model: 'claude-then-gpt', max_tokens: 50, messages: [{ role: 'user', content: 'survive' }] });
+    stream.on('streamEvent', (e) => events.push(e.type));
+    const final = await stream.finalMessage();
+    expect(final.content[0]).toMatchObject({ type: 'text', text: 'echo: survive' });
+    expect(events.filter((e) => e === 'message_start')).toHaveLength(1);
+    expect(lastRequest()).toMatchObject({ provider: 'oai', attempts: [{ provider: 'anth', status: 529 }] });
+  });
+
+  it('ends a stream that fails after content with an error event in the client dialect', async () => {
+    anth.setNext({ dropAfterEvents: 5 });
+    const err = await rejection(anthropic().messages.stream({ model: 'claude', max_tokens: 50, messages: [{ role: 'user', content: 'cut me off' }] }).finalMessage());
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/ended the stream before it finished/);
+    expect(lastRequest()).toMatchObject({ outcome: 'upstream_cut', provider: 'anth' });
+  });
+
+  it('retries the same target after a 429 and succeeds', async () => {
+    anth.setNext({ status: 429, headers: { 'retry-after': '0' } });
+    const msg = await anthropic().messages.create({ model: 'claude', max_tokens: 50, messages: [{ role: 'user', content: 'again' }] });
+    expect(msg.content[0]).toMatchObject({ type: 'text' });
+    expect(lastRequest()).toMatchObject({ outcome: 'ok', attempts: [{ provider: 'anth', status: 429 }] });
+  });
+});
