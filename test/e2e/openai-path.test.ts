@@ -155,18 +155,26 @@ describe('refusals and errors in OpenAI shape', () => {
     expect((err as Error).message).toMatch(/not granted the model "mock\/gpt-4o".*fast/);
   });
 
-  it('passes an upstream 500 on in OpenAI shape', async () => {
-    mock.setNext({ status: 500 });
-    const err = await client.chat.completions.create({ model: 'fast', messages }).catch((e: unknown) => e);
+  it('retries an upstream 500, then answers 502 with the provider message in OpenAI shape, every attempt recorded', async () => {
+    const err = await client.chat.completions.create({ model: 'mock/mock-error', messages }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.InternalServerError);
-    expect(lastUsageEvent()).toMatchObject({ outcome: 'upstream_error', status: 500 });
+    // routing.retries defaults to 2: three attempts in all.
+    expect(lastUsageEvent()).toMatchObject({ outcome: 'upstream_error', status: 502, attempts: [{ status: 500 }, { status: 500 }, { status: 500 }] });
   });
 
-  it('passes an upstream 429 on with its retry-after', async () => {
-    mock.setNext({ status: 429, headers: { 'retry-after': '7' } });
+  it('recovers from a one-off upstream 500 by retrying', async () => {
+    mock.setNext({ status: 500 });
+    const res = await client.chat.completions.create({ model: 'fast', messages });
+    expect(res.choices[0]!.message.content).toBe(mockReplyFor({ messages }, 4).content);
+    expect(lastUsageEvent()).toMatchObject({ outcome: 'ok', attempts: [{ status: 500 }] });
+  });
+
+  it('passes an upstream 429 on with its retry-after when the wait is longer than a backoff', async () => {
+    mock.setNext({ status: 429, headers: { 'retry-after': '60' } });
     const err = await client.chat.completions.create({ model: 'fast', messages }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
-    expect((err as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toBe('7');
+    expect((err as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toBe('60');
+    expect(lastUsageEvent()).toMatchObject({ outcome: 'upstream_error', status: 429, attempts: [{ status: 429 }] });
   });
 
   it('says the provider credential failed (502), not the client key, and never echoes the provider key', async () => {

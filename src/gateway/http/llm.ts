@@ -175,6 +175,14 @@ async function readUpstreamError(ctx: LlmContext, provider: ProviderRuntime, up:
   return { raw, parsed };
 }
 
+/**
+ * The status a client sees for an upstream error: the provider's own for client errors, rate
+ * limits and overload (503, 504, 529 say "come back later"), 502 for the other server failures.
+ */
+function gatewayStatus(status: number): number {
+  return status >= 500 && status !== 503 && status !== 504 && status !== 529 ? 502 : status;
+}
+
 /** The error a client of `dialect` receives for an upstream failure, with the provider named. */
 function clientError(provider: ProviderRuntime, status: number, parsed: ParsedUpstreamError): WireErrorInput {
   if (status === 401 || status === 403) {
@@ -186,8 +194,7 @@ function clientError(provider: ProviderRuntime, status: number, parsed: ParsedUp
       message: `provider "${provider.id}" refused the gateway's credentials (HTTP ${status}): ${parsed.message}. Check the provider's apiKey secret.`,
     };
   }
-  const outStatus = status >= 500 && status !== 503 && status !== 504 && status !== 529 ? 502 : status;
-  return { status: outStatus, kind: parsed.kind, code: parsed.code ?? 'upstream_error', param: parsed.param, message: `provider "${provider.id}": ${parsed.message}` };
+  return { status: gatewayStatus(status), kind: parsed.kind, code: parsed.code ?? 'upstream_error', param: parsed.param, message: `provider "${provider.id}": ${parsed.message}` };
 }
 
 interface Prepared {
@@ -303,6 +310,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
     return undefined;
   };
 
+  let committed = false;
   let target = nextTarget();
   for (let attempt = 0; target && attempt < totalAttempts; attempt++) {
     if (clientGone.signal.aborted) break;
@@ -364,7 +372,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
         const ra = up.headers['retry-after'];
         lastFailure = {
           wire: clientError(provider, up.status, parsed),
-          passthrough: provider.family === api.dialect.family && up.status !== 401 && up.status !== 403 ? { status: up.status, raw: errRaw } : undefined,
+          passthrough: provider.family === api.dialect.family && up.status !== 401 && up.status !== 403 ? { status: gatewayStatus(up.status), raw: errRaw } : undefined,
           retryAfter: typeof ra === 'string' ? ra : undefined,
         };
         settleAttempt();
@@ -378,17 +386,22 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
         event.status = up.status;
         const pricing = target.pricing ? { pricing: target.pricing, source: target.pricingSource ?? 'config' } : null;
         const relay = { ctx, call, api, provider, state, includeUsage: facts.includeUsage, restoreNames: prepared.restoreNames, signal: attemptAbort.signal };
+        // From the moment the record is written the reply belongs to this attempt: no fallback after it.
+        const commit = (): Promise<void> => {
+          committed = true;
+          return settle(ctx, state, pricing);
+        };
         if (!facts.stream) {
           settleAttempt();
           ctx.router.succeeded(target.targetId, ms(attemptStarted), sessionKey);
-          await relayNonStream(relay, up, () => settle(ctx, state, pricing));
+          await relayNonStream(relay, up, commit);
           return;
         }
         const opened = await openStream(relay, up);
         if (opened.kind === 'content') {
           settleAttempt();
           ctx.router.succeeded(target.targetId, ms(attemptStarted), sessionKey);
-          await relayStream(relay, opened, () => settle(ctx, state, pricing));
+          await relayStream(relay, opened, commit);
           return;
         }
         record.status = opened.status;
@@ -401,6 +414,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
     } catch (err) {
       settleAttempt();
       clientGone.signal.removeEventListener('abort', onClientGone);
+      if (committed) throw err;
       if (clientGone.signal.aborted) break;
       const gErr = err instanceof GatewayError ? err : new GatewayError('UPSTREAM_ERROR', `provider "${provider.id}" failed: ${ctx.scrub((err as Error).message)}`, { cause: err });
       if (gErr.code === 'BAD_REQUEST') throw gErr;
@@ -424,7 +438,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
   // Every attempt failed (or the client left): the ledger shows the request with its outcome.
   event.outcome = clientGone.signal.aborted ? 'client_aborted' : 'upstream_error';
   const failure = lastFailure ?? { error: new GatewayError('UPSTREAM_ERROR', `no target of route "${plan.route}" could be tried`) };
-  event.status = 'error' in failure ? failure.error.status : failure.wire.status;
+  event.status = 'error' in failure ? failure.error.status : (failure.passthrough?.status ?? failure.wire.status);
   await settle(ctx, state, null).catch((e: Error) => ctx.log.error({ requestId, err: e.message }, 'could not record a failed request'));
   if (clientGone.signal.aborted) return;
   if ('error' in failure) throw markRecorded(failure.error);

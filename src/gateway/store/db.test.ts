@@ -37,7 +37,7 @@ describe('openDatabase', () => {
     }
     expect(err).toBeInstanceOf(StoreError);
     expect((err as StoreError).code).toBe('STORE_TOO_NEW');
-    expect((err as Error).message).toMatch(/schema 99.*knows up to 1/);
+    expect((err as Error).message).toMatch(/schema 99.*knows up to 2\b/);
     const again = new Database(path);
     expect(again.pragma('user_version', { simple: true })).toBe(99);
     again.close();
@@ -71,6 +71,22 @@ describe('openDatabase', () => {
     expect(db2.pragma('user_version', { simple: true })).toBe(2);
     expect(db2.prepare('SELECT id FROM keys').all()).toEqual([{ id: 'k1' }]);
     db2.close();
+  });
+
+  it('upgrades a schema-1 database with usage rows to the current usage view, cost included', () => {
+    const migrations = join(dir, 'v1');
+    mkdirSync(migrations);
+    cpSync(join(DEFAULT_MIGRATIONS_DIR, '001_init.sql'), join(migrations, '001_init.sql'));
+    const path = join(dir, 'upgrade.sqlite');
+    const v1 = openDatabase(path, { migrationsDir: migrations });
+    const body = JSON.stringify({ type: 'llm.request', requestId: 'r1', usage: { inputTokens: 5, outputTokens: 2 } });
+    v1.prepare("INSERT INTO events (at, type, body, prev_hash, hash) VALUES ('2026-01-01', 'llm.request', ?, 'x', 'y')").run(body);
+    v1.close();
+    const current = openDatabase(path);
+    expect(current.prepare('SELECT request_id, input_tokens, output_tokens, cost_usd FROM llm_usage').all()).toEqual([
+      { request_id: 'r1', input_tokens: 5, output_tokens: 2, cost_usd: null },
+    ]);
+    current.close();
   });
 
   it('refuses migrations numbered out of sequence', () => {

@@ -96,10 +96,9 @@ export function canonicalToModelParts(content: readonly (TextPart | ToolCallPart
     if (p.type === 'reasoning') {
       const signature = p.family === 'gemini' ? p.signature : undefined;
       if (showThoughts && typeof p.text === 'string') {
-        // A thought keeps its own signature; a signature waiting for a part goes on this one otherwise.
-        if (signature !== undefined && pending !== undefined) push({ text: '' });
-        if (signature !== undefined) out.push({ text: p.text, thought: true, thoughtSignature: signature });
-        else push({ text: p.text, thought: true });
+        // A signature waiting for a part is not put on a thought: it would read back as that thought's own.
+        if (pending !== undefined) push({ text: '' });
+        out.push(signature !== undefined ? { text: p.text, thought: true, thoughtSignature: signature } : { text: p.text, thought: true });
       } else if (signature !== undefined) {
         if (pending !== undefined) push({ text: '' });
         pending = signature;

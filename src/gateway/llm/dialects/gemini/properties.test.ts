@@ -149,20 +149,26 @@ const response: fc.Arbitrary<CanonicalResponse> = fc
 
 // ---- streams ----
 
-type StreamBlock = { kind: 'text'; deltas: string[] } | { kind: 'call'; id: string; name: string; args: string; cuts: number[] };
+type StreamBlock =
+  | { kind: 'text'; deltas: string[] }
+  | { kind: 'call'; id: string; name: string; args: string; cuts: number[] }
+  | { kind: 'thought'; deltas: string[] }
+  | { kind: 'signature'; signature: string };
 
 const streamBlocks: fc.Arbitrary<StreamBlock[]> = fc
   .array(
     fc.oneof(
       fc.array(fc.string({ maxLength: 10 }), { minLength: 1, maxLength: 4 }).map((deltas) => ({ kind: 'text' as const, deltas })),
       fc.record({ name: identifier, args: jsonObjectText, cuts: fc.array(fc.nat(40), { maxLength: 3 }) }).map((c) => ({ kind: 'call' as const, id: '', ...c })),
+      fc.array(fc.string({ minLength: 1, maxLength: 10 }), { minLength: 1, maxLength: 3 }).map((deltas) => ({ kind: 'thought' as const, deltas })),
+      fc.base64String({ minLength: 4, maxLength: 12 }).map((signature) => ({ kind: 'signature' as const, signature })),
     ),
     { maxLength: 5 },
   )
   .map((blocks) => blocks.map((b, i) => (b.kind === 'call' ? { ...b, id: `call_${i}` } : b)));
 
-/** Text and calls in order, adjacent text merged and empty text dropped, so block boundaries do not matter. */
-type Item = { text: string } | { id: string; name: string; args: unknown };
+/** Text, thoughts, signatures and calls in order; adjacent text (and thoughts) merged, empty text dropped. */
+type Item = { text: string } | { thought: string } | { signature: string } | { id: string; name: string; args: unknown };
 function normalise(items: Item[]): Item[] {
   const out: Item[] = [];
   for (const item of items) {
@@ -170,6 +176,9 @@ function normalise(items: Item[]): Item[] {
     if ('text' in item) {
       if (item.text === '') continue;
       if (last && 'text' in last) last.text += item.text;
+      else out.push({ ...item });
+    } else if ('thought' in item) {
+      if (last && 'thought' in last) last.thought += item.thought;
       else out.push({ ...item });
     } else out.push(item);
   }
@@ -209,7 +218,7 @@ describe('Gemini dialect properties', () => {
     );
   });
 
-  it('encoded streams decode back to the same text, tool calls, usage and stop reason', () => {
+  it('encoded streams decode back to the same text, thoughts, signatures, tool calls, usage and stop reason', () => {
     fc.assert(
       fc.property(streamBlocks, usage, fc.boolean(), fc.boolean(), (blocks, u, maxTokens, usageAfterFinish) => {
         const events: StreamEvent[] = [{ type: 'start', id: 'x', model: 'm' }];
@@ -218,6 +227,16 @@ describe('Gemini dialect properties', () => {
           if (b.kind === 'text') {
             events.push({ type: 'block_start', index, block: 'text' }, ...b.deltas.map((t): StreamEvent => ({ type: 'text_delta', index, text: t })), { type: 'block_end', index });
             expected.push({ text: b.deltas.join('') });
+          } else if (b.kind === 'thought') {
+            events.push(
+              { type: 'block_start', index, block: 'reasoning', family: 'gemini' },
+              ...b.deltas.map((t): StreamEvent => ({ type: 'reasoning_delta', index, text: t })),
+              { type: 'block_end', index },
+            );
+            expected.push({ thought: b.deltas.join('') });
+          } else if (b.kind === 'signature') {
+            events.push({ type: 'block_start', index, block: 'reasoning', family: 'gemini' }, { type: 'reasoning_delta', index, signature: b.signature }, { type: 'block_end', index });
+            expected.push({ signature: b.signature });
           } else {
             events.push(
               { type: 'block_start', index, block: 'tool_call', id: b.id, name: b.name },
@@ -246,6 +265,10 @@ describe('Gemini dialect properties', () => {
         let finalUsage: Usage = { ...ZERO_USAGE };
         for (const e of decoded) {
           if (e.type === 'text_delta') items.push({ text: e.text });
+          else if (e.type === 'reasoning_delta') {
+            if (e.text !== undefined) items.push({ thought: e.text });
+            if (e.signature !== undefined) items.push({ signature: e.signature });
+          }
           else if (e.type === 'block_start' && e.block === 'tool_call') calls.set(e.index, { id: e.id, name: e.name, json: '' });
           else if (e.type === 'tool_args_delta') calls.get(e.index)!.json += e.json;
           else if (e.type === 'block_end' && calls.has(e.index)) {

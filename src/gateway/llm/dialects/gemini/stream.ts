@@ -192,12 +192,10 @@ class GeminiStreamEncoder implements StreamEncoder {
         const block = this.blocks.get(ev.index);
         const signature = block?.kind === 'reasoning' && block.family === 'gemini' ? ev.signature : undefined;
         if (ev.text !== undefined && ev.text !== '') {
-          // A thought carries its own signature when the delta brings one, as Gemini sends it.
-          if (signature !== undefined) {
-            const flush = this.pending !== undefined ? this.frame([this.take({ text: '' })]) : '';
-            return flush + this.frame([{ text: ev.text, thought: true, thoughtSignature: signature }]);
-          }
-          return this.frame([this.take({ text: ev.text, thought: true })]);
+          // A waiting signature is written on its own part first: on a thought it would read back as
+          // that thought's own. A thought carries its own signature when the delta brings one.
+          const flush = this.pending !== undefined ? this.frame([this.take({ text: '' })]) : '';
+          return flush + this.frame([signature !== undefined ? { text: ev.text, thought: true, thoughtSignature: signature } : { text: ev.text, thought: true }]);
         }
         if (signature === undefined) return '';
         const flush = this.pending !== undefined ? this.frame([this.take({ text: '' })]) : '';
