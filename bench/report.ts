@@ -6,6 +6,11 @@ export type Target = 'mock' | 'raw' | 'gateway';
 export const TARGETS: readonly Target[] = ['mock', 'raw', 'gateway'];
 export const TARGET_LABEL: Record<Target, string> = { mock: 'mock upstream', raw: 'raw proxy', gateway: 'gateway' };
 
+/** The translation scenario's two routes through the gateway: the model the client asks for. */
+export type TranslationMode = 'passthrough' | 'translated';
+export const TRANSLATION_MODES: readonly TranslationMode[] = ['passthrough', 'translated'];
+export const TRANSLATION_MODEL: Record<TranslationMode, string> = { passthrough: 'fast', translated: 'translated' };
+
 /** What the gateway is held to; the figures are printed next to them for context. */
 export const GOALS = {
   throughputOverRaw: 0.8,
@@ -38,6 +43,28 @@ export interface LatencyResult {
   rawMinusMock: { p50Ms: number; p99Ms: number };
 }
 
+export interface TranslationLatency {
+  label: string;
+  bytes: number;
+  byMode: Record<TranslationMode, { p50Ms: number; p99Ms: number; runs: LatencyRun[] }>;
+  /** Median over the runs of the per-run difference, in ms. */
+  translatedMinusPassthrough: { p50Ms: number; p99Ms: number };
+}
+
+/** OpenAI chat in and out, with the upstream in OpenAI format (passed through) or Anthropic format (translated). */
+export interface TranslationResult {
+  models: Record<TranslationMode, string>;
+  latency: TranslationLatency[];
+  /** The gateway's CPU µs per reply under load (median); absent when it did not fit in the run's time. */
+  cpu?: {
+    connections: number;
+    bytes: number;
+    byMode: Record<TranslationMode, { cpuUs: number; rps: Spread; runs: ThroughputRun[] }>;
+    /** Median over the runs of the per-run difference (translated − passthrough). */
+    addedCpuUs: number;
+  };
+}
+
 export interface LedgerComparison extends LedgerCost {
   /** At 32 connections: wall time per reply (1e6 / req/s) and the process's CPU time per reply. */
   gatewayWallUs: number;
@@ -67,9 +94,11 @@ export interface BenchResult {
     throughputSeconds: number;
     connections: number[];
     latency: { label: string; bytes: number; maxSamples: number; minSamples: number; maxMs: number }[];
+    translation: { sizes: string[]; cpuConnections: number };
   };
   throughput: ThroughputResult[];
   latency: LatencyResult[];
+  translation: TranslationResult;
   ledger: LedgerComparison;
   /** Resident memory of each process in MiB, at three points: growth under load shows here. */
   memory: { afterStart: Record<Target, number>; afterThroughput?: Record<Target, number>; afterLatency?: Record<Target, number> };
@@ -169,6 +198,30 @@ export function renderMarkdown(r: BenchResult): string {
         ];
       }),
       ['l', 'r', 'r', 'r', 'r', 'r', 'l'],
+    ),
+  );
+  out.push('');
+
+  const tr = r.translation;
+  const cpu = tr.cpu;
+  out.push(
+    `**Translation** (gateway only, concurrency 1; an OpenAI chat completion routed as \`${tr.models.passthrough}\` to the OpenAI-format mock, passed through, ` +
+      `or as \`${tr.models.translated}\` to the Anthropic-format mock, translated both ways; p50 / p99 in ms)`,
+  );
+  out.push('');
+  const cpuHeader = cpu ? [`CPU µs per reply at ${cpu.connections} connections: passthrough → translated (added)`] : [];
+  out.push(
+    markdownTable(
+      ['Request body', 'passthrough', 'translated', 'added by translation (translated − passthrough)', ...cpuHeader],
+      tr.latency.map((l) => {
+        const pair = (a: { p50Ms: number; p99Ms: number }): string => `${fixed(a.p50Ms)} / ${fixed(a.p99Ms)}`;
+        // CPU was measured with one request size only: it goes on that size's row.
+        const cpuCell = cpu
+          ? [l.bytes === cpu.bytes ? `${int(cpu.byMode.passthrough.cpuUs)} → ${int(cpu.byMode.translated.cpuUs)} (${cpu.addedCpuUs >= 0 ? '+' : ''}${int(cpu.addedCpuUs)})` : '–']
+          : [];
+        return [`${l.label} (${l.byMode.translated.runs[0]?.samples ?? 0}+ samples/run)`, pair(l.byMode.passthrough), pair(l.byMode.translated), pair(l.translatedMinusPassthrough), ...cpuCell];
+      }),
+      ['l', 'r', 'r', 'r', ...(cpu ? (['r'] as const) : [])],
     ),
   );
   out.push('');

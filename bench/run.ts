@@ -15,11 +15,16 @@ import {
   spread,
   TARGET_LABEL,
   TARGETS,
+  TRANSLATION_MODEL,
+  TRANSLATION_MODES,
   type BenchResult,
   type LatencyResult,
   type LedgerComparison,
   type Target,
   type ThroughputResult,
+  type TranslationLatency,
+  type TranslationMode,
+  type TranslationResult,
 } from './report.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -38,6 +43,8 @@ const SETTINGS = QUICK
         { label: '400 KB', bytes: 400 * KiB, maxSamples: 50, minSamples: 20, maxMs: 600 },
       ],
       latencyWarmup: { maxSamples: 30, minSamples: 10, maxMs: 500 },
+      // 400 KB left out: the quick run stays short.
+      translation: { sizes: ['1 KB', '100 KB'], cpuConnections: 32 },
       ledger: { runs: 3, events: 500, batches: [1, 32], maxMsEach: 1000 },
       /** The whole run is abandoned (servers stopped) past this. */
       limitMs: 3 * 60_000,
@@ -53,6 +60,7 @@ const SETTINGS = QUICK
         { label: '400 KB', bytes: 400 * KiB, maxSamples: 200, minSamples: 50, maxMs: 2500 },
       ],
       latencyWarmup: { maxSamples: 200, minSamples: 50, maxMs: 1000 },
+      translation: { sizes: ['1 KB', '100 KB', '400 KB'], cpuConnections: 32 },
       ledger: { runs: 5, events: 2000, batches: [1, 32], maxMsEach: 2000 },
       limitMs: 10 * 60_000,
     };
@@ -63,8 +71,8 @@ const UPSTREAM_KEY = 'sk-bench-upstream';
 const progress = (line: string): void => void process.stderr.write(`${line}\n`);
 
 /** A chat completion request whose JSON body is exactly `bytes` long. */
-function chatBody(bytes: number): Buffer {
-  const shell = (pad: string): string => JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: pad }] });
+function chatBody(bytes: number, model = 'fast'): Buffer {
+  const shell = (pad: string): string => JSON.stringify({ model, messages: [{ role: 'user', content: pad }] });
   const overhead = Buffer.byteLength(shell(''));
   return Buffer.from(shell('a'.repeat(Math.max(0, bytes - overhead))));
 }
@@ -86,10 +94,18 @@ function gatewayConfig(upstream: string): string {
     '    type: openai-compatible',
     `    baseUrl: ${upstream}/v1`,
     '    apiKey: env:BENCH_UPSTREAM_KEY',
+    // The same mock in Anthropic's format: a chat completion routed here is translated both ways.
+    '  - id: anth',
+    '    type: anthropic',
+    `    baseUrl: ${upstream}`,
+    '    apiKey: env:BENCH_UPSTREAM_KEY',
     'models:',
     '  - name: fast',
     '    targets:',
     '      - { provider: mock, model: gpt-4o-mini }',
+    `  - name: ${TRANSLATION_MODEL.translated}`,
+    '    targets:',
+    '      - { provider: anth, model: claude-sonnet-4-5 }',
     '',
   ].join('\n');
 }
@@ -147,6 +163,99 @@ async function sanityCheck(clients: Record<Target, Pool>, request: Request): Pro
   }
 }
 
+/** One translated request, checked: the mock's Anthropic message must come back as the equivalent chat.completion. */
+async function translationSanityCheck(gateway: Pool, request: Request): Promise<void> {
+  const res = await gateway.request({ path: request.path, method: 'POST', headers: request.headers, body: request.body });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`gateway (translated) answered HTTP ${res.statusCode}: ${text.slice(0, 300)}`);
+  const reply = JSON.parse(text) as { object?: string; choices?: { message?: { content?: unknown } }[]; usage?: { total_tokens?: number } };
+  if (reply.object !== 'chat.completion' || reply.choices?.[0]?.message?.content !== 'ok' || reply.usage?.total_tokens !== 13) {
+    throw new Error(`gateway (translated) did not turn the mock's Anthropic message into its chat.completion: ${text.slice(0, 300)}`);
+  }
+}
+
+/** Passthrough and translated take turns going first, so neither always runs on a warmer (or busier) machine. */
+function modeOrderFor(run: number): TranslationMode[] {
+  return run % 2 === 0 ? [...TRANSLATION_MODES] : [...TRANSLATION_MODES].reverse();
+}
+
+interface TranslationContext {
+  gateway: Pool;
+  origin: string;
+  pid: number;
+  request: (bytes: number, model: string) => Request;
+  warnings: string[];
+  /** How long is left before the watchdog: the CPU measurement is skipped if it would not fit. */
+  remainingMs: () => number;
+}
+
+/**
+ * The same gateway and the same OpenAI request, with the model routed either to the OpenAI-format
+ * mock (passed through) or to the Anthropic-format one (converted on the way in and out).
+ * Returns the result and the successful gateway replies, for the ledger row check.
+ */
+async function measureTranslation(ctx: TranslationContext): Promise<{ result: TranslationResult; replies: number }> {
+  let replies = 0;
+  const latency: TranslationLatency[] = [];
+  for (const size of SETTINGS.latency.filter((l) => SETTINGS.translation.sizes.includes(l.label))) {
+    const req = Object.fromEntries(TRANSLATION_MODES.map((m) => [m, ctx.request(size.bytes, TRANSLATION_MODEL[m])])) as Record<TranslationMode, Request>;
+    for (const m of TRANSLATION_MODES) replies += (await measureLatency(ctx.gateway, req[m], SETTINGS.latencyWarmup)).samples;
+    const runs: Record<TranslationMode, LatencyRun[]> = { passthrough: [], translated: [] };
+    for (let run = 0; run < SETTINGS.runs; run++) {
+      for (const m of modeOrderFor(run)) {
+        const r = await measureLatency(ctx.gateway, req[m], size);
+        runs[m].push(r);
+        replies += r.samples;
+      }
+      const fmt = (m: TranslationMode): string => `${m} ${runs[m][run]!.p50Ms.toFixed(3)}/${runs[m][run]!.p99Ms.toFixed(3)}`;
+      progress(`translation ${size.label}, run ${run + 1}/${SETTINGS.runs} (p50/p99 ms): ${TRANSLATION_MODES.map(fmt).join(', ')}`);
+    }
+    const diff = (p: 'p50Ms' | 'p99Ms'): number => median(runs.translated.map((r, i) => r[p] - runs.passthrough[i]![p]));
+    latency.push({
+      label: size.label,
+      bytes: size.bytes,
+      byMode: Object.fromEntries(
+        TRANSLATION_MODES.map((m) => [m, { p50Ms: median(runs[m].map((r) => r.p50Ms)), p99Ms: median(runs[m].map((r) => r.p99Ms)), runs: runs[m] }]),
+      ) as TranslationLatency['byMode'],
+      translatedMinusPassthrough: { p50Ms: diff('p50Ms'), p99Ms: diff('p99Ms') },
+    });
+  }
+
+  // CPU per reply under load, with the throughput scenario's settings; skipped (with a warning)
+  // rather than let the watchdog abandon the whole run. The 15 s is measureThroughput's own grace.
+  const connections = SETTINGS.translation.cpuConnections;
+  const estimateMs = TRANSLATION_MODES.length * (SETTINGS.warmupSeconds + SETTINGS.runs * (SETTINGS.throughputSeconds + 0.2)) * 1000 + 15_000;
+  if (estimateMs > ctx.remainingMs() - 30_000) {
+    ctx.warnings.push(`translation: CPU per reply at ${connections} connections skipped, it would not fit in the time left`);
+    return { result: { models: TRANSLATION_MODEL, latency }, replies };
+  }
+  const small = Object.fromEntries(TRANSLATION_MODES.map((m) => [m, ctx.request(THROUGHPUT_BODY_BYTES, TRANSLATION_MODEL[m])])) as Record<TranslationMode, Request>;
+  for (const m of TRANSLATION_MODES) replies += (await measureThroughput(ctx.origin, small[m], connections, SETTINGS.warmupSeconds, ctx.pid)).ok;
+  const runs: Record<TranslationMode, ThroughputRun[]> = { passthrough: [], translated: [] };
+  for (let run = 0; run < SETTINGS.runs; run++) {
+    for (const m of modeOrderFor(run)) {
+      const r = await measureThroughput(ctx.origin, small[m], connections, SETTINGS.throughputSeconds, ctx.pid);
+      runs[m].push(r);
+      replies += r.ok;
+      if (r.errors || r.timeouts || r.non2xx) ctx.warnings.push(`translation (${m}) at ${connections} connections, run ${run + 1}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`);
+      await sleep(200);
+    }
+    progress(
+      `translation CPU ${connections} conns, run ${run + 1}/${SETTINGS.runs} (req/s, CPU µs/reply): ` +
+        TRANSLATION_MODES.map((m) => `${m} ${Math.round(runs[m][run]!.rps)} ${Math.round(runs[m][run]!.cpuUsPerRequest)}`).join(', '),
+    );
+  }
+  const cpu: TranslationResult['cpu'] = {
+    connections,
+    bytes: THROUGHPUT_BODY_BYTES,
+    byMode: Object.fromEntries(
+      TRANSLATION_MODES.map((m) => [m, { cpuUs: median(runs[m].map((r) => r.cpuUsPerRequest)), rps: spread(runs[m].map((r) => r.rps), median), runs: runs[m] }]),
+    ) as NonNullable<TranslationResult['cpu']>['byMode'],
+    addedCpuUs: median(runs.translated.map((r, i) => r.cpuUsPerRequest - runs.passthrough[i]!.cpuUsPerRequest)),
+  };
+  return { result: { models: TRANSLATION_MODEL, latency, cpu }, replies };
+}
+
 async function main(): Promise<void> {
   const startedAt = performance.now();
   const date = new Date().toISOString().slice(0, 10);
@@ -190,12 +299,14 @@ async function main(): Promise<void> {
     const { origins, pids, key } = await startStack(stack);
     progress(`mock ${origins.mock}, raw proxy ${origins.raw}, gateway ${origins.gateway} (pids ${stack.services.map((s) => s.pid).join(', ')})`);
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
-    const request = (bytes: number): Request => ({ path: '/v1/chat/completions', headers, body: chatBody(bytes) });
+    const request = (bytes: number, model = 'fast'): Request => ({ path: '/v1/chat/completions', headers, body: chatBody(bytes, model) });
     for (const t of TARGETS) clients[t] = sequentialClient(origins[t]);
     const client = clients as Record<Target, Pool>;
 
     await sanityCheck(client, request(KiB));
-    gatewayReplies += 1;
+    // Here rather than at the translation scenario: a broken translation fails the run before minutes of measuring.
+    await translationSanityCheck(client.gateway, request(KiB, TRANSLATION_MODEL.translated));
+    gatewayReplies += 2;
 
     const memory: BenchResult['memory'] = { afterStart: rssOf(pids) };
 
@@ -271,6 +382,18 @@ async function main(): Promise<void> {
 
     memory.afterLatency = rssOf(pids);
 
+    // Translation against passthrough, on the gateway alone.
+    const translated = await measureTranslation({
+      gateway: client.gateway,
+      origin: origins.gateway,
+      pid: pids.gateway,
+      request,
+      warnings,
+      remainingMs: () => SETTINGS.limitMs - (performance.now() - startedAt),
+    });
+    gatewayReplies += translated.replies;
+    const translation = translated.result;
+
     // Stop the servers, then count what the gateway committed and time the ledger on its own.
     await Promise.all(TARGETS.map((t) => client[t].close()));
     for (const t of TARGETS) delete clients[t];
@@ -309,9 +432,11 @@ async function main(): Promise<void> {
         throughputSeconds: SETTINGS.throughputSeconds,
         connections: SETTINGS.connections,
         latency: SETTINGS.latency,
+        translation: SETTINGS.translation,
       },
       throughput,
       latency,
+      translation,
       ledger,
       memory,
       checks: checksOf({ throughput, latency }),

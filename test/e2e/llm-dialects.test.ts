@@ -41,6 +41,22 @@ models:
     targets:
       - { provider: anth, model: claude-sonnet-4-5 }
       - { provider: oai, model: gpt-4o-mini, pricing: { inputPerMTok: 0.15, outputPerMTok: 0.6 } }
+  - name: slow-then-gpt
+    crossFamilyFallback: true
+    attemptTimeoutMs: 300
+    targets:
+      - { provider: anth, model: claude-sonnet-4-5 }
+      - { provider: oai, model: gpt-4o-mini }
+  - name: pair
+    strategy: weighted
+    targets:
+      - { provider: anth, model: claude-sonnet-4-5 }
+      - { provider: anth, model: claude-haiku-4-5 }
+  - name: mixed
+    retries: 1
+    targets:
+      - { provider: oai, model: gpt-4o-mini }
+      - { provider: anth, model: claude-sonnet-4-5 }
 aliases:
   "claude-*-haiku-*": claude
 `;
@@ -328,5 +344,94 @@ describe('fallback and retries', () => {
     const msg = await anthropic().messages.create({ model: 'claude', max_tokens: 50, messages: [{ role: 'user', content: 'again' }] });
     expect(msg.content[0]).toMatchObject({ type: 'text' });
     expect(lastRequest()).toMatchObject({ outcome: 'ok', attempts: [{ provider: 'anth', status: 429 }] });
+  });
+});
+
+describe('timeouts and session affinity', () => {
+  it('gives up on a target that sends no first byte within the attempt timeout, and falls back', async () => {
+    anth.setNext({ delayMs: 3000 });
+    const started = performance.now();
+    const res = await openai().chat.completions.create({ model: 'slow-then-gpt', messages: [{ role: 'user', content: 'hurry' }] });
+    expect(res.choices[0]!.message.content).toBe('echo: hurry');
+    expect(performance.now() - started).toBeLessThan(2500);
+    const ev = lastRequest();
+    expect(ev).toMatchObject({ provider: 'oai', attempts: [{ provider: 'anth', status: 0 }] });
+    expect((ev.attempts as { error: string }[])[0]!.error).toMatch(/no first byte within 300 ms/);
+  });
+
+  it('keeps each session on one target of a weighted route, while sessions spread over both', async () => {
+    const client = anthropic();
+    const ask = async (session: string): Promise<string> => {
+      await client.messages.create({ model: 'pair', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-gatehouse-session': session } });
+      return String(lastRequest().model);
+    };
+    const first = await ask('sess-sticky');
+    for (let i = 0; i < 6; i++) expect(await ask('sess-sticky')).toBe(first);
+    expect(lastRequest().session).toBe('sess-sticky');
+    const models = new Set<string>();
+    for (let i = 0; i < 20; i++) models.add(await ask(`sess-spread-${i}`));
+    expect(models).toEqual(new Set(['claude-sonnet-4-5', 'claude-haiku-4-5']));
+  });
+
+  it('does not fall back to another provider family in the middle of a session', async () => {
+    const client = openai();
+    const opts = (session: string) => ({ headers: { 'x-gatehouse-session': session } });
+    await client.chat.completions.create({ model: 'mixed', messages: [{ role: 'user', content: 'one' }] }, opts('sess-family'));
+    expect(lastRequest()).toMatchObject({ provider: 'oai' });
+    // Mid-session the OpenAI target fails once: the retry stays on it rather than moving to Anthropic.
+    oai.setNext({ status: 503 });
+    await client.chat.completions.create({ model: 'mixed', messages: [{ role: 'user', content: 'two' }] }, opts('sess-family'));
+    expect(lastRequest()).toMatchObject({ provider: 'oai', attempts: [{ provider: 'oai', status: 503 }] });
+    // A new session has no pin, so the same failure falls back across families.
+    oai.setNext({ status: 503 });
+    await client.chat.completions.create({ model: 'mixed', messages: [{ role: 'user', content: 'three' }] }, opts('sess-new'));
+    expect(lastRequest()).toMatchObject({ provider: 'anth', translated: true, attempts: [{ provider: 'oai', status: 503 }] });
+  });
+});
+
+describe('a client that goes away', () => {
+  it('cancels a translated stream upstream and settles usage for what was generated', async () => {
+    const slow = await startMockAnthropic({ chunks: 40, chunkDelayMs: 30 });
+    const g = await startTestGateway(
+      `version: 1
+server: { port: 0 }
+providers:
+  - { id: anth, type: anthropic, baseUrl: ${slow.url}, apiKey: env:ANTH_KEY }
+models:
+  - name: claude
+    targets: [{ provider: anth, model: claude-sonnet-4-5 }]
+`,
+      { env: { ANTH_KEY: MOCK_ANTHROPIC_KEY } },
+    );
+    try {
+      const k = (await g.newKey()).secret;
+      const controller = new AbortController();
+      const client = new OpenAI({ apiKey: k, baseURL: `${g.url}/v1`, maxRetries: 0 });
+      const stream = await client.chat.completions.create(
+        { model: 'claude', messages: [{ role: 'user', content: 'a long answer please '.repeat(4) }], stream: true },
+        { signal: controller.signal },
+      );
+      let deltas = 0;
+      // The SDK ends the iteration (or throws, depending on timing) once its signal aborts.
+      await (async () => {
+        for await (const chunk of stream) {
+          if (chunk.choices[0]?.delta.content) deltas++;
+          if (deltas === 5) controller.abort();
+        }
+      })().catch(() => undefined);
+      expect(deltas).toBe(5);
+      await expect.poll(() => slow.closedEarly, { timeout: 5000 }).toBe(1);
+      await expect.poll(() => g.events('llm.request').at(-1)?.outcome, { timeout: 5000 }).toBe('client_aborted');
+      const ev = g.events('llm.request').at(-1)!;
+      const usage = ev.usage as { inputTokens: number; outputTokens: number };
+      // Input came from message_start; output is estimated from the text that was generated.
+      expect(usage.inputTokens).toBeGreaterThan(0);
+      expect(usage.outputTokens).toBeGreaterThan(1);
+      expect(ev.usageEstimated).toBe(true);
+      expect(ev.costUsd).toBeGreaterThan(0);
+    } finally {
+      await g.stop();
+      await slow.close();
+    }
   });
 });

@@ -184,8 +184,16 @@ function gatewayStatus(status: number): number {
 }
 
 /** The error a client of `dialect` receives for an upstream failure, with the provider named. */
+/**
+ * The provider refused the gateway's own credential. Classified by the parsed error, not only the
+ * status: Gemini answers a bad key with 400 INVALID_ARGUMENT / API_KEY_INVALID.
+ */
+function isAuthFailure(status: number, parsed: ParsedUpstreamError): boolean {
+  return status === 401 || status === 403 || parsed.kind === 'authentication';
+}
+
 function clientError(provider: ProviderRuntime, status: number, parsed: ParsedUpstreamError): WireErrorInput {
-  if (status === 401 || status === 403) {
+  if (isAuthFailure(status, parsed)) {
     // The client's virtual key was fine; it is the gateway's credential for the provider that failed.
     return {
       status: 502,
@@ -372,7 +380,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
         const ra = up.headers['retry-after'];
         lastFailure = {
           wire: clientError(provider, up.status, parsed),
-          passthrough: provider.family === api.dialect.family && up.status !== 401 && up.status !== 403 ? { status: gatewayStatus(up.status), raw: errRaw } : undefined,
+          passthrough: provider.family === api.dialect.family && !isAuthFailure(up.status, parsed) ? { status: gatewayStatus(up.status), raw: errRaw } : undefined,
           retryAfter: typeof ra === 'string' ? ra : undefined,
         };
         settleAttempt();
@@ -457,11 +465,21 @@ async function settle(ctx: LlmContext, state: RelayState, pricing: { pricing: Pr
   if (state.settled) return;
   state.settled = true;
   const u = event.usage;
-  if (u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens + u.outputTokens === 0 && event.status < 400) {
-    // No usage from the provider (a cut stream, an abort, a server that does not report it): an
-    // upper-bound estimate from sizes, marked as such, so budgets and reports never see zero.
-    event.usage = { ...u, inputTokens: Math.ceil(event.request.bytes / 4), outputTokens: Math.ceil(state.outputChars / 3) };
-    event.usageEstimated = true;
+  if (event.status < 400) {
+    // Where the provider's own counts are missing or stopped short (a cut stream, a client that
+    // left before the final usage, a server that reports none), an upper-bound estimate from
+    // sizes stands in, marked as such, so budgets and reports never see less than was used.
+    const outputEstimate = Math.ceil(state.outputChars / 3);
+    const finalCounts = event.outcome === 'ok' && u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens + u.outputTokens > 0;
+    if (!finalCounts) {
+      const next = { ...u };
+      if (u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens === 0) next.inputTokens = Math.ceil(event.request.bytes / 4);
+      if (outputEstimate > u.outputTokens) next.outputTokens = outputEstimate;
+      if (next.inputTokens !== u.inputTokens || next.outputTokens !== u.outputTokens) {
+        event.usage = next;
+        event.usageEstimated = true;
+      }
+    }
   }
   if (pricing) {
     event.costUsd = costUsd(event.usage, pricing.pricing);
