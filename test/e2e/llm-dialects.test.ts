@@ -389,6 +389,32 @@ describe('timeouts and session affinity', () => {
   });
 });
 
+describe('limits', () => {
+  it('refuses a body over 32 MiB with 413 in the client dialect', async () => {
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude', max_tokens: 5, messages: [{ role: 'user', content: 'x'.repeat(33 * 1024 * 1024) }] }),
+    }).catch((e: Error) => e);
+    // The gateway answers as soon as content-length says too much; the client may still be sending.
+    if (res instanceof Error) throw res;
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'request_too_large' } });
+  });
+
+  it('refuses a model with no known price to a key under a budget, and uses a priced one', async () => {
+    const r = await gw.gateway.call('keys:create', { name: 'budgeted', budgets: [{ amountUsd: 5, window: 'day' }] }, 'local');
+    const client = new OpenAI({ apiKey: r.secret, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const err = await rejection(client.chat.completions.create({ model: 'oai/some-unpriced-model', messages: [{ role: 'user', content: 'x' }] }));
+    expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect((err as Error).message).toMatch(/has a budget, and no price is known for oai\/some-unpriced-model/);
+    await expect(client.chat.completions.create({ model: 'gpt', messages: [{ role: 'user', content: 'x' }] })).resolves.toBeTruthy();
+    // Without a budget the same model is fine: it is recorded with no cost.
+    await openai().chat.completions.create({ model: 'oai/some-unpriced-model', messages: [{ role: 'user', content: 'x' }] });
+    expect(lastRequest()).toMatchObject({ costUsd: null, pricing: null });
+  });
+});
+
 describe('a client that goes away', () => {
   it('cancels a translated stream upstream and settles usage for what was generated', async () => {
     const slow = await startMockAnthropic({ chunks: 40, chunkDelayMs: 30 });
