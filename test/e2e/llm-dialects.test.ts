@@ -165,6 +165,25 @@ describe('OpenAI SDK to an Anthropic provider (translated)', () => {
   });
 });
 
+describe('structured output across families', () => {
+  it('gives an OpenAI client its response_format JSON from an Anthropic provider, plain and streamed', async () => {
+    const response_format = {
+      type: 'json_schema' as const,
+      json_schema: { name: 'lookup', schema: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] } },
+    };
+    const plain = await openai().chat.completions.create({ model: 'claude', messages: [{ role: 'user', content: 'json please' }], response_format });
+    expect(JSON.parse(plain.choices[0]!.message.content!)).toEqual({ query: 'json please' });
+    expect(plain.choices[0]!.finish_reason).toBe('stop');
+    expect(plain.choices[0]!.message.tool_calls ?? []).toEqual([]);
+    expect(anth.requests.at(-1)!.body).toMatchObject({ tool_choice: { type: 'tool', name: 'json_reply' }, tools: [{ name: 'json_reply' }] });
+
+    const stream = await openai().chat.completions.create({ model: 'claude', messages: [{ role: 'user', content: 'json stream' }], response_format, stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(JSON.parse(text)).toEqual({ query: 'json stream' });
+  });
+});
+
 describe('Anthropic SDK to an OpenAI provider (translated)', () => {
   it('answers a plain request in Anthropic shape', async () => {
     const msg = await anthropic().messages.create({ model: 'gpt', max_tokens: 100, system: 'be brief', messages: [{ role: 'user', content: 'hi from claude sdk' }] });

@@ -1,4 +1,5 @@
 // Reading request bodies with a size limit and writing JSON replies.
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../errors.js';
 
@@ -19,11 +20,14 @@ function tooLarge(limit: number): GatewayError {
   return new GatewayError('BODY_TOO_LARGE', `the request body is larger than the gateway's limit of ${Math.round(limit / 1048576)} MiB`);
 }
 
-export async function readJson(req: IncomingMessage, limitBytes: number): Promise<{ raw: Buffer; json: unknown }> {
+export async function readJson(req: IncomingMessage, limitBytes: number): Promise<{ json: unknown; bytes: number; sha256: string }> {
   const raw = await readBody(req, limitBytes);
-  if (raw.length === 0) return { raw, json: {} };
+  // The bytes are hashed for the ledger and then let go: a 32 MiB body is not held twice for the
+  // whole life of a long stream.
+  const digest = { bytes: raw.length, sha256: createHash('sha256').update(raw).digest('hex') };
+  if (raw.length === 0) return { json: {}, ...digest };
   try {
-    return { raw, json: JSON.parse(raw.toString('utf8')) };
+    return { json: JSON.parse(raw.toString('utf8')), ...digest };
   } catch (err) {
     throw new GatewayError('BAD_REQUEST', `the request body is not valid JSON (${(err as Error).message})`);
   }

@@ -11,7 +11,7 @@ import type { RoutePlan, Router } from '../llm/router.js';
 import { costUsd } from '../llm/pricing.js';
 import type { ProviderRuntime, UpstreamResponse } from '../llm/providers/types.js';
 import { readText } from '../llm/providers/transport.js';
-import { fitRequest } from '../llm/translate.js';
+import { fitRequest, type Restorer } from '../llm/translate.js';
 import { ZERO_USAGE, type Usage } from '../llm/usage.js';
 import { modelGranted, type PresentedKey } from '../policy/keys.js';
 import type { KeyRow } from '../store/keys.js';
@@ -205,20 +205,23 @@ function clientError(provider: ProviderRuntime, status: number, parsed: ParsedUp
   return { status: gatewayStatus(status), kind: parsed.kind, code: parsed.code ?? 'upstream_error', param: parsed.param, message: `provider "${provider.id}": ${parsed.message}` };
 }
 
+/** Same-family replies are not translated, so there is nothing to restore. */
+const PASS_THROUGH: Restorer = { response: (r) => r, event: (e) => [e] };
+
 interface Prepared {
   body: Record<string, unknown>;
   translated: boolean;
-  restoreNames: Map<string, string>;
+  restore: Restorer;
 }
 
 /** The upstream body: the client's own JSON for the same family (unknown fields survive), else a translation. */
 function prepareBody(api: InboundApi, json: Record<string, unknown>, canonical: () => CanonicalRequest, provider: ProviderRuntime, model: string, stream: boolean): Prepared {
   if (provider.family === api.dialect.family) {
-    return { body: provider.prepare(json, model, stream), translated: false, restoreNames: new Map() };
+    return { body: provider.prepare(json, model, stream), translated: false, restore: PASS_THROUGH };
   }
   const fitted = fitRequest(canonical(), provider.family);
   const body = provider.dialect.requestFromCanonical({ ...fitted.request, stream }, model);
-  return { body: provider.prepare(body, model, stream), translated: true, restoreNames: fitted.restoreNames };
+  return { body: provider.prepare(body, model, stream), translated: true, restore: fitted.restore() };
 }
 
 function callerCredentials(call: CallContext, family: Family, providerFamily: Family): Record<string, string> | undefined {
@@ -257,7 +260,7 @@ const sleep = (delay: number, signal: AbortSignal): Promise<void> =>
 /** A model call (Chat Completions, Messages, ...): the one place retries, fallback and relaying meet. */
 export async function generate(ctx: LlmContext, call: CallContext, api: InboundApi): Promise<void> {
   const { req, res, key, requestId } = call;
-  const { raw, json } = await readJson(req, MAX_REQUEST_BYTES);
+  const { json, bytes, sha256 } = await readJson(req, MAX_REQUEST_BYTES);
   if (!isObject(json)) throw new GatewayError('BAD_REQUEST', 'the request body must be a JSON object');
   const facts = api.describe(json, req);
   const session = facts.session ?? sessionFromHeaders(req);
@@ -294,7 +297,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
     latencyMs: 0,
     ttftMs: null,
     attempts: [],
-    request: { bytes: raw.length, sha256: createHash('sha256').update(raw).digest('hex') },
+    request: { bytes, sha256 },
     response: { bytes: 0, sha256: '' },
   };
   const state: RelayState = { event, hash: createHash('sha256'), outputChars: 0, startedAt: call.startedAt, settled: false };
@@ -393,7 +396,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
         event.translated = prepared.translated;
         event.status = up.status;
         const pricing = target.pricing ? { pricing: target.pricing, source: target.pricingSource ?? 'config' } : null;
-        const relay = { ctx, call, api, provider, state, includeUsage: facts.includeUsage, restoreNames: prepared.restoreNames, signal: attemptAbort.signal };
+        const relay = { ctx, call, api, provider, state, includeUsage: facts.includeUsage, restore: prepared.restore, signal: attemptAbort.signal };
         // From the moment the record is written the reply belongs to this attempt: no fallback after it.
         const commit = (): Promise<void> => {
           committed = true;

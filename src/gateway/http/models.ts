@@ -55,7 +55,7 @@ export function estimateInputTokens(req: CanonicalRequest): number {
  * `x-gatehouse-estimated: true`.
  */
 export async function countTokens(ctx: LlmContext, call: CallContext): Promise<void> {
-  const { raw, json } = await readJson(call.req, MAX_REQUEST_BYTES);
+  const { json, bytes } = await readJson(call.req, MAX_REQUEST_BYTES);
   if (!isObject(json)) throw new GatewayError('BAD_REQUEST', 'the request body must be a JSON object');
   const facts = anthropicMessagesApi.describe(json, call.req);
   const plan = planFor(ctx, call.key, facts.model, facts.session ?? sessionFromHeaders(call.req));
@@ -103,7 +103,7 @@ export async function countTokens(ctx: LlmContext, call: CallContext): Promise<v
     model: target.model,
     inputTokens,
     estimated,
-    request: { bytes: raw.length },
+    request: { bytes },
   });
   const headers = { 'x-request-id': call.requestId, 'x-gatehouse-provider': provider.id, ...(estimated ? { 'x-gatehouse-estimated': 'true' } : {}) };
   if (passthrough) {

@@ -2,11 +2,11 @@
 // attempt can still fall back), then relayed frame by frame, with the ledger committed before the last byte.
 import type { Hash } from 'node:crypto';
 import { once } from 'node:events';
-import type { ErrorKind, SseEvent, StreamDecoder, StreamEvent } from '../llm/canonical.js';
+import type { CanonicalResponse, ErrorKind, SseEvent, StreamDecoder, StreamEvent } from '../llm/canonical.js';
 import { GatewayError } from '../errors.js';
 import type { ProviderRuntime, UpstreamResponse } from '../llm/providers/types.js';
 import { readSse, sseFrame } from '../llm/sse.js';
-import { restoreEvent, restoreResponse } from '../llm/translate.js';
+import type { Restorer } from '../llm/translate.js';
 import { mergeUsage } from '../llm/usage.js';
 import type { CallContext, InboundApi, LlmContext, LlmRequestEvent } from './llm.js';
 import { startSse } from './sse.js';
@@ -29,7 +29,8 @@ export interface Relay {
   provider: ProviderRuntime;
   state: RelayState;
   includeUsage: boolean;
-  restoreNames: Map<string, string>;
+  /** Undoes in the reply what translation changed in the request (tool names, a structured-reply tool). */
+  restore: Restorer;
   /** Aborted when the client goes away; the upstream call is cancelled with it. */
   signal: AbortSignal;
 }
@@ -138,7 +139,7 @@ export async function relayStream(r: Relay, opened: Extract<Opened, { kind: 'con
         state.event.outcome = 'upstream_error';
         if (!passthrough) out += encoder.error({ status: e.status, kind: e.kind, message: `provider "${r.provider.id}": ${r.ctx.scrub(e.message)}` });
       } else if (!passthrough && !upstreamError) {
-        out += encoder.encode(restoreEvent(e, r.restoreNames));
+        for (const restored of r.restore.event(e)) out += encoder.encode(restored);
       }
     }
     if (passthrough) {
@@ -212,14 +213,23 @@ export async function relayNonStream(r: Relay, up: UpstreamResponse, settle: () 
     parsed = undefined;
   }
   let out: Buffer | string = body;
+  let canonical: CanonicalResponse | undefined;
   if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-    const canonical = r.provider.dialect.responseToCanonical(parsed as Record<string, unknown>);
+    try {
+      canonical = r.provider.dialect.responseToCanonical(parsed as Record<string, unknown>);
+    } catch (err) {
+      // A same-family reply the codec does not understand still goes to the client as sent.
+      if (!passthrough) throw err;
+      r.ctx.log.warn({ requestId: state.event.requestId, provider: r.provider.id, err: (err as Error).message }, 'upstream reply not understood; passed through without usage');
+    }
+  }
+  if (canonical) {
     if (!canonical.usageEstimated) state.event.usage = canonical.usage;
     for (const p of canonical.content) state.outputChars += p.type === 'text' ? p.text.length : p.type === 'tool_call' ? p.arguments.length : (p.text?.length ?? 0);
-    if (!passthrough) out = JSON.stringify(api.dialect.responseFromCanonical(restoreResponse(canonical, r.restoreNames)));
+    if (!passthrough) out = JSON.stringify(api.dialect.responseFromCanonical(r.restore.response(canonical)));
   } else if (!passthrough) {
     throw new GatewayError('UPSTREAM_ERROR', `provider "${r.provider.id}" answered with a body that is not JSON`);
-  } else {
+  } else if (parsed === undefined) {
     r.ctx.log.warn({ requestId: state.event.requestId, provider: r.provider.id }, 'upstream reply was not JSON; passed through without usage');
   }
   state.hash.update(out);

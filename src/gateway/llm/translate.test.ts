@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { CanonicalRequest } from './canonical.js';
-import { fitRequest, fitToolCallId, fitToolName, restoreEvent, restoreResponse } from './translate.js';
+import { fitRequest, fitToolCallId, fitToolName, JSON_REPLY_TOOL } from './translate.js';
 import { ZERO_USAGE } from './usage.js';
 
 const base = (over: Partial<CanonicalRequest> = {}): CanonicalRequest => ({ model: 'm', system: [], messages: [], stream: false, ...over });
@@ -68,7 +68,7 @@ describe('fitRequest', () => {
         { role: 'user', content: [{ type: 'tool_result', toolCallId: 'call:1', name: 'fs.read', content: [{ type: 'text', text: 'ok' }] }] },
       ],
     });
-    const { request, restoreNames } = fitRequest(req, 'anthropic');
+    const { request, restore } = fitRequest(req, 'anthropic');
     const upstreamName = request.tools![0]!.name;
     expect(upstreamName).not.toBe('fs.read');
     expect(request.toolChoice).toEqual({ type: 'tool', name: upstreamName });
@@ -79,12 +79,17 @@ describe('fitRequest', () => {
     expect(call.type === 'tool_call' && result.type === 'tool_result' && call.id === result.toolCallId).toBe(true);
     expect(req.tools![0]!.name).toBe('fs.read'); // the client's request is not mutated
 
-    const reply = restoreResponse(
-      { id: 'r', model: 'm', content: [{ type: 'tool_call', id: 't1', name: upstreamName, arguments: '{}' }], stopReason: 'tool_calls', usage: ZERO_USAGE },
-      restoreNames,
-    );
+    const reply = restore().response({
+      id: 'r',
+      model: 'm',
+      content: [{ type: 'tool_call', id: 't1', name: upstreamName, arguments: '{}' }],
+      stopReason: 'tool_calls',
+      usage: ZERO_USAGE,
+    });
     expect(reply.content[0]).toMatchObject({ name: 'fs.read' });
-    expect(restoreEvent({ type: 'block_start', index: 0, block: 'tool_call', id: 't1', name: upstreamName }, restoreNames)).toMatchObject({ name: 'fs.read' });
+    expect(restore().event({ type: 'block_start', index: 0, block: 'tool_call', id: 't1', name: upstreamName })).toEqual([
+      { type: 'block_start', index: 0, block: 'tool_call', id: 't1', name: 'fs.read' },
+    ]);
   });
 
   it('drops empty text parts and the messages they empty for families that reject them', () => {
@@ -100,5 +105,49 @@ describe('fitRequest', () => {
     expect(anthropic.system).toEqual([]);
     expect(anthropic.messages).toHaveLength(2);
     expect(fitRequest(req, 'openai').request).toBe(req);
+  });
+});
+
+describe('structured replies on Anthropic', () => {
+  const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+  const req = base({
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'where?' }] }],
+    responseFormat: { type: 'json_schema', name: 'place', schema },
+  });
+
+  it('turns a JSON-schema response format into a forced tool, leaving other families alone', () => {
+    const { request } = fitRequest(req, 'anthropic');
+    expect(request.responseFormat).toBeUndefined();
+    expect(request.tools).toEqual([{ name: JSON_REPLY_TOOL, description: expect.any(String), parameters: schema }]);
+    expect(request.toolChoice).toEqual({ type: 'tool', name: JSON_REPLY_TOOL });
+    expect(fitRequest(req, 'gemini').request.responseFormat).toEqual(req.responseFormat);
+  });
+
+  it('gives the tool input back as the reply text, plain and streamed', () => {
+    const { restore } = fitRequest(req, 'anthropic');
+    const reply = restore().response({
+      id: 'r',
+      model: 'm',
+      content: [{ type: 'tool_call', id: 't', name: JSON_REPLY_TOOL, arguments: '{"city":"Oslo"}' }],
+      stopReason: 'tool_calls',
+      usage: ZERO_USAGE,
+    });
+    expect(reply).toMatchObject({ content: [{ type: 'text', text: '{"city":"Oslo"}' }], stopReason: 'end' });
+
+    const r = restore();
+    const events = [
+      { type: 'block_start', index: 0, block: 'tool_call', id: 't', name: JSON_REPLY_TOOL },
+      { type: 'tool_args_delta', index: 0, json: '{"city":' },
+      { type: 'tool_args_delta', index: 0, json: '"Oslo"}' },
+      { type: 'block_end', index: 0 },
+      { type: 'finish', stopReason: 'tool_calls' },
+    ] as const;
+    expect(events.flatMap((e) => r.event(e))).toEqual([
+      { type: 'block_start', index: 0, block: 'text' },
+      { type: 'text_delta', index: 0, text: '{"city":' },
+      { type: 'text_delta', index: 0, text: '"Oslo"}' },
+      { type: 'block_end', index: 0 },
+      { type: 'finish', stopReason: 'end' },
+    ]);
   });
 });

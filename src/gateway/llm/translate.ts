@@ -63,10 +63,23 @@ export function fitToolCallId(id: string, family: Family): string {
   return `call_${shortHash(id, 32)}`;
 }
 
+/**
+ * The tool that carries a structured reply to Anthropic, which has no `response_format` in the
+ * Messages API version the gateway speaks: the schema becomes this tool's input schema, the tool
+ * is forced, and its input comes back to the client as the reply's text.
+ */
+export const JSON_REPLY_TOOL = 'json_reply';
+
+/** Undoes, in a reply, what fitting changed in the request. Stateful for streams: one per reply. */
+export interface Restorer {
+  response(res: CanonicalResponse): CanonicalResponse;
+  /** The events to send for one upstream event (a structured reply's tool call becomes text). */
+  event(ev: StreamEvent): StreamEvent[];
+}
+
 export interface Fitted {
   request: CanonicalRequest;
-  /** Upstream tool name -> the client's name, for the names that had to change. */
-  restoreNames: Map<string, string>;
+  restore(): Restorer;
 }
 
 /** Returns the request fitted to `family` (the same object when nothing had to change). */
@@ -112,25 +125,59 @@ export function fitRequest(req: CanonicalRequest, family: Family): Fitted {
     }
     messages.push({ ...m, content });
   }
-  const tools = req.tools?.map((t) => ({ ...t, name: name(t.name) }));
-  const toolChoice = req.toolChoice?.type === 'tool' ? { type: 'tool' as const, name: name(req.toolChoice.name) } : req.toolChoice;
+  let tools = req.tools?.map((t) => ({ ...t, name: name(t.name) }));
+  let toolChoice = req.toolChoice?.type === 'tool' ? { type: 'tool' as const, name: name(req.toolChoice.name) } : req.toolChoice;
+  let responseFormat = req.responseFormat;
+  let jsonReply = false;
+  if (family === 'anthropic' && (responseFormat?.type === 'json_schema' || responseFormat?.type === 'json_object')) {
+    const schema = responseFormat.type === 'json_schema' ? responseFormat.schema : { type: 'object' };
+    const description = (responseFormat.type === 'json_schema' && responseFormat.description) || 'Give the reply as this tool\'s input, matching its schema.';
+    tools = [...(tools ?? []).filter((t) => t.name !== JSON_REPLY_TOOL), { name: JSON_REPLY_TOOL, description, parameters: schema }];
+    toolChoice = { type: 'tool', name: JSON_REPLY_TOOL };
+    responseFormat = undefined;
+    jsonReply = true;
+    changed = true;
+  }
   const system = rules.noEmptyText ? req.system.filter((p) => p.text !== '') : req.system;
   if (system.length !== req.system.length) changed = true;
-  if (!changed) return { request: req, restoreNames };
+  const restore = (): Restorer => createRestorer(restoreNames, jsonReply);
+  if (!changed) return { request: req, restore };
+  const { responseFormat: _dropped, ...rest } = req;
   return {
-    request: { ...req, system, messages, ...(tools ? { tools } : {}), ...(toolChoice ? { toolChoice } : {}) },
-    restoreNames,
+    request: { ...rest, system, messages, ...(tools ? { tools } : {}), ...(toolChoice ? { toolChoice } : {}), ...(responseFormat ? { responseFormat } : {}) },
+    restore,
   };
 }
 
-/** Puts the client's tool names back into a translated reply. */
-export function restoreResponse(res: CanonicalResponse, restoreNames: Map<string, string>): CanonicalResponse {
-  if (restoreNames.size === 0) return res;
-  return { ...res, content: res.content.map((p) => (p.type === 'tool_call' ? { ...p, name: restoreNames.get(p.name) ?? p.name } : p)) };
-}
-
-/** Puts the client's tool names back into a translated stream event. */
-export function restoreEvent(ev: StreamEvent, restoreNames: Map<string, string>): StreamEvent {
-  if (restoreNames.size === 0 || ev.type !== 'block_start' || ev.block !== 'tool_call') return ev;
-  return { ...ev, name: restoreNames.get(ev.name) ?? ev.name };
+function createRestorer(restoreNames: Map<string, string>, jsonReply: boolean): Restorer {
+  const rename = (n: string): string => restoreNames.get(n) ?? n;
+  /** Stream blocks that carry the structured reply: their argument deltas are the reply's text. */
+  const jsonBlocks = new Set<number>();
+  return {
+    response(res) {
+      if (restoreNames.size === 0 && !jsonReply) return res;
+      let structured = false;
+      const content = res.content.map((p) => {
+        if (p.type !== 'tool_call') return p;
+        if (jsonReply && p.name === JSON_REPLY_TOOL) {
+          structured = true;
+          return { type: 'text' as const, text: p.arguments };
+        }
+        return { ...p, name: rename(p.name) };
+      });
+      return { ...res, content, ...(structured && res.stopReason === 'tool_calls' ? { stopReason: 'end' as const } : {}) };
+    },
+    event(ev) {
+      if (jsonReply) {
+        if (ev.type === 'block_start' && ev.block === 'tool_call' && ev.name === JSON_REPLY_TOOL) {
+          jsonBlocks.add(ev.index);
+          return [{ type: 'block_start', index: ev.index, block: 'text' }];
+        }
+        if (ev.type === 'tool_args_delta' && jsonBlocks.has(ev.index)) return [{ type: 'text_delta', index: ev.index, text: ev.json }];
+        if (ev.type === 'finish' && ev.stopReason === 'tool_calls' && jsonBlocks.size > 0) return [{ ...ev, stopReason: 'end' }];
+      }
+      if (ev.type === 'block_start' && ev.block === 'tool_call' && restoreNames.size > 0) return [{ ...ev, name: rename(ev.name) }];
+      return [ev];
+    },
+  };
 }
