@@ -1,15 +1,30 @@
-// The plain-Node entry: `gatehouse serve`, `keys`, `secrets`, `config`, `console`, `status`.
+// The plain-Node entry: `gatehouse serve`, `keys`, `secrets`, `config`, `console`, `status`, `report`.
 import { Command, CommanderError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { BudgetSpec, ControlMethod, ControlParams, ControlResult, KeyCreateParams, KeySummary, KeyWithSecret } from '../shared/contract.js';
+import {
+  USAGE_COUNT_FIELDS,
+  USAGE_GROUP_BYS,
+  type BudgetSpec,
+  type ControlMethod,
+  type ControlParams,
+  type ControlResult,
+  type KeyCreateParams,
+  type KeySummary,
+  type KeyWithSecret,
+  type UsageGroupBy,
+  type UsageReport,
+  type UsageRow,
+} from '../shared/contract.js';
 import { ControlError, createControlClient, httpTransport, type ControlClient } from '../shared/control-client.js';
 import { formatIssues, parseConfigText } from './config/load.js';
 import { createGateway, VERSION } from './index.js';
 import { adminToken, isAlive, readLock } from './instance.js';
 import { createLogger } from './log.js';
 import { resolveDataDir, dataFiles } from './paths.js';
+import { usageRange, UsageParamsError } from './store/usage.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
 
@@ -23,7 +38,10 @@ class CliError extends Error {
 }
 
 interface Io {
+  /** A line on standard output. */
   out: (s: string) => void;
+  /** Text on standard output exactly as given (a CSV ends its own lines). */
+  write: (s: string) => void;
   err: (s: string) => void;
   stdin: () => Promise<string>;
   env: Record<string, string | undefined>;
@@ -156,6 +174,72 @@ function printKeySecret(io: Io, r: KeyWithSecret, json: boolean | undefined, ver
     return;
   }
   io.out(`${verb} key ${r.key.id} (${r.key.name})\n\n  ${r.secret}\n\nThis is the only time the key is shown: store it now.`);
+}
+
+type ReportFormat = 'json' | 'csv';
+
+function reportFormat(v: string): ReportFormat {
+  if (v === 'json' || v === 'csv') return v;
+  if (v === 'html' || v === 'pdf') throw new CliError('html and pdf reports are not built yet; use --format json or csv', EXIT.usage);
+  throw new CliError(`--format "${v}": expected json or csv`, EXIT.usage);
+}
+
+function reportGroupBy(v: string): UsageGroupBy {
+  if ((USAGE_GROUP_BYS as readonly string[]).includes(v)) return v as UsageGroupBy;
+  if (v === 'tool') throw new CliError('--group-by tool: MCP tool calls are not carried by this version yet, so there is no tool usage to report', EXIT.usage);
+  throw new CliError(`--group-by "${v}": expected one of ${USAGE_GROUP_BYS.join(', ')}`, EXIT.usage);
+}
+
+/** The descriptive columns between `group` and the counts, per grouping. */
+const CSV_DETAILS: Partial<Record<UsageGroupBy, readonly (keyof UsageRow)[]>> = {
+  key: ['label'],
+  request: ['at', 'provider', 'model', 'status', 'outcome'],
+};
+
+/**
+ * One RFC 4180 field. Text that a spreadsheet would run as a formula (=, +, -, @, tab, CR first)
+ * gets a leading apostrophe: session ids and key names come from clients and users.
+ */
+function csvText(v: string | null | undefined): string {
+  const s = v == null ? '' : /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Plain decimals: JavaScript would print a small cost as 1e-7, which not every reader takes. */
+function csvNumber(n: number | null | undefined): string {
+  if (n == null) return '';
+  return Number.isInteger(n) ? String(n) : n.toFixed(9).replace(/\.?0+$/, '');
+}
+
+/** A header row, one row per group, and a `(total)` row; CRLF line ends as RFC 4180 has them. */
+function usageCsv(report: UsageReport, groupBy: UsageGroupBy): string {
+  const details = CSV_DETAILS[groupBy] ?? [];
+  const line = (cells: string[]): string => `${cells.join(',')}\r\n`;
+  const detail = (r: UsageRow, f: keyof UsageRow): string => (typeof r[f] === 'number' ? csvNumber(r[f]) : csvText(r[f] as string | null | undefined));
+  let out = line(['group', ...details, ...USAGE_COUNT_FIELDS]);
+  for (const r of report.rows) out += line([csvText(r.group), ...details.map((f) => detail(r, f)), ...USAGE_COUNT_FIELDS.map((f) => csvNumber(r[f]))]);
+  out += line(['(total)', ...details.map(() => ''), ...USAGE_COUNT_FIELDS.map((f) => csvNumber(report.totals[f]))]);
+  return out;
+}
+
+/** Temp file beside the target, then rename: a reader never sees half a report. Mode 0600: usage is private. */
+function writeFileAtomically(path: string, text: string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', 0o600);
+    // fchmod as well: the umask may have narrowed the mode openSync asked for.
+    fchmodSync(fd, 0o600);
+    writeSync(fd, text);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (err) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw new CliError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.failed);
+  }
 }
 
 export function buildProgram(io: Io): Command {
@@ -322,6 +406,30 @@ export function buildProgram(io: Io): Command {
       for (const p of s.providers) io.out(`provider ${p.id} (${p.type}): ${p.ready ? 'ready' : p.error}`);
     });
 
+  program
+    .command('report')
+    .description('usage report from the ledger: requests, tokens and cost')
+    .option('--from <when>', 'start: a UTC day YYYY-MM-DD or an ISO timestamp with a zone (default: the first request)')
+    .option('--to <when>', 'end: a UTC day (included) or an ISO timestamp (excluded) (default: now)')
+    .option('--group-by <what>', `one of ${USAGE_GROUP_BYS.join(', ')}`, reportGroupBy, 'key' as UsageGroupBy)
+    .requiredOption('--format <format>', 'json or csv', reportFormat)
+    .option('--out <file>', 'write the report to FILE (mode 0600) instead of standard output')
+    .action(async (f: { from?: string; to?: string; groupBy: UsageGroupBy; format: ReportFormat; out?: string }) => {
+      // Checked here too, so a bad date fails before a gateway is reached or a data directory opened.
+      try {
+        usageRange(f, { from: '--from', to: '--to' });
+      } catch (err) {
+        if (err instanceof UsageParamsError) throw new CliError(err.message, EXIT.usage);
+        throw err;
+      }
+      const report = await call('report:usage', { groupBy: f.groupBy, ...(f.from !== undefined ? { from: f.from } : {}), ...(f.to !== undefined ? { to: f.to } : {}) });
+      const text = f.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : usageCsv(report, f.groupBy);
+      if (f.out === undefined) return io.write(text);
+      const path = resolve(f.out);
+      writeFileAtomically(path, text);
+      io.out(`wrote ${path} (${report.rows.length} row${report.rows.length === 1 ? '' : 's'})`);
+    });
+
   return program;
 }
 
@@ -357,6 +465,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
 export function runCli(argv: string[]): Promise<number> {
   return main(argv, {
     out: (s) => process.stdout.write(`${s}\n`),
+    write: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(`${s}\n`),
     stdin: readStdin,
     env: process.env,

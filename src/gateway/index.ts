@@ -176,6 +176,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
         const rt = providers.get(p.id);
         return { id: p.id, type: p.type, ready: !!rt && !rt.unavailable, error: rt?.unavailable ?? (server ? null : 'not started') };
       }),
+      targets: router.health().map((h) => ({ ...h, openUntil: h.openUntil === null ? null : new Date(h.openUntil).toISOString() })),
       ledger: { events: head?.seq ?? 0, headHash: head?.hash ?? null },
     };
   }
@@ -270,6 +271,9 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
           status: e.status,
           outcome: e.outcome,
           latencyMs: e.latencyMs,
+          costUsd: e.costUsd,
+          inputTokens: e.usage.inputTokens + e.usage.cacheReadTokens + e.usage.cacheWriteTokens,
+          outputTokens: e.usage.outputTokens,
         }),
     };
     const consoleDir = options.consoleDir ?? (existsSync(new URL('../../renderer/index.html', import.meta.url)) ? new URL('../../renderer/', import.meta.url).pathname : undefined);
@@ -339,7 +343,10 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
       });
       releaseLock(options.dataDir);
     }
-    for (const p of providers.values()) await p.close();
+    // Closed once: a second stop() finds no providers and no database, and returns.
+    const closing = [...providers.values()];
+    providers = new Map();
+    for (const p of closing) await p.close();
     if (db) {
       ledger.flush();
       if (opened && url) ledger.appendNow({ type: 'gateway.stopped', url });

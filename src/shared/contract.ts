@@ -91,7 +91,79 @@ export interface GatewayStatus {
   dataDir: string;
   configPath: string;
   providers: { id: string; type: string; ready: boolean; error: string | null }[];
+  /**
+   * Route targets the gateway has called since it started: `closed` is healthy, `open` is cooling
+   * down after consecutive failures (skipped until `openUntil`), `half-open` gets one trial call.
+   */
+  targets: { targetId: string; state: 'closed' | 'open' | 'half-open'; consecutiveFailures: number; ewmaTtfbMs: number | null; openUntil: string | null }[];
   ledger: { events: number; headHash: string | null };
+}
+
+/** What a usage report adds up by. `request` gives one row per request (no grouping). */
+export const USAGE_GROUP_BYS = ['key', 'user', 'team', 'model', 'provider', 'route', 'session', 'day', 'request'] as const;
+export type UsageGroupBy = (typeof USAGE_GROUP_BYS)[number];
+
+export interface UsageReportParams {
+  /** A UTC day `YYYY-MM-DD` (from its start) or an ISO timestamp with a zone; omitted: the ledger's start. */
+  from?: string;
+  /** A UTC day `YYYY-MM-DD` (that day included) or an ISO timestamp (excluded); omitted: now. */
+  to?: string;
+  groupBy: UsageGroupBy;
+}
+
+/** Sums over a set of `llm.request` ledger rows. Token counts are the ledger's four billed counts plus reasoning. */
+export interface UsageTotals {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  /** Informational: already inside outputTokens. */
+  reasoningTokens: number;
+  /** USD, summed then rounded to 1e-9; unpriced requests add nothing. */
+  costUsd: number;
+  /** Requests that used tokens on a model with no known price: costUsd leaves them out. */
+  unpricedRequests: number;
+  /** Requests whose counts are the gateway's upper-bound estimate (the provider reported none). */
+  estimatedRequests: number;
+  /** Requests whose outcome was not `ok`. */
+  errors: number;
+}
+
+/** The counts of UsageTotals in their documented order: the order of CSV columns. */
+export const USAGE_COUNT_FIELDS = [
+  'requests',
+  'inputTokens',
+  'outputTokens',
+  'cacheReadTokens',
+  'cacheWriteTokens',
+  'reasoningTokens',
+  'costUsd',
+  'unpricedRequests',
+  'estimatedRequests',
+  'errors',
+] as const satisfies readonly (keyof UsageTotals)[];
+
+export interface UsageRow extends UsageTotals {
+  /**
+   * The key id, user id, team id, `provider/model`, provider, route, session, UTC day or request id;
+   * `(none)` where the request has no such value.
+   */
+  group: string;
+  /** Group by key only: the key's name (null when the key is unknown). */
+  label?: string | null;
+  /** Group by request only: when it was recorded, where it went and how it ended. */
+  at?: string;
+  provider?: string | null;
+  model?: string | null;
+  status?: number | null;
+  outcome?: string | null;
+}
+
+export interface UsageReport {
+  /** Sorted by cost (highest first), then group; by time for `day` and `request`. */
+  rows: UsageRow[];
+  totals: UsageTotals;
 }
 
 export interface ControlMethods {
@@ -108,6 +180,8 @@ export interface ControlMethods {
   'config:validate': { params: { text: string }; result: { ok: boolean; issues: ConfigIssue[] } };
   'config:edit': { params: { baseHash: string; ops: ConfigEditOp[] }; result: ConfigSnapshot };
   'console:login-url': { params: Record<string, never>; result: { url: string; expiresAt: string } };
+  /** Read-only: tokens and cost from the ledger's `llm_usage` view over a time range. */
+  'report:usage': { params: UsageReportParams; result: UsageReport };
 }
 
 export type ControlMethod = keyof ControlMethods;
@@ -128,6 +202,7 @@ export const CONTROL_METHODS = [
   'config:validate',
   'config:edit',
   'console:login-url',
+  'report:usage',
 ] as const satisfies readonly ControlMethod[];
 
 /** Events pushed to subscribers (server-sent events on `/admin/api/events`, IPC in the desktop app). */
@@ -144,6 +219,10 @@ export interface ControlEvents {
     status: number;
     outcome: string;
     latencyMs: number;
+    /** USD; null when the model has no known price. */
+    costUsd: number | null;
+    inputTokens: number;
+    outputTokens: number;
   };
 }
 

@@ -337,6 +337,24 @@ describe('fallback and retries', () => {
     const res = await openai().chat.completions.create({ model: 'failover', messages: [{ role: 'user', content: 'fall back' }] });
     expect(res.choices[0]!.message.content).toBe('echo: fall back');
     expect(lastRequest()).toMatchObject({ provider: 'oai', outcome: 'ok', translated: false, attempts: [{ provider: 'anth', model: 'mock-error', status: 500 }] });
+    // The status shows each target's health: the failing one counts its failures.
+    const status = await gw.gateway.call('status:get', {}, 'local');
+    expect(status.targets).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ targetId: 'failover#0', consecutiveFailures: 1, state: 'closed' }),
+        expect.objectContaining({ targetId: 'failover#1', consecutiveFailures: 0, ewmaTtfbMs: expect.any(Number) }),
+      ]),
+    );
+  });
+
+  it('opens the circuit of a target after consecutive failures and tries the healthy one first', async () => {
+    // New sessions each time: a session already pinned to the healthy target would not try the broken one.
+    const fresh = (n: string) => ({ headers: { 'x-gatehouse-session': `breaker-${n}` } });
+    for (let i = 0; i < 2; i++) await openai().chat.completions.create({ model: 'failover', messages: [{ role: 'user', content: `again ${i}` }] }, fresh(String(i)));
+    const status = await gw.gateway.call('status:get', {}, 'local');
+    expect(status.targets.find((t) => t.targetId === 'failover#0')).toMatchObject({ state: 'open', consecutiveFailures: 3, openUntil: expect.any(String) });
+    await openai().chat.completions.create({ model: 'failover', messages: [{ role: 'user', content: 'skip the broken one' }] }, fresh('last'));
+    expect(lastRequest()).toMatchObject({ provider: 'oai', attempts: [] });
   });
 
   it('falls back before the first byte when a stream fails before any content', async () => {
@@ -474,6 +492,8 @@ models:
       expect(usage.outputTokens).toBeGreaterThan(1);
       expect(ev.usageEstimated).toBe(true);
       expect(ev.costUsd).toBeGreaterThan(0);
+      // Stopping twice is harmless (the finally below stops it again).
+      await g.gateway.stop();
     } finally {
       await g.stop();
       await slow.close();

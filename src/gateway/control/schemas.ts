@@ -1,6 +1,6 @@
 // Runtime validation of control-plane parameters, kept in step with the shared contract's types.
 import { z } from 'zod';
-import type { ControlMethod, ControlParams } from '../../shared/contract.js';
+import { USAGE_GROUP_BYS, type ControlMethod, type ControlParams } from '../../shared/contract.js';
 
 const id = z.string().min(1).max(128);
 const globList = z.array(z.string().min(1).max(256)).max(256);
@@ -23,6 +23,8 @@ const keyFields = {
 const empty = z.strictObject({});
 const secretName = z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, { error: 'expected letters, digits, ".", "-" or "_" (at most 128)' });
 const editPath = z.array(z.union([z.string(), z.int().min(0)])).min(1);
+// Only the shape here: store/usage.ts reads the forms (UTC day or zoned timestamp) and names a bad one.
+const reportBound = z.string().min(1).max(64).optional();
 
 export const PARAMS = {
   'status:get': empty,
@@ -43,6 +45,7 @@ export const PARAMS = {
       .min(1),
   }),
   'console:login-url': empty,
+  'report:usage': z.strictObject({ from: reportBound, to: reportBound, groupBy: z.enum(USAGE_GROUP_BYS) }),
 } satisfies { [M in ControlMethod]: z.ZodType<ControlParams<M>> };
 
 /** Field-by-field message, never echoing values (a secret may be among them). */

@@ -19,6 +19,7 @@ import type { SecretStore } from '../secrets/store.js';
 import type { Db } from '../store/db.js';
 import { getKey, insertKey, listKeys, revokeKey, setKeySecret, updateKey, type KeyRow } from '../store/keys.js';
 import type { Ledger, LedgerEventInput } from '../store/ledger.js';
+import { usageReport, UsageParamsError } from '../store/usage.js';
 import { describeZodError, PARAMS } from './schemas.js';
 
 /** Who made an admin change; recorded in the ledger with it. */
@@ -185,6 +186,16 @@ export function createControlService(deps: ControlDeps): ControlService {
     },
 
     'console:login-url': () => deps.consoleLoginUrl(),
+
+    // A read: nothing changes, so nothing is recorded in the ledger.
+    'report:usage': (p) => {
+      try {
+        return usageReport(deps.db, p);
+      } catch (err) {
+        if (err instanceof UsageParamsError) throw new ControlError('invalid_params', `report:usage: ${err.message}`);
+        throw err;
+      }
+    },
   };
 
   return {

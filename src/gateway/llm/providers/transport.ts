@@ -2,7 +2,9 @@
 import { Pool } from 'undici';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { pipeline, type Readable } from 'node:stream';
+import type { ProviderConfig } from '../../config/schema.js';
 import { GatewayError } from '../../errors.js';
+import type { SecretResolver } from '../../secrets/resolver.js';
 import type { UpstreamResponse } from './types.js';
 
 /** Decodes gzip/deflate/br so the data path (and the client) always sees plain bytes. */
@@ -68,4 +70,67 @@ export async function readText(body: Readable, limit = 1 << 20): Promise<string>
     if (text.length < limit) text += chunk.toString('utf8');
   }
   return text.slice(0, limit);
+}
+
+/** A provider's configured key and headers, read once when it is built. */
+export interface StaticCredentials {
+  /** The configured `apiKey`, read; undefined when none is configured. */
+  apiKey: string | undefined;
+  /** The configured `headers`: names lower-cased, secret references filled in. */
+  headers: Record<string, string>;
+  /** Null when both could be read; otherwise why not, naming the provider. */
+  unavailable: string | null;
+}
+
+/**
+ * Reads a provider's configured key and headers. Secrets were read into the resolver's cache before
+ * providers are built; one that could not be read makes the provider unavailable (with the reason)
+ * instead of failing every request differently.
+ */
+export function staticCredentials(cfg: Pick<ProviderConfig, 'id' | 'apiKey' | 'headers'>, secrets: Pick<SecretResolver, 'get' | 'interpolate'>): StaticCredentials {
+  try {
+    const apiKey = cfg.apiKey ? secrets.get(cfg.apiKey) : undefined;
+    const headers: Record<string, string> = {};
+    for (const [name, template] of Object.entries(cfg.headers)) headers[name.toLowerCase()] = secrets.interpolate(template);
+    return { apiKey, headers, unavailable: null };
+  } catch (err) {
+    return { apiKey: undefined, headers: {}, unavailable: unavailableBecause(cfg.id, err) };
+  }
+}
+
+/** The `unavailable` reason of a provider whose configuration failed with `err`. */
+export function unavailableBecause(providerId: string, err: unknown): string {
+  return `provider "${providerId}": ${(err as Error).message}`;
+}
+
+/** The transport of a usable provider; otherwise a PROVIDER_UNAVAILABLE error with the reason. */
+export function usableTransport(providerId: string, transport: Transport | null, unavailable: string | null): Transport {
+  if (unavailable || !transport) throw new GatewayError('PROVIDER_UNAVAILABLE', unavailable ?? `provider "${providerId}" is not configured`);
+  return transport;
+}
+
+/** The same headers with lower-case names (a later duplicate name wins). */
+export function lowerCased(headers: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
+  return out;
+}
+
+/** A model listing that keeps saying there is more past this many pages is broken, not long. */
+const MAX_MODEL_PAGES = 100;
+
+/**
+ * Every id of a paginated model listing: `page(cursor)` reads one page (the first without a cursor)
+ * and names the cursor of the next, none on the last page.
+ */
+export async function listAllPages(providerId: string, page: (cursor: string | undefined) => Promise<{ ids: string[]; next?: string }>): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  for (let n = 0; n < MAX_MODEL_PAGES; n++) {
+    const { ids: more, next } = await page(cursor);
+    ids.push(...more);
+    if (next === undefined) return ids;
+    cursor = next;
+  }
+  throw new GatewayError('UPSTREAM_ERROR', `provider "${providerId}" kept paginating its model listing past ${MAX_MODEL_PAGES} pages`);
 }

@@ -1,33 +1,11 @@
 // Tests for JSON Schema -> Gemini Schema cleaning: the known 400 pitfalls of raw MCP/OpenAI tool schemas.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MOCK_GEMINI_SCHEMA_FIELDS } from '../../../../../test/fixtures/mock-gemini.js';
 import { cleanSchemaForGemini, geminiSchemaToJsonSchema } from './schema.js';
 
-/** The Schema fields of https://ai.google.dev/api/caching#Schema, written out here on purpose. */
-const DOCUMENTED = new Set([
-  'type',
-  'format',
-  'title',
-  'description',
-  'nullable',
-  'enum',
-  'maxItems',
-  'minItems',
-  'properties',
-  'required',
-  'minProperties',
-  'maxProperties',
-  'minLength',
-  'maxLength',
-  'pattern',
-  'example',
-  'anyOf',
-  'propertyOrdering',
-  'default',
-  'items',
-  'minimum',
-  'maximum',
-]);
+/** The Schema fields Gemini documents, from the Gemini mock, which lists them independently of the code under test. */
+const DOCUMENTED = MOCK_GEMINI_SCHEMA_FIELDS;
 const TYPES = new Set(['STRING', 'NUMBER', 'INTEGER', 'BOOLEAN', 'ARRAY', 'OBJECT', 'NULL']);
 
 /** Every problem with a cleaned schema, as path: reason (empty when Gemini would accept it). */

@@ -17,4 +17,4 @@ export const openaiChat: Dialect = {
   parseError,
 };
 
-export { callHeaders, modelIdsFromList, OPENAI_QUIRKS, prepareChatBody, type ChatQuirks } from './upstream.js';
+export { callHeaders, chatProviderCore, modelIdsFromList, OPENAI_QUIRKS, OPENAI_ROUTES, prepareChatBody, type ChatQuirks, type ChatRoutes, type ChatServer } from './upstream.js';

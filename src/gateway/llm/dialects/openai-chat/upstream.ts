@@ -1,6 +1,11 @@
 // What a provider speaking Chat Completions needs beyond the codec: a body fitted to one server's known
 // quirks, a call's headers, and the `GET /models` list read back. Shared by the OpenAI, Azure and compatible providers.
+import { randomUUID } from 'node:crypto';
+import type { ProviderConfig } from '../../../config/schema.js';
 import { GatewayError } from '../../../errors.js';
+import type { SecretResolver } from '../../../secrets/resolver.js';
+import { lowerCased, readText, staticCredentials, usableTransport, type Transport } from '../../providers/transport.js';
+import type { ProviderRuntime, UpstreamRequest, UpstreamResponse } from '../../providers/types.js';
 import { parseError } from './errors.js';
 import { isObject, str, type Json } from './json.js';
 
@@ -61,12 +66,6 @@ export function prepareChatBody(body: Record<string, unknown>, model: string, st
   return out;
 }
 
-function lowerCased(headers: Record<string, string> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
-  return out;
-}
-
 /**
  * The headers of one upstream call: client headers forwarded to a provider of their own family,
  * then the provider's configured ones, then the caller's own credentials, which replace the
@@ -114,4 +113,72 @@ export function modelIdsFromList(providerId: string, status: number, text: strin
     const id = isObject(m) ? str(m.id) : undefined;
     return id ? [id] : [];
   });
+}
+
+/** Where a Chat Completions server takes its calls, relative to the transport's base URL. */
+export interface ChatRoutes {
+  /** The model listing (`GET`). */
+  models: string;
+  /** Where a generate call goes (`POST`), and the body it sends there; `model` is the call's upstream model, if named. */
+  generate(body: Record<string, unknown>, model: string | undefined): { path: string; body: Record<string, unknown> };
+}
+
+/** OpenAI's own routes, under an API root that ends in `/v1`. */
+export const OPENAI_ROUTES: ChatRoutes = {
+  models: '/models',
+  generate: (body) => ({ path: '/chat/completions', body }),
+};
+
+/** What sets one Chat Completions server apart from another, as its provider knows it. */
+export interface ChatServer {
+  /** Why the configuration cannot work (an unknown preset, no base URL), or null; secrets are then not read. */
+  misconfigured: string | null;
+  /** Null when there is nothing to call. */
+  transport: Transport | null;
+  /** Where the configured key goes: `authorization` as a Bearer token, or Azure's `api-key` as it is. */
+  keyHeader: 'authorization' | 'api-key';
+  /** The NOT_FOUND message for count_tokens: Chat Completions has no token-counting endpoint. */
+  noTokenCounting: string;
+  routes: ChatRoutes;
+}
+
+/**
+ * The parts of a provider that every Chat Completions server shares: what it says about itself,
+ * `send` (count_tokens refused, the listing and generate calls routed, with the configured key and
+ * headers unless the caller brings its own credentials) and `listModels`, secrets redacted from a
+ * failed listing. The provider adds the dialect, `prepare` and `close`.
+ */
+export function chatProviderCore(
+  cfg: Pick<ProviderConfig, 'id' | 'type' | 'apiKey' | 'headers'>,
+  secrets: Pick<SecretResolver, 'get' | 'interpolate' | 'redact'>,
+  server: ChatServer,
+): Omit<ProviderRuntime, 'dialect' | 'prepare' | 'close'> {
+  const credentials = server.misconfigured === null ? staticCredentials(cfg, secrets) : null;
+  const unavailable = server.misconfigured ?? credentials?.unavailable ?? null;
+  const apiKey = credentials?.apiKey;
+  const key = apiKey === undefined ? {} : { [server.keyHeader]: server.keyHeader === 'authorization' ? `Bearer ${apiKey}` : apiKey };
+  const configured: Record<string, string> = { ...key, ...credentials?.headers };
+
+  async function send(req: UpstreamRequest): Promise<UpstreamResponse> {
+    const transport = usableTransport(cfg.id, server.transport, unavailable);
+    if (req.operation === 'count_tokens') throw new GatewayError('NOT_FOUND', server.noTokenCounting);
+    const headers = callHeaders(configured, server.keyHeader, { ...req, stream: req.stream ?? req.body?.stream === true });
+    if (req.operation === 'models') return transport.request({ path: server.routes.models, method: 'GET', headers, signal: req.signal });
+    if (!req.body) throw new GatewayError('INTERNAL', `a generate call to provider "${cfg.id}" had no body`);
+    const { path, body } = server.routes.generate(req.body, req.model);
+    return transport.request({ path, method: 'POST', headers, body, signal: req.signal });
+  }
+
+  return {
+    id: cfg.id,
+    type: cfg.type,
+    family: 'openai',
+    unavailable,
+    countsTokens: false,
+    send,
+    async listModels(signal) {
+      const res = await send({ operation: 'models', signal, requestId: randomUUID() });
+      return modelIdsFromList(cfg.id, res.status, secrets.redact(await readText(res.body)));
+    },
+  };
 }

@@ -1,91 +1,43 @@
 // The Anthropic provider against local servers: exact paths and headers, credentials, pagination, and the mock end to end.
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createParser } from 'eventsource-parser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MOCK_ANTHROPIC_KEY, MOCK_REPLY_SUFFIX, mockAnthropicReply, mockThinkingSignature, startMockAnthropic, type MockAnthropic } from '../../../../../test/fixtures/mock-anthropic.js';
+import { rejection, secretsWith, startUpstreamServer, type SeenUpstreamRequest, type UpstreamServer } from '../../../../../test/helpers/upstream-server.js';
 import { providerSchema, type ProviderConfig } from '../../../config/schema.js';
-import { GatewayError } from '../../../errors.js';
-import { createSecretResolver, type SecretResolver } from '../../../secrets/resolver.js';
 import type { CanonicalRequest, SseEvent, StreamEvent } from '../../canonical.js';
 import { anthropicMessages } from '../../dialects/anthropic-messages/index.js';
 import { readText } from '../transport.js';
 import type { ProviderRuntime } from '../types.js';
 import { ANTHROPIC_VERSION, anthropicBaseUrl, createAnthropicProvider } from './index.js';
 
-interface Seen {
-  method: string;
-  url: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-}
-
-/** A recording server: answers each request with `answer(seen)` (status and JSON body). */
-let server: Server;
-let base: string;
-const seen: Seen[] = [];
-let answer: (req: Seen) => { status: number; body: unknown } = () => ({ status: 200, body: { ok: true } });
-
+/** A recording server: answers each request with `upstream.answer` (by default 200 `{"ok": true}`). */
+let upstream: UpstreamServer;
 beforeAll(async () => {
-  server = createServer((req: IncomingMessage, res) => {
-    const parts: Buffer[] = [];
-    req.on('data', (p: Buffer) => parts.push(p));
-    req.on('end', () => {
-      const raw = Buffer.concat(parts).toString('utf8');
-      const entry: Seen = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: raw === '' ? undefined : (JSON.parse(raw) as unknown) };
-      seen.push(entry);
-      const { status, body } = answer(entry);
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  upstream = await startUpstreamServer(() => ({ json: { ok: true } }));
 });
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => upstream.close());
 
 const providers: ProviderRuntime[] = [];
 afterEach(async () => {
-  seen.length = 0;
-  answer = () => ({ status: 200, body: { ok: true } });
+  upstream.reset();
   await Promise.all(providers.splice(0).map((p) => p.close()));
 });
-
-async function secretsWith(env: Record<string, string>): Promise<SecretResolver> {
-  const keychain = { backend: 'keychain' as const, get: () => Promise.resolve(null), set: () => Promise.resolve(), delete: () => Promise.resolve(false), list: () => Promise.resolve([]) };
-  const secrets = createSecretResolver(keychain, env);
-  await secrets.prime([...Object.keys(env).map((name) => `env:${name}`), 'env:MISSING']);
-  return secrets;
-}
 
 const config = (fields: Record<string, unknown>): ProviderConfig => providerSchema.parse({ id: 'claude', type: 'anthropic', ...fields });
 const signal = (): AbortSignal => AbortSignal.timeout(5_000);
 
 async function provider(fields: Record<string, unknown>, env: Record<string, string> = { ANTHROPIC_KEY: 'sk-ant-configured' }): Promise<ProviderRuntime> {
-  const p = createAnthropicProvider(config({ baseUrl: base, apiKey: 'env:ANTHROPIC_KEY', ...fields }), await secretsWith(env));
+  const p = createAnthropicProvider(config({ baseUrl: upstream.url, apiKey: 'env:ANTHROPIC_KEY', ...fields }), await secretsWith(env, ['env:MISSING']));
   providers.push(p);
   return p;
 }
 
-async function sent(p: ProviderRuntime, req: Omit<Parameters<ProviderRuntime['send']>[0], 'signal' | 'requestId'>): Promise<Seen> {
+async function sent(p: ProviderRuntime, req: Omit<Parameters<ProviderRuntime['send']>[0], 'signal' | 'requestId'>): Promise<SeenUpstreamRequest> {
   const res = await p.send({ ...req, signal: signal(), requestId: 'req-1' });
   await readText(res.body);
-  const last = seen.at(-1);
+  const last = upstream.seen.at(-1);
   if (!last) throw new Error('nothing reached the server');
   return last;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(GatewayError);
-  return err as GatewayError;
 }
 
 describe('anthropic provider', () => {
@@ -156,11 +108,11 @@ describe('anthropic provider', () => {
       b: { data: [{ type: 'model', id: 'c' }, { type: 'model', id: 'd' }], has_more: true, first_id: 'c', last_id: 'd' },
       d: { data: [{ type: 'model', id: 'e' }], has_more: false, first_id: 'e', last_id: 'e' },
     };
-    answer = (req) => ({ status: 200, body: pages[new URL(req.url, 'http://x').searchParams.get('after_id') ?? ''] });
+    upstream.answer = (req) => ({ json: pages[new URL(req.url, 'http://x').searchParams.get('after_id') ?? ''] });
     const p = await provider({});
     expect(await p.listModels(signal())).toEqual(['a', 'b', 'c', 'd', 'e']);
-    expect(seen.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /v1/models?limit=1000', 'GET /v1/models?limit=1000&after_id=b', 'GET /v1/models?limit=1000&after_id=d']);
-    expect(seen[0]?.headers).toMatchObject({ 'x-api-key': 'sk-ant-configured', 'anthropic-version': ANTHROPIC_VERSION });
+    expect(upstream.seen.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /v1/models?limit=1000', 'GET /v1/models?limit=1000&after_id=b', 'GET /v1/models?limit=1000&after_id=d']);
+    expect(upstream.seen[0]?.headers).toMatchObject({ 'x-api-key': 'sk-ant-configured', 'anthropic-version': ANTHROPIC_VERSION });
 
     // The `models` operation is one page of the same listing.
     const one = await sent(p, { operation: 'models' });
@@ -168,24 +120,24 @@ describe('anthropic provider', () => {
   });
 
   it('stops a listing that repeats its cursor, and reports a failed listing without the key', async () => {
-    answer = () => ({ status: 200, body: { data: [{ id: 'a' }], has_more: true, last_id: 'a' } });
+    upstream.answer = () => ({ status: 200, json: { data: [{ id: 'a' }], has_more: true, last_id: 'a' } });
     const p = await provider({});
     expect(await p.listModels(signal())).toEqual(['a', 'a']);
 
-    answer = () => ({ status: 401, body: { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key sk-ant-configured' } } });
+    upstream.answer = () => ({ status: 401, json: { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key sk-ant-configured' } } });
     const err = await rejection(p.listModels(signal()));
     expect(err.code).toBe('UPSTREAM_AUTH');
     expect(err.message).toContain('invalid x-api-key');
     expect(err.message).not.toContain('sk-ant-configured');
 
-    answer = () => ({ status: 500, body: { type: 'error', error: { type: 'api_error', message: 'Internal server error' } } });
+    upstream.answer = () => ({ status: 500, json: { type: 'error', error: { type: 'api_error', message: 'Internal server error' } } });
     expect((await rejection(p.listModels(signal()))).code).toBe('UPSTREAM_ERROR');
   });
 
   it('keeps a base URL path prefix, and accepts one pasted with /v1', async () => {
-    const prefixed = await provider({ baseUrl: `${base}/proxy/anthropic/` });
+    const prefixed = await provider({ baseUrl: `${upstream.url}/proxy/anthropic/` });
     expect((await sent(prefixed, { operation: 'generate', body: { model: 'm' } })).url).toBe('/proxy/anthropic/v1/messages');
-    const withV1 = await provider({ baseUrl: `${base}/v1` });
+    const withV1 = await provider({ baseUrl: `${upstream.url}/v1` });
     expect((await sent(withV1, { operation: 'count_tokens', body: { model: 'm' } })).url).toBe('/v1/messages/count_tokens');
   });
 
@@ -195,7 +147,7 @@ describe('anthropic provider', () => {
     const err = await rejection(p.send({ operation: 'generate', body: {}, signal: signal(), requestId: 'r' }));
     expect(err.code).toBe('PROVIDER_UNAVAILABLE');
     expect((await rejection(p.listModels(signal()))).code).toBe('PROVIDER_UNAVAILABLE');
-    expect(seen).toHaveLength(0);
+    expect(upstream.seen).toHaveLength(0);
 
     const header = await provider({ headers: { 'x-extra': '${env:MISSING}' } });
     expect(header.unavailable).toMatch(/MISSING/);

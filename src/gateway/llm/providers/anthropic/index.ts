@@ -6,7 +6,7 @@ import type { ProviderConfig } from '../../../config/schema.js';
 import type { SecretResolver } from '../../../secrets/resolver.js';
 import { GatewayError } from '../../../errors.js';
 import { anthropicMessages } from '../../dialects/anthropic-messages/index.js';
-import { createTransport, readText } from '../transport.js';
+import { createTransport, listAllPages, lowerCased, readText, staticCredentials, unavailableBecause, usableTransport, type Transport } from '../transport.js';
 import type { Operation, ProviderRuntime, UpstreamRequest, UpstreamResponse } from '../types.js';
 
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
@@ -14,8 +14,6 @@ export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 export const ANTHROPIC_VERSION = '2023-06-01';
 /** The largest page `GET /v1/models` serves ("1 <= limit <= 1000"). */
 const MODELS_PAGE_LIMIT = 1000;
-/** A listing that keeps saying has_more past this many pages is broken, not long. */
-const MAX_MODEL_PAGES = 100;
 
 const PATHS: Record<Operation, string> = {
   generate: '/v1/messages',
@@ -39,25 +37,15 @@ export function anthropicBaseUrl(cfg: Pick<ProviderConfig, 'baseUrl'>): URL {
   return url;
 }
 
-function lowerCased(headers: Record<string, string> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
-  return out;
-}
-
 export function createAnthropicProvider(cfg: ProviderConfig, secrets: SecretResolver): ProviderRuntime {
-  let unavailable: string | null = null;
+  const { apiKey, headers: configured, unavailable: unreadable } = staticCredentials(cfg, secrets);
+  let unavailable = unreadable;
   let baseUrl: URL | null = null;
-  let apiKey: string | undefined;
-  const configured: Record<string, string> = {};
   try {
     baseUrl = anthropicBaseUrl(cfg);
-    // Secrets were read into the resolver before providers are built; one that could not be read
-    // makes the provider unavailable with the reason, rather than failing each request differently.
-    if (cfg.apiKey) apiKey = secrets.get(cfg.apiKey);
-    for (const [name, template] of Object.entries(cfg.headers)) configured[name.toLowerCase()] = secrets.interpolate(template);
   } catch (err) {
-    unavailable = `provider "${cfg.id}": ${(err as Error).message}`;
+    // A base URL that does not parse is the first thing wrong.
+    unavailable = unavailableBecause(cfg.id, err);
   }
   const transport = baseUrl ? createTransport(cfg.id, baseUrl, cfg.timeoutMs) : null;
 
@@ -81,10 +69,7 @@ export function createAnthropicProvider(cfg: ProviderConfig, secrets: SecretReso
     return headers;
   }
 
-  function ready(): NonNullable<typeof transport> {
-    if (unavailable || !transport) throw new GatewayError('PROVIDER_UNAVAILABLE', unavailable ?? `provider "${cfg.id}" is not configured`);
-    return transport;
-  }
+  const ready = (): Transport => usableTransport(cfg.id, transport, unavailable);
 
   async function listPage(afterId: string | undefined, signal: AbortSignal): Promise<{ ids: string[]; next?: string }> {
     const path = PATHS.models + (afterId === undefined ? '' : `&after_id=${encodeURIComponent(afterId)}`);
@@ -139,17 +124,7 @@ export function createAnthropicProvider(cfg: ProviderConfig, secrets: SecretReso
       });
     },
 
-    async listModels(signal) {
-      const ids: string[] = [];
-      let after: string | undefined;
-      for (let page = 0; page < MAX_MODEL_PAGES; page++) {
-        const { ids: more, next } = await listPage(after, signal);
-        ids.push(...more);
-        if (next === undefined) return ids;
-        after = next;
-      }
-      throw new GatewayError('UPSTREAM_ERROR', `provider "${cfg.id}" kept paginating its model listing past ${MAX_MODEL_PAGES} pages`);
-    },
+    listModels: (signal) => listAllPages(cfg.id, (cursor) => listPage(cursor, signal)),
 
     async close() {
       await transport?.close();

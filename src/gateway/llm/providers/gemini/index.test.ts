@@ -1,32 +1,14 @@
 // Tests for the Gemini provider against local HTTP servers on 127.0.0.1: URLs, keys, bodies, listing, errors.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProviderConfig } from '../../../config/schema.js';
 import { GatewayError } from '../../../errors.js';
-import { createSecretResolver, type SecretResolver } from '../../../secrets/resolver.js';
-import type { SecretStore } from '../../../secrets/store.js';
 import type { CanonicalRequest, StreamEvent } from '../../canonical.js';
 import { readSse } from '../../sse.js';
 import { readText } from '../transport.js';
 import type { ProviderRuntime, UpstreamRequest } from '../types.js';
 import { MOCK_GEMINI_KEY, MOCK_GEMINI_MODELS, MOCK_GEMINI_OAUTH_TOKEN, startMockGemini, type MockGemini, type MockGeminiOptions } from '../../../../../test/fixtures/mock-gemini.js';
+import { closedPort, secretsWith, startUpstreamServer } from '../../../../../test/helpers/upstream-server.js';
 import { createGeminiProvider, geminiModelSegment } from './index.js';
-
-const noKeychain: SecretStore = {
-  backend: 'keychain',
-  get: async () => null,
-  set: async () => undefined,
-  delete: async () => false,
-  list: async () => [],
-};
-
-async function secretsWith(env: Record<string, string>): Promise<SecretResolver> {
-  const secrets = createSecretResolver(noKeychain, env);
-  await secrets.prime(Object.keys(env).map((k) => `env:${k}`));
-  return secrets;
-}
 
 function config(overrides: Partial<ProviderConfig> = {}): ProviderConfig {
   return { id: 'gem', type: 'gemini', apiKey: 'env:GEMINI_KEY', headers: {}, timeoutMs: 10_000, deployments: {}, ...overrides };
@@ -57,23 +39,11 @@ async function json(res: { body: NodeJS.ReadableStream | AsyncIterable<Buffer> }
   return JSON.parse(await readText(res.body as never)) as Record<string, unknown>;
 }
 
-/** A bare server for answers the mock does not give. */
-async function rawServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; server: Server; paths: string[] }> {
-  const paths: string[] = [];
-  const server = createServer((req, res) => {
-    paths.push(req.url ?? '');
-    handler(req, res);
-  });
-  server.listen({ port: 0, host: '127.0.0.1' });
-  await once(server, 'listening');
-  cleanup.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1beta`, server, paths };
+/** A bare server for answers the mock does not give: each request gets `text()` as a 200 body. */
+async function rawServer(text: () => string): Promise<{ url: string; paths: () => string[] }> {
+  const server = await startUpstreamServer(() => ({ text: text() }));
+  cleanup.push(() => server.close());
+  return { url: `${server.url}/v1beta`, paths: () => server.seen.map((r) => r.url) };
 }
 
 describe('createGeminiProvider', () => {
@@ -212,11 +182,11 @@ describe('createGeminiProvider', () => {
     for (const bad of ['', undefined, 'a/b', 'models/', '..', 'gemini..x', 'models/../files']) {
       expect(() => geminiModelSegment(bad)).toThrow(GatewayError);
     }
-    const srv = await rawServer((_req, res) => res.end('{}'));
+    const srv = await rawServer(() => '{}');
     const p = await providerFor(srv.url);
     await expect(p.send(call({ operation: 'generate', model: '../files', body: {} }))).rejects.toMatchObject({ code: 'BAD_REQUEST', param: 'model' });
     await p.send(call({ operation: 'generate', model: 'a b', body: {} }));
-    expect(srv.paths).toEqual(['/v1beta/models/a%20b:generateContent']);
+    expect(srv.paths()).toEqual(['/v1beta/models/a%20b:generateContent']);
   });
 
   it('reports a rejected key as UPSTREAM_AUTH (Gemini says 400 API_KEY_INVALID) with the key redacted', async () => {
@@ -229,25 +199,19 @@ describe('createGeminiProvider', () => {
   });
 
   it('fails a listing that is not JSON or never ends', async () => {
-    const notJson = await rawServer((_req, res) => res.end('<html>'));
+    const notJson = await rawServer(() => '<html>');
     await expect((await providerFor(notJson.url)).listModels(AbortSignal.timeout(5000))).rejects.toMatchObject({ code: 'UPSTREAM_ERROR' });
     let n = 0;
-    const endless = await rawServer((_req, res) => res.end(JSON.stringify({ models: [{ name: `models/m${n}` }], nextPageToken: `t${n++}` })));
+    const endless = await rawServer(() => JSON.stringify({ models: [{ name: `models/m${n}` }], nextPageToken: `t${n++}` }));
     await expect((await providerFor(endless.url)).listModels(AbortSignal.timeout(10_000))).rejects.toMatchObject({ code: 'UPSTREAM_ERROR', message: expect.stringContaining('100 pages') });
-    const repeating = await rawServer((_req, res) => res.end(JSON.stringify({ models: [{ name: 'models/only' }], nextPageToken: 'same' })));
+    const repeating = await rawServer(() => JSON.stringify({ models: [{ name: 'models/only' }], nextPageToken: 'same' }));
     expect(await (await providerFor(repeating.url)).listModels(AbortSignal.timeout(5000))).toEqual(['only', 'only']);
-    const empty = await rawServer((_req, res) => res.end('{}'));
+    const empty = await rawServer(() => '{}');
     expect(await (await providerFor(empty.url)).listModels(AbortSignal.timeout(5000))).toEqual([]);
   });
 
   it('rejects with UPSTREAM_UNREACHABLE when nothing listens', async () => {
-    const srv = await rawServer((_req, res) => res.end());
-    const url = srv.url;
-    await new Promise<void>((resolve) => {
-      srv.server.closeAllConnections();
-      srv.server.close(() => resolve());
-    });
-    const p = await providerFor(url);
+    const p = await providerFor(`http://127.0.0.1:${await closedPort()}/v1beta`);
     await expect(p.send(call({ operation: 'models' }))).rejects.toMatchObject({ code: 'UPSTREAM_UNREACHABLE' });
   });
 });

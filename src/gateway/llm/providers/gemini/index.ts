@@ -6,24 +6,16 @@ import type { ProviderConfig } from '../../../config/schema.js';
 import type { SecretResolver } from '../../../secrets/resolver.js';
 import { GatewayError } from '../../../errors.js';
 import { geminiGenerate } from '../../dialects/gemini/index.js';
-import { createTransport, readText } from '../transport.js';
+import { createTransport, listAllPages, lowerCased, readText, staticCredentials, unavailableBecause, usableTransport, type Transport } from '../transport.js';
 import type { ProviderRuntime, UpstreamRequest, UpstreamResponse } from '../types.js';
 
 export const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
 /** `models.list` serves at most 1000 models per page, whatever pageSize asks for. */
 const MODELS_PAGE_SIZE = 1000;
-/** A listing that keeps returning nextPageToken past this many pages is broken, not long. */
-const MAX_MODEL_PAGES = 100;
 /** Credential headers: only the configured key or the caller's own credentials may set them. */
 const CREDENTIAL_HEADERS = new Set(['x-goog-api-key', 'authorization']);
 /** Fields of a generateContent body; a count_tokens body with any besides `contents` must be wrapped. */
 const CONTENTS_ONLY = new Set(['contents']);
-
-function lowerCased(headers: Record<string, string> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
-  return out;
-}
 
 /**
  * The model's path segment. Clients of the Gemini SDKs often say `models/gemini-x`; that prefix is
@@ -55,18 +47,14 @@ function countTokensBody(body: Record<string, unknown>, segment: string): Record
 }
 
 export function createGeminiProvider(cfg: ProviderConfig, secrets: SecretResolver): ProviderRuntime {
-  let unavailable: string | null = null;
+  const { apiKey, headers: configured, unavailable: unreadable } = staticCredentials(cfg, secrets);
+  let unavailable = unreadable;
   let baseUrl: URL | null = null;
-  let apiKey: string | undefined;
-  const configured: Record<string, string> = {};
   try {
     baseUrl = new URL(cfg.baseUrl ?? GEMINI_BASE_URL);
-    // Secrets were read into the resolver before providers are built; one that could not be read
-    // makes the provider unavailable with the reason, rather than failing each request differently.
-    if (cfg.apiKey) apiKey = secrets.get(cfg.apiKey);
-    for (const [name, template] of Object.entries(cfg.headers)) configured[name.toLowerCase()] = secrets.interpolate(template);
   } catch (err) {
-    unavailable = `provider "${cfg.id}": ${(err as Error).message}`;
+    // A base URL that does not parse is the first thing wrong.
+    unavailable = unavailableBecause(cfg.id, err);
   }
   const transport = baseUrl && !unavailable ? createTransport(cfg.id, baseUrl, cfg.timeoutMs) : null;
 
@@ -88,10 +76,7 @@ export function createGeminiProvider(cfg: ProviderConfig, secrets: SecretResolve
     return headers;
   }
 
-  function ready(): NonNullable<typeof transport> {
-    if (unavailable || !transport) throw new GatewayError('PROVIDER_UNAVAILABLE', unavailable ?? `provider "${cfg.id}" is not configured`);
-    return transport;
-  }
+  const ready = (): Transport => usableTransport(cfg.id, transport, unavailable);
 
   async function listPage(pageToken: string | undefined, signal: AbortSignal): Promise<{ ids: string[]; next?: string }> {
     const path = `/models?pageSize=${MODELS_PAGE_SIZE}` + (pageToken === undefined ? '' : `&pageToken=${encodeURIComponent(pageToken)}`);
@@ -159,17 +144,7 @@ export function createGeminiProvider(cfg: ProviderConfig, secrets: SecretResolve
       });
     },
 
-    async listModels(signal) {
-      const ids: string[] = [];
-      let token: string | undefined;
-      for (let page = 0; page < MAX_MODEL_PAGES; page++) {
-        const { ids: more, next } = await listPage(token, signal);
-        ids.push(...more);
-        if (next === undefined) return ids;
-        token = next;
-      }
-      throw new GatewayError('UPSTREAM_ERROR', `provider "${cfg.id}" kept paginating its model listing past ${MAX_MODEL_PAGES} pages`);
-    },
+    listModels: (signal) => listAllPages(cfg.id, (cursor) => listPage(cursor, signal)),
 
     async close() {
       await transport?.close();

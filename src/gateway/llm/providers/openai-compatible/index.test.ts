@@ -1,12 +1,8 @@
 // The OpenAI-compatible provider against the local mock: exact requests, presets' quirks, credentials, failures.
-import { createServer } from 'node:http';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MOCK_MODEL_IDS, MOCK_UPSTREAM_KEY, startMockOpenAI, type MockOpenAI } from '../../../../../test/fixtures/mock-openai.js';
+import { describe, expect, it } from 'vitest';
+import { MOCK_MODEL_IDS, MOCK_UPSTREAM_KEY, startMockOpenAI } from '../../../../../test/fixtures/mock-openai.js';
+import { closedPort, rejection, secretsWith, sharedMock } from '../../../../../test/helpers/upstream-server.js';
 import { providerSchema, type ProviderConfig } from '../../../config/schema.js';
-import { GatewayError } from '../../../errors.js';
-import { createSecretResolver, type SecretResolver } from '../../../secrets/resolver.js';
 import type { StreamEvent } from '../../canonical.js';
 import { openaiChat } from '../../dialects/openai-chat/index.js';
 import { readSse } from '../../sse.js';
@@ -14,46 +10,10 @@ import { readText } from '../transport.js';
 import { createOpenAICompatibleProvider } from './index.js';
 import { OPENAI_COMPATIBLE_PRESETS } from './presets.js';
 
-let mock: MockOpenAI;
-beforeAll(async () => {
-  mock = await startMockOpenAI();
-});
-afterAll(async () => {
-  await mock.close();
-});
-beforeEach(() => {
-  mock.requests.length = 0;
-});
-
-/** A resolver holding these environment variables, primed as the gateway primes it at start-up. */
-async function secretsWith(env: Record<string, string>): Promise<SecretResolver> {
-  const keychain = { backend: 'keychain' as const, get: () => Promise.resolve(null), set: () => Promise.resolve(), delete: () => Promise.resolve(false), list: () => Promise.resolve([]) };
-  const secrets = createSecretResolver(keychain, env);
-  await secrets.prime(Object.keys(env).map((name) => `env:${name}`));
-  return secrets;
-}
+const mock = sharedMock(await startMockOpenAI());
 
 const config = (fields: Record<string, unknown>): ProviderConfig => providerSchema.parse({ id: 'local', type: 'openai-compatible', ...fields });
 const signal = (): AbortSignal => AbortSignal.timeout(5_000);
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(GatewayError);
-  return err as GatewayError;
-}
 
 describe('openai-compatible provider', () => {
   it('streams a chat request with its key, configured headers and request id, and the reply decodes', async () => {

@@ -1,45 +1,16 @@
 // The OpenAI provider against the local mock: exact requests, model listing, credentials and failures.
-import { createServer } from 'node:http';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MOCK_MODEL_IDS, MOCK_UPSTREAM_KEY, mockReplyFor, startMockOpenAI, type MockOpenAI } from '../../../../../test/fixtures/mock-openai.js';
+import { describe, expect, it } from 'vitest';
+import { MOCK_MODEL_IDS, MOCK_UPSTREAM_KEY, mockReplyFor, startMockOpenAI } from '../../../../../test/fixtures/mock-openai.js';
+import { closedPort, rejection, secretsWith, sharedMock } from '../../../../../test/helpers/upstream-server.js';
 import { providerSchema, type ProviderConfig } from '../../../config/schema.js';
-import { GatewayError } from '../../../errors.js';
-import { createSecretResolver, type SecretResolver } from '../../../secrets/resolver.js';
 import { openaiChat } from '../../dialects/openai-chat/index.js';
 import { readText } from '../transport.js';
 import { createOpenAIProvider } from './index.js';
 
-let mock: MockOpenAI;
-beforeAll(async () => {
-  mock = await startMockOpenAI();
-});
-afterAll(async () => {
-  await mock.close();
-});
-beforeEach(() => {
-  mock.requests.length = 0;
-});
-
-async function secretsWith(env: Record<string, string>): Promise<SecretResolver> {
-  const keychain = { backend: 'keychain' as const, get: () => Promise.resolve(null), set: () => Promise.resolve(), delete: () => Promise.resolve(false), list: () => Promise.resolve([]) };
-  const secrets = createSecretResolver(keychain, env);
-  await secrets.prime(Object.keys(env).map((name) => `env:${name}`));
-  return secrets;
-}
+const mock = sharedMock(await startMockOpenAI());
 
 const config = (fields: Record<string, unknown>): ProviderConfig => providerSchema.parse({ id: 'oai', type: 'openai', ...fields });
 const signal = (): AbortSignal => AbortSignal.timeout(5_000);
-
-async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(GatewayError);
-  return err as GatewayError;
-}
 
 describe('openai provider', () => {
   it('sends a chat completion with the Bearer key and the body fitted for OpenAI', async () => {
@@ -89,12 +60,7 @@ describe('openai provider', () => {
   });
 
   it('rejects with UPSTREAM_UNREACHABLE when nothing listens at the base URL', async () => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
-    const p = createOpenAIProvider(config({ baseUrl: `http://127.0.0.1:${port}/v1` }), await secretsWith({}));
+    const p = createOpenAIProvider(config({ baseUrl: `http://127.0.0.1:${await closedPort()}/v1` }), await secretsWith({}));
     expect((await rejection(p.send({ operation: 'generate', body: { model: 'm', messages: [] }, signal: signal(), requestId: 'r' }))).code).toBe('UPSTREAM_UNREACHABLE');
     await p.close();
   });

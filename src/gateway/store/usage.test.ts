@@ -1,0 +1,328 @@
+// The usage report over a real SQLite file, with rows written through the real ledger.
+import fc from 'fast-check';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { UsageTotals } from '../../shared/contract.js';
+import { openDatabase, type Db } from './db.js';
+import { insertKey, type KeyRow } from './keys.js';
+import { createLedger, type Ledger } from './ledger.js';
+import { usageRange, usageReport, UsageParamsError } from './usage.js';
+
+let dir: string;
+let db: Db;
+let ledger: Ledger;
+let clock: Date;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gh-usage-'));
+  db = openDatabase(join(dir, 'u.sqlite'));
+  clock = new Date('2026-05-01T10:00:00.000Z');
+  ledger = createLedger(db, { now: () => clock });
+});
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function key(id: string, name: string, userId: string | null, teamId: string | null): void {
+  const row: KeyRow = {
+    id,
+    name,
+    prefix: `gh_${id}`,
+    secretHash: Buffer.from(id.padEnd(32, '.')),
+    userId,
+    teamId,
+    models: [],
+    mcpTools: [],
+    budgets: [],
+    rpm: null,
+    tpm: null,
+    maxConcurrency: null,
+    expiresAt: null,
+    createdAt: clock.toISOString(),
+    rotatedAt: null,
+    revokedAt: null,
+  };
+  insertKey(db, row);
+}
+
+interface Req {
+  at?: string;
+  requestId?: string;
+  keyId?: string;
+  session?: string | null;
+  route?: string;
+  provider?: string;
+  model?: string;
+  status?: number;
+  outcome?: string;
+  input?: number;
+  output?: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+  reasoning?: number;
+  estimated?: boolean;
+  costUsd?: number | null;
+}
+
+let nextId = 0;
+/** An `llm.request` event shaped as the data path writes it (src/gateway/http/llm.ts). */
+async function request(r: Req = {}): Promise<string> {
+  if (r.at) clock = new Date(r.at);
+  const requestId = r.requestId ?? `req_${String(++nextId).padStart(4, '0')}`;
+  await ledger.append({
+    type: 'llm.request',
+    requestId,
+    keyId: r.keyId ?? 'key_a',
+    api: 'openai-chat',
+    session: r.session === undefined ? null : r.session,
+    route: r.route ?? 'fast',
+    provider: r.provider ?? 'openai',
+    model: r.model ?? 'gpt-4o-mini',
+    requestedModel: r.route ?? 'fast',
+    translated: false,
+    stream: false,
+    status: r.status ?? 200,
+    outcome: r.outcome ?? 'ok',
+    usage: { inputTokens: r.input ?? 0, outputTokens: r.output ?? 0, cacheReadTokens: r.cacheRead ?? 0, cacheWriteTokens: r.cacheWrite ?? 0, reasoningTokens: r.reasoning ?? 0 },
+    usageEstimated: r.estimated ?? false,
+    costUsd: r.costUsd === undefined ? 0.001 : r.costUsd,
+    pricing: r.costUsd === null ? null : 'config',
+    latencyMs: 12.5,
+    ttftMs: null,
+    attempts: [],
+    request: { bytes: 100, sha256: 'a'.repeat(64) },
+    response: { bytes: 200, sha256: 'b'.repeat(64) },
+  });
+  return requestId;
+}
+
+const ZERO: UsageTotals = {
+  requests: 0,
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  reasoningTokens: 0,
+  costUsd: 0,
+  unpricedRequests: 0,
+  estimatedRequests: 0,
+  errors: 0,
+};
+
+describe('usageReport grouping', () => {
+  it('an empty ledger gives no rows and zero totals', () => {
+    expect(usageReport(db, { groupBy: 'key' })).toEqual({ rows: [], totals: ZERO });
+  });
+
+  it('groups by key with its name, highest cost first, and sums every count', async () => {
+    key('key_a', 'laptop', 'ann', 'core');
+    key('key_b', 'ci', null, null);
+    ledger.appendNow({ type: 'admin.key.created', actor: 'cli' });
+    await request({ keyId: 'key_a', input: 100, output: 20, cacheRead: 50, cacheWrite: 10, reasoning: 5, costUsd: 0.002 });
+    await request({ keyId: 'key_a', input: 1, output: 2, costUsd: 0.003 });
+    await request({ keyId: 'key_b', input: 7, output: 3, costUsd: 0.01 });
+    await request({ keyId: 'key_gone', input: 1, output: 1, costUsd: 0.01 });
+    ledger.appendNow({ type: 'http.refused', status: 401 });
+
+    const r = usageReport(db, { groupBy: 'key' });
+    expect(r.rows.map((x) => [x.group, x.label, x.costUsd])).toEqual([
+      ['key_b', 'ci', 0.01],
+      // Equal cost: ordered by group.
+      ['key_gone', null, 0.01],
+      ['key_a', 'laptop', 0.005],
+    ]);
+    expect(r.rows[2]).toEqual({
+      group: 'key_a',
+      label: 'laptop',
+      requests: 2,
+      inputTokens: 101,
+      outputTokens: 22,
+      cacheReadTokens: 50,
+      cacheWriteTokens: 10,
+      reasoningTokens: 5,
+      costUsd: 0.005,
+      unpricedRequests: 0,
+      estimatedRequests: 0,
+      errors: 0,
+    });
+    // Field order is the documented one: group first, then the counts.
+    expect(Object.keys(r.rows[0]!)).toEqual(['group', 'label', ...Object.keys(ZERO)]);
+    expect(r.totals).toEqual({ ...ZERO, requests: 4, inputTokens: 109, outputTokens: 26, cacheReadTokens: 50, cacheWriteTokens: 10, reasoningTokens: 5, costUsd: 0.025 });
+  });
+
+  it('groups by the user and team of the key, "(none)" where the key has none', async () => {
+    key('key_a', 'a', 'ann', 'core');
+    key('key_b', 'b', 'bob', 'core');
+    key('key_c', 'c', null, null);
+    await request({ keyId: 'key_a', costUsd: 0.5 });
+    await request({ keyId: 'key_b', costUsd: 0.25 });
+    await request({ keyId: 'key_c', costUsd: 1 });
+    expect(usageReport(db, { groupBy: 'user' }).rows.map((x) => [x.group, x.costUsd])).toEqual([
+      ['(none)', 1],
+      ['ann', 0.5],
+      ['bob', 0.25],
+    ]);
+    expect(usageReport(db, { groupBy: 'team' }).rows.map((x) => [x.group, x.requests, x.costUsd])).toEqual([
+      ['(none)', 1, 1],
+      ['core', 2, 0.75],
+    ]);
+    expect(usageReport(db, { groupBy: 'user' }).rows[0]).not.toHaveProperty('label');
+  });
+
+  it('groups by provider/model, provider, route and session', async () => {
+    await request({ provider: 'openai', model: 'gpt-4o', route: 'smart', session: 's1', costUsd: 0.3 });
+    await request({ provider: 'openai', model: 'gpt-4o-mini', route: 'fast', session: 's1', costUsd: 0.1 });
+    await request({ provider: 'anthropic', model: 'claude-haiku-4-5', route: 'fast', session: null, costUsd: 0.2 });
+    expect(usageReport(db, { groupBy: 'model' }).rows.map((x) => x.group)).toEqual(['openai/gpt-4o', 'anthropic/claude-haiku-4-5', 'openai/gpt-4o-mini']);
+    expect(usageReport(db, { groupBy: 'provider' }).rows.map((x) => [x.group, x.costUsd])).toEqual([
+      ['openai', 0.4],
+      ['anthropic', 0.2],
+    ]);
+    expect(usageReport(db, { groupBy: 'route' }).rows.map((x) => [x.group, x.requests])).toEqual([
+      // 0.3 each: a tie, ordered by name.
+      ['fast', 2],
+      ['smart', 1],
+    ]);
+    expect(usageReport(db, { groupBy: 'session' }).rows.map((x) => [x.group, x.requests])).toEqual([
+      ['s1', 2],
+      ['(none)', 1],
+    ]);
+  });
+
+  it('groups by UTC day in date order, whatever the cost', async () => {
+    await request({ at: '2026-05-01T23:59:59.999Z', costUsd: 0.01 });
+    await request({ at: '2026-05-02T00:00:00.000Z', costUsd: 5 });
+    await request({ at: '2026-05-04T08:00:00.000Z', costUsd: 1 });
+    await request({ at: '2026-05-04T09:00:00.000Z', costUsd: 1 });
+    expect(usageReport(db, { groupBy: 'day' }).rows.map((x) => [x.group, x.requests, x.costUsd])).toEqual([
+      ['2026-05-01', 1, 0.01],
+      ['2026-05-02', 1, 5],
+      ['2026-05-04', 2, 2],
+    ]);
+  });
+
+  it('lists each request in time order with when, where and how it ended', async () => {
+    const a = await request({ at: '2026-05-01T10:00:00.000Z', provider: 'openai', model: 'gpt-4o', costUsd: 0.001, input: 3, output: 4 });
+    const b = await request({ at: '2026-05-01T10:00:01.000Z', status: 502, outcome: 'upstream_error', costUsd: null });
+    const c = await request({ at: '2026-05-01T10:00:02.000Z', costUsd: 9 });
+    const rows = usageReport(db, { groupBy: 'request' }).rows;
+    expect(rows.map((x) => x.group)).toEqual([a, b, c]);
+    expect(rows[0]).toEqual({
+      group: a,
+      at: '2026-05-01T10:00:00.000Z',
+      provider: 'openai',
+      model: 'gpt-4o',
+      status: 200,
+      outcome: 'ok',
+      ...ZERO,
+      requests: 1,
+      inputTokens: 3,
+      outputTokens: 4,
+      costUsd: 0.001,
+    });
+    expect(rows[1]).toMatchObject({ status: 502, outcome: 'upstream_error', errors: 1, costUsd: 0, unpricedRequests: 0 });
+  });
+});
+
+describe('usageReport counts', () => {
+  it('counts unpriced requests (tokens used, no price), estimated usage and errors', async () => {
+    await request({ input: 10, output: 5, costUsd: null });
+    // Failed with nothing used: an error, not an unpriced request.
+    await request({ status: 502, outcome: 'upstream_error', costUsd: null });
+    await request({ input: 30, output: 40, estimated: true, outcome: 'upstream_cut', costUsd: 0.2 });
+    await request({ input: 1, output: 1, outcome: 'client_aborted', estimated: true, costUsd: null });
+    await request({ input: 1, output: 1, costUsd: 0.1 });
+    expect(usageReport(db, { groupBy: 'route' }).totals).toEqual({
+      ...ZERO,
+      requests: 5,
+      inputTokens: 42,
+      outputTokens: 47,
+      costUsd: 0.3,
+      unpricedRequests: 2,
+      estimatedRequests: 2,
+      errors: 3,
+    });
+  });
+
+  it('sums cost in SQL and rounds to 1e-9 USD, so totals carry no float noise', async () => {
+    // 0.1 + 0.2 is 0.30000000000000004 in floating point.
+    await request({ costUsd: 0.1 });
+    await request({ costUsd: 0.2 });
+    for (let i = 0; i < 10; i++) await request({ route: 'tiny', costUsd: 0.000000123 });
+    const r = usageReport(db, { groupBy: 'route' });
+    expect(r.rows.map((x) => [x.group, x.costUsd])).toEqual([
+      ['fast', 0.3],
+      ['tiny', 0.00000123],
+    ]);
+    expect(r.totals.costUsd).toBe(0.30000123);
+  });
+});
+
+describe('usageReport ranges', () => {
+  beforeEach(async () => {
+    await request({ at: '2026-04-30T23:59:59.999Z', requestId: 'apr30' });
+    ledger.appendNow({ type: 'config.applied', hash: 'x' });
+    await request({ at: '2026-05-01T00:00:00.000Z', requestId: 'may1-start' });
+    await request({ at: '2026-05-01T12:00:00.000Z', requestId: 'may1-noon' });
+    await request({ at: '2026-05-02T00:00:00.000Z', requestId: 'may2-start' });
+    await request({ at: '2026-05-03T00:00:00.000Z', requestId: 'may3' });
+  });
+  const ids = (p: { from?: string; to?: string }): string[] => usageReport(db, { groupBy: 'request', ...p }).rows.map((r) => r.group);
+
+  it('takes UTC days, the `to` day included', () => {
+    expect(ids({ from: '2026-05-01', to: '2026-05-01' })).toEqual(['may1-start', 'may1-noon']);
+    expect(ids({ from: '2026-05-01', to: '2026-05-02' })).toEqual(['may1-start', 'may1-noon', 'may2-start']);
+    expect(ids({ from: '2026-05-02' })).toEqual(['may2-start', 'may3']);
+    expect(ids({ to: '2026-04-30' })).toEqual(['apr30']);
+    expect(ids({})).toHaveLength(5);
+    expect(ids({ from: '2027-01-01' })).toEqual([]);
+    expect(ids({ to: '2020-01-01' })).toEqual([]);
+  });
+
+  it('takes ISO timestamps with a zone, the `to` time excluded', () => {
+    expect(ids({ from: '2026-05-01T00:00:00Z', to: '2026-05-01T12:00:00Z' })).toEqual(['may1-start']);
+    expect(ids({ from: '2026-05-01T00:00:00.001Z', to: '2026-05-02T00:00:00.001Z' })).toEqual(['may1-noon', 'may2-start']);
+    // 14:00 at +02:00 is 12:00 UTC.
+    expect(ids({ from: '2026-05-01T14:00+02:00', to: '2026-05-01T21:00:01-03:00' })).toEqual(['may1-noon', 'may2-start']);
+    expect(ids({ from: '2026-05-01t12:00:00z' })).toEqual(['may1-noon', 'may2-start', 'may3']);
+  });
+
+  it('refuses anything else, naming the value and the accepted forms', () => {
+    for (const bad of ['yesterday', '2026-13-01', '2026-02-30', '2026-5-1', '2026-05-01T10:00:00', '2026-05-01 10:00Z', '1714550400', '', '2026-05-01T25:00Z']) {
+      expect(() => usageReport(db, { groupBy: 'day', from: bad }), bad).toThrow(UsageParamsError);
+    }
+    expect(() => usageRange({ to: '2026-05-01T10:00:00' })).toThrow(/^to "2026-05-01T10:00:00" is not a date or time .*2026-05-01T09:30:00Z/);
+    expect(() => usageRange({ from: '2026-05-03', to: '2026-05-01' })).toThrow(/from "2026-05-03" is after to "2026-05-01"/);
+    expect(() => usageReport(db, { groupBy: 'tool' as never })).toThrow(/groupBy "tool" is not one of key, user/);
+    expect(usageRange({ from: '2026-12-31', to: '2026-12-31' })).toEqual({ from: '2026-12-31T00:00:00.000Z', to: '2027-01-01T00:00:00.000Z' });
+  });
+
+  it('finds the same rows as a plain scan for any range (the seq binary search)', async () => {
+    // Many rows, with other events between them and several in the same millisecond.
+    const start = Date.parse('2026-06-01T00:00:00.000Z');
+    const times: number[] = [];
+    let t = start;
+    for (let i = 0; i < 300; i++) {
+      t += [0, 1, 997, 60_000, 3_600_000][i % 5]!;
+      times.push(t);
+      await request({ at: new Date(t).toISOString(), requestId: `r${i}`, input: i });
+      if (i % 7 === 0) ledger.appendNow({ type: 'admin.key.updated', actor: 'cli' });
+    }
+    const span = t - start;
+    const instant = fc.integer({ min: -Math.floor(span / 10), max: span + Math.floor(span / 10) }).map((ms) => new Date(start + ms).toISOString());
+    fc.assert(
+      fc.property(fc.option(instant), fc.option(instant), (from, to) => {
+        fc.pre(!from || !to || from <= to);
+        const expected = times.map((x) => new Date(x).toISOString()).filter((at) => (!from || at >= from) && (!to || at < to)).length;
+        const got = usageReport(db, { groupBy: 'route', ...(from ? { from } : {}), ...(to ? { to } : {}) }).totals.requests;
+        // The five rows of beforeEach are all earlier than June.
+        const early = from ? 0 : 5;
+        return got === expected + early;
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

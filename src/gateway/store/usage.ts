@@ -1,0 +1,171 @@
+// The usage report: tokens and cost summed from the ledger's `llm_usage` view over a time range.
+import { USAGE_COUNT_FIELDS, USAGE_GROUP_BYS, type UsageGroupBy, type UsageReport, type UsageReportParams, type UsageRow, type UsageTotals } from '../../shared/contract.js';
+import type { Db } from './db.js';
+
+/** Report parameters it cannot read (a bad `from`/`to`, an unknown grouping); the message names the value. */
+export class UsageParamsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageParamsError';
+  }
+}
+
+const NONE = '(none)';
+const FORMS = 'expected a UTC day like 2026-05-01 or an ISO timestamp with a zone like 2026-05-01T09:30:00Z';
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+// A zone is required: a bare local time would mean something different on every machine.
+const STAMP = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:\.\d{1,9})?)?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/i;
+
+function isRealDay(day: string): boolean {
+  const m = DAY.exec(day);
+  if (!m) return false;
+  const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  // Date.UTC rolls 2026-02-30 over to March; a real day survives the round trip unchanged.
+  return Number(m[1]) >= 1 && new Date(t).toISOString().slice(0, 10) === day;
+}
+
+/**
+ * One bound as the ledger writes `at` (`Date#toISOString`, UTC, milliseconds), so plain string
+ * comparison orders it correctly. A day means its start; as an inclusive `to`, the next day's start.
+ */
+function bound(end: 'from' | 'to', name: string, value: string): string {
+  if (isRealDay(value)) {
+    const start = new Date(`${value}T00:00:00.000Z`);
+    if (end === 'to') start.setUTCDate(start.getUTCDate() + 1);
+    return start.toISOString();
+  }
+  const m = STAMP.exec(value);
+  if (m && isRealDay(m[1]!)) {
+    const t = Date.parse(value.toUpperCase());
+    if (!Number.isNaN(t)) return new Date(t).toISOString();
+  }
+  throw new UsageParamsError(`${name} "${value}" is not a date or time the report understands: ${FORMS}`);
+}
+
+/**
+ * The range as [from, to) in the ledger's `at` format; either end may be open. `names` are what
+ * errors call the two ends (the CLI says `--from`).
+ */
+export function usageRange(params: { from?: string; to?: string }, names = { from: 'from', to: 'to' }): { from?: string; to?: string } {
+  const from = params.from === undefined ? undefined : bound('from', names.from, params.from);
+  const to = params.to === undefined ? undefined : bound('to', names.to, params.to);
+  if (from !== undefined && to !== undefined && from > to) {
+    throw new UsageParamsError(`${names.from} "${params.from}" is after ${names.to} "${params.to}"`);
+  }
+  return { from, to };
+}
+
+/** The group column per grouping; fixed SQL text, never built from input. */
+const GROUP_SQL: Record<UsageGroupBy, string> = {
+  key: `coalesce(u.key_id, '${NONE}')`,
+  user: `coalesce(k.user_id, '${NONE}')`,
+  team: `coalesce(k.team_id, '${NONE}')`,
+  model: `CASE WHEN u.model IS NULL THEN '${NONE}' ELSE coalesce(u.provider, '${NONE}') || '/' || u.model END`,
+  provider: `coalesce(u.provider, '${NONE}')`,
+  route: `coalesce(u.route, '${NONE}')`,
+  session: `coalesce(u.session, '${NONE}')`,
+  day: 'substr(u.at, 1, 10)',
+  // One group per ledger row: the per-request listing shares the aggregate query below.
+  request: 'u.seq',
+};
+
+// Summed in SQL and rounded once, so a total is never the sum of already-rounded parts and
+// carries no float noise (costs are recorded to 1e-9 USD).
+const SUMS = `
+  count(*)                                      AS requests,
+  coalesce(sum(u.input_tokens), 0)              AS inputTokens,
+  coalesce(sum(u.output_tokens), 0)             AS outputTokens,
+  coalesce(sum(u.cache_read_tokens), 0)         AS cacheReadTokens,
+  coalesce(sum(u.cache_write_tokens), 0)        AS cacheWriteTokens,
+  coalesce(sum(u.reasoning_tokens), 0)          AS reasoningTokens,
+  round(coalesce(sum(u.cost_usd), 0), 9)        AS costUsd,
+  coalesce(sum(u.cost_usd IS NULL AND coalesce(u.input_tokens, 0) + coalesce(u.output_tokens, 0)
+    + coalesce(u.cache_read_tokens, 0) + coalesce(u.cache_write_tokens, 0) > 0), 0) AS unpricedRequests,
+  coalesce(sum(u.usage_estimated = 1), 0)       AS estimatedRequests,
+  coalesce(sum(coalesce(u.outcome, '') <> 'ok'), 0) AS errors`;
+
+function totalsOf(r: Record<string, unknown>): UsageTotals {
+  const out = {} as UsageTotals;
+  for (const f of USAGE_COUNT_FIELDS) out[f] = Number(r[f] ?? 0);
+  return out;
+}
+
+/**
+ * The `events` table has no index on `at` (each index would slow every request's insert), but
+ * `at` grows with `seq`: the first seq at or after a time is found by binary search on the
+ * primary key, so a range reads only its own rows. Returns `last + 1` when no row is that late.
+ */
+function firstSeqAtOrAfter(db: Db, at: string, first: number, last: number): number {
+  const rowAtOrAfter = db.prepare('SELECT seq, at FROM events WHERE seq >= ? ORDER BY seq LIMIT 1');
+  let lo = first;
+  let hi = last + 1;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const row = rowAtOrAfter.get(mid) as { seq: number; at: string };
+    if (row.at >= at) hi = mid;
+    else lo = row.seq + 1;
+  }
+  return lo;
+}
+
+function isGroupBy(v: unknown): v is UsageGroupBy {
+  return typeof v === 'string' && (USAGE_GROUP_BYS as readonly string[]).includes(v);
+}
+
+/** Usage over [from, to), grouped; throws UsageParamsError for parameters it cannot read. */
+export function usageReport(db: Db, params: UsageReportParams): UsageReport {
+  if (!isGroupBy(params.groupBy)) throw new UsageParamsError(`groupBy "${String(params.groupBy)}" is not one of ${USAGE_GROUP_BYS.join(', ')}`);
+  const range = usageRange(params);
+  // One read snapshot, so the rows and the totals agree even while another connection writes.
+  return db.transaction(() => readReport(db, params.groupBy, range))();
+}
+
+function readReport(db: Db, groupBy: UsageGroupBy, range: { from?: string; to?: string }): UsageReport {
+  const span = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM events').get() as { first: number | null; last: number | null };
+  const first = span.first ?? 1;
+  const last = span.last ?? 0;
+  const where = ['u.seq >= @fromSeq', 'u.seq < @toSeq'];
+  const args: Record<string, string | number> = {
+    fromSeq: range.from === undefined ? first : firstSeqAtOrAfter(db, range.from, first, last),
+    toSeq: range.to === undefined ? last + 1 : firstSeqAtOrAfter(db, range.to, first, last),
+  };
+  // The seq range is the fast path; the `at` test keeps the result exact even if the clock
+  // stepped back near a boundary.
+  if (range.from !== undefined) {
+    where.push('u.at >= @from');
+    args.from = range.from;
+  }
+  if (range.to !== undefined) {
+    where.push('u.at < @to');
+    args.to = range.to;
+  }
+  const source = `FROM llm_usage u LEFT JOIN keys k ON k.id = u.key_id WHERE ${where.join(' AND ')}`;
+
+  const extra =
+    groupBy === 'key'
+      ? ', max(k.name) AS label'
+      : groupBy === 'request'
+        ? ', max(u.request_id) AS requestId, max(u.at) AS at, max(u.provider) AS provider, max(u.model) AS model, max(u.status) AS status, max(u.outcome) AS outcome'
+        : '';
+  const order = groupBy === 'day' ? 'grp' : groupBy === 'request' ? 'min(u.seq)' : 'costUsd DESC, grp';
+  const grouped = db.prepare(`SELECT ${GROUP_SQL[groupBy]} AS grp${extra}, ${SUMS} ${source} GROUP BY grp ORDER BY ${order}`).all(args) as Record<string, unknown>[];
+
+  const rows = grouped.map((r): UsageRow => {
+    const totals = totalsOf(r);
+    if (groupBy === 'key') return { group: String(r.grp), label: (r.label as string | null) ?? null, ...totals };
+    if (groupBy === 'request') {
+      return {
+        group: (r.requestId as string | null) ?? NONE,
+        at: String(r.at),
+        provider: (r.provider as string | null) ?? null,
+        model: (r.model as string | null) ?? null,
+        status: (r.status as number | null) ?? null,
+        outcome: (r.outcome as string | null) ?? null,
+        ...totals,
+      };
+    }
+    return { group: String(r.grp), ...totals };
+  });
+  const totals = totalsOf(db.prepare(`SELECT ${SUMS} ${source}`).get(args) as Record<string, unknown>);
+  return { rows, totals };
+}
