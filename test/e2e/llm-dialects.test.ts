@@ -264,6 +264,32 @@ describe('Anthropic SDK to an Anthropic provider (passed through)', () => {
     expect(lastRequest().costUsd).toBeCloseTo((u2.inputTokens * 3 + u2.outputTokens * 15 + u2.cacheReadTokens * 0.3) / 1e6, 12);
   });
 
+  it('sends the subscription user\'s own credential upstream when the virtual key comes in x-gatehouse-key', async () => {
+    const g = await startTestGateway(
+      `version: 1
+server: { port: 0 }
+providers:
+  - { id: anth, type: anthropic, baseUrl: ${anth.url}, apiKey: env:ANTH_KEY }
+models:
+  - name: claude
+    targets: [{ provider: anth, model: claude-sonnet-4-5 }]
+`,
+      { env: { ANTH_KEY: 'sk-ant-the-gateway-key-is-wrong' } },
+    );
+    try {
+      const k = (await g.newKey()).secret;
+      // The SDK sends its own key as the caller's credential; the virtual key travels apart.
+      const client = new Anthropic({ apiKey: MOCK_ANTHROPIC_KEY, baseURL: g.url, maxRetries: 0, defaultHeaders: { 'x-gatehouse-key': k } });
+      const msg = await client.messages.create({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'mine' }] });
+      expect(msg.content[0]).toMatchObject({ type: 'text' });
+      const seen = anth.requests.at(-1)!;
+      expect(JSON.stringify(seen.headers)).not.toContain('the-gateway-key-is-wrong');
+      expect(JSON.stringify(seen.headers)).not.toContain(k);
+    } finally {
+      await g.stop();
+    }
+  });
+
   it('streams the provider events through, and reaches a model by provider/model and by alias', async () => {
     const final = await anthropic().messages.stream({ model: 'anth/claude-haiku-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'direct' }] }).finalMessage();
     expect(final.content[0]).toMatchObject({ type: 'text', text: `Echo: direct${MOCK_REPLY_SUFFIX}` });
