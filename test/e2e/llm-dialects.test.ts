@@ -73,6 +73,19 @@ afterAll(async () => {
   await Promise.all([oai?.close(), anth?.close(), gem?.close()]);
 });
 
+/** A gateway of its own with one Anthropic provider behind the route `claude`. */
+function anthropicOnlyGateway(baseUrl: string, providerKey: string): Promise<TestGateway> {
+  const text = `version: 1
+server: { port: 0 }
+providers:
+  - { id: anth, type: anthropic, baseUrl: ${baseUrl}, apiKey: env:ANTH_KEY }
+models:
+  - name: claude
+    targets: [{ provider: anth, model: claude-sonnet-4-5 }]
+`;
+  return startTestGateway(text, { env: { ANTH_KEY: providerKey } });
+}
+
 const openai = (): OpenAI => new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
 const anthropic = (): Anthropic => new Anthropic({ apiKey: key, baseURL: gw.url, maxRetries: 0 });
 const lastRequest = (): Record<string, unknown> => gw.events('llm.request').at(-1)!;
@@ -265,17 +278,7 @@ describe('Anthropic SDK to an Anthropic provider (passed through)', () => {
   });
 
   it('sends the subscription user\'s own credential upstream when the virtual key comes in x-gatehouse-key', async () => {
-    const g = await startTestGateway(
-      `version: 1
-server: { port: 0 }
-providers:
-  - { id: anth, type: anthropic, baseUrl: ${anth.url}, apiKey: env:ANTH_KEY }
-models:
-  - name: claude
-    targets: [{ provider: anth, model: claude-sonnet-4-5 }]
-`,
-      { env: { ANTH_KEY: 'sk-ant-the-gateway-key-is-wrong' } },
-    );
+    const g = await anthropicOnlyGateway(anth.url, 'sk-ant-the-gateway-key-is-wrong');
     try {
       const k = (await g.newKey()).secret;
       // The SDK sends its own key as the caller's credential; the virtual key travels apart.
@@ -481,17 +484,7 @@ describe('limits', () => {
 describe('a client that goes away', () => {
   it('cancels a translated stream upstream and settles usage for what was generated', async () => {
     const slow = await startMockAnthropic({ chunks: 40, chunkDelayMs: 30 });
-    const g = await startTestGateway(
-      `version: 1
-server: { port: 0 }
-providers:
-  - { id: anth, type: anthropic, baseUrl: ${slow.url}, apiKey: env:ANTH_KEY }
-models:
-  - name: claude
-    targets: [{ provider: anth, model: claude-sonnet-4-5 }]
-`,
-      { env: { ANTH_KEY: MOCK_ANTHROPIC_KEY } },
-    );
+    const g = await anthropicOnlyGateway(slow.url, MOCK_ANTHROPIC_KEY);
     try {
       const k = (await g.newKey()).secret;
       const controller = new AbortController();
