@@ -66,6 +66,21 @@ export const anthropicMessagesApi: InboundApi = {
   },
 };
 
+/**
+ * The Gemini API (`/v1beta/models/{model}:generateContent` and `:streamGenerateContent?alt=sse`).
+ * The model and whether to stream come from the URL, not the body.
+ */
+export function geminiGenerateApi(model: string, stream: boolean): InboundApi {
+  return {
+    name: 'gemini-generate',
+    dialect: geminiGenerate,
+    describe(body) {
+      requireArray(body, 'contents');
+      return { model, stream, includeUsage: true, session: undefined };
+    },
+  };
+}
+
 /** The dialect whose error shape a path's clients expect; null for routes outside the LLM APIs. */
 export function dialectForPath(path: string, req: IncomingMessage): Dialect | null {
   if (path.startsWith('/v1/messages')) return anthropicMessages;

@@ -1,9 +1,9 @@
-// Model listing (OpenAI's shape, or Anthropic's when the request carries anthropic-version) and token counting.
+// Model listings (OpenAI's, Anthropic's and Gemini's shapes) and token counting on a route's target.
 import { listModelNames } from '../llm/routing.js';
 import { anthropicMessages } from '../llm/dialects/anthropic-messages/index.js';
 import { geminiGenerate } from '../llm/dialects/gemini/index.js';
 import { fitRequest } from '../llm/translate.js';
-import type { CanonicalRequest } from '../llm/canonical.js';
+import type { CanonicalRequest, Family } from '../llm/canonical.js';
 import { GatewayError } from '../errors.js';
 import { modelGranted } from '../policy/keys.js';
 import { readText } from '../llm/providers/transport.js';
@@ -13,11 +13,17 @@ import { MAX_REQUEST_BYTES, planFor, sessionFromHeaders, type CallContext, type 
 
 const listedSince = new Date();
 
-export async function listModels(ctx: LlmContext, call: CallContext): Promise<void> {
+/** The model names a key may ask for: routes, provider/model of their targets, and what providers list. */
+async function grantedModelIds(ctx: LlmContext, call: CallContext): Promise<string[]> {
   const names = new Set(listModelNames(ctx.config()));
   for (const id of await ctx.upstreamModels()) names.add(id);
   const ids = [...names].filter((n) => modelGranted(call.key, [n]));
   await ctx.ledger.append({ type: 'llm.models', requestId: call.requestId, keyId: call.key.id, count: ids.length });
+  return ids;
+}
+
+export async function listModels(ctx: LlmContext, call: CallContext): Promise<void> {
+  const ids = await grantedModelIds(ctx, call);
   const owner = (id: string): string => (id.includes('/') ? id.slice(0, id.indexOf('/')) : 'gatehouse');
   if (typeof call.req.headers['anthropic-version'] === 'string') {
     // https://docs.anthropic.com/en/api/models-list
@@ -27,6 +33,22 @@ export async function listModels(ctx: LlmContext, call: CallContext): Promise<vo
   }
   const created = Math.floor(listedSince.getTime() / 1000);
   sendJson(call.res, 200, { object: 'list', data: ids.map((id) => ({ id, object: 'model', created, owned_by: owner(id) })) }, { 'x-request-id': call.requestId });
+}
+
+/** A model in the Gemini API's shape (https://ai.google.dev/api/models#Model). */
+function geminiModel(id: string): Record<string, unknown> {
+  return { name: `models/${id}`, baseModelId: id, version: '1', displayName: id, description: `Gatehouse route ${id}`, supportedGenerationMethods: ['generateContent', 'streamGenerateContent', 'countTokens'] };
+}
+
+/** GET /v1beta/models, and GET /v1beta/models/{model} for one. */
+export async function listGeminiModels(ctx: LlmContext, call: CallContext, one?: string): Promise<void> {
+  const ids = await grantedModelIds(ctx, call);
+  if (one !== undefined) {
+    if (!ids.includes(one)) throw new GatewayError('MODEL_NOT_FOUND', `the model "${one}" is not a route, alias or provider/model this key may use`, { param: 'model' });
+    sendJson(call.res, 200, geminiModel(one), { 'x-request-id': call.requestId });
+    return;
+  }
+  sendJson(call.res, 200, { models: ids.map(geminiModel) }, { 'x-request-id': call.requestId });
 }
 
 /** Characters per token for the local estimate: deliberately low, so the estimate errs high. */
@@ -49,69 +71,115 @@ export function estimateInputTokens(req: CanonicalRequest): number {
   return Math.ceil(chars / CHARS_PER_TOKEN);
 }
 
+interface Counted {
+  inputTokens: number;
+  estimated: boolean;
+  provider: string;
+  model: string;
+  route: string;
+  /** A same-family provider's own answer, sent to the client as it is. */
+  passthrough?: { status: number; text: string };
+}
+
 /**
- * POST /v1/messages/count_tokens. An Anthropic target counts itself (the body passed through);
- * a Gemini target is asked through its countTokens; others get the local estimate, marked with
- * `x-gatehouse-estimated: true`.
+ * Counts a request's input tokens on the first available target of its route: an Anthropic
+ * target with its count_tokens, a Gemini target with its countTokens (the body passed through
+ * when the client speaks that family, else translated), others by the local estimate.
  */
-export async function countTokens(ctx: LlmContext, call: CallContext): Promise<void> {
-  const { json, bytes } = await readJson(call.req, MAX_REQUEST_BYTES);
-  if (!isObject(json)) throw new GatewayError('BAD_REQUEST', 'the request body must be a JSON object');
-  const facts = anthropicMessagesApi.describe(json, call.req);
-  const plan = planFor(ctx, call.key, facts.model, facts.session ?? sessionFromHeaders(call.req));
-  const canonical = (): CanonicalRequest => anthropicMessages.requestToCanonical({ max_tokens: 1, ...json });
+async function countOnRoute(
+  ctx: LlmContext,
+  call: CallContext,
+  inbound: { family: Family; body: Record<string, unknown>; canonical: () => CanonicalRequest; model: string; forwardHeaders?: Record<string, string> },
+): Promise<Counted> {
+  const plan = planFor(ctx, call.key, inbound.model, sessionFromHeaders(call.req));
   const target = plan.targets.find((t) => {
     const p = ctx.provider(t.provider);
     return p !== undefined && !p.unavailable;
   });
   if (!target) throw new GatewayError('PROVIDER_UNAVAILABLE', `no provider of route "${plan.route}" is available`);
   const provider = ctx.provider(target.provider)!;
+  const base = { provider: provider.id, model: target.model, route: plan.route };
   const signal = AbortSignal.timeout(plan.attemptTimeoutMs);
-  let inputTokens: number;
-  let estimated = false;
-  let passthrough: { status: number; text: string } | undefined;
-  if (provider.countsTokens && provider.family === 'anthropic') {
-    const forward: Record<string, string> = {};
-    for (const h of anthropicMessagesApi.forwardHeaders ?? []) {
-      const v = call.req.headers[h];
-      if (typeof v === 'string') forward[h] = v;
-    }
-    const up = await provider.send({ operation: 'count_tokens', body: { ...json, model: target.model }, model: target.model, signal, requestId: call.requestId, forwardHeaders: forward });
-    const text = ctx.scrub(await readText(up.body));
-    passthrough = { status: up.status, text };
-    const parsed = safeJson(text);
-    inputTokens = isObject(parsed) && typeof parsed.input_tokens === 'number' ? parsed.input_tokens : 0;
-  } else if (provider.countsTokens && provider.family === 'gemini') {
-    const body = geminiGenerate.requestFromCanonical(fitRequest(canonical(), 'gemini').request, target.model);
-    const up = await provider.send({ operation: 'count_tokens', body, model: target.model, signal, requestId: call.requestId });
-    const text = ctx.scrub(await readText(up.body));
-    const parsed = safeJson(text);
-    if (up.status !== 200 || !isObject(parsed) || typeof parsed.totalTokens !== 'number') {
-      throw new GatewayError('UPSTREAM_ERROR', `provider "${provider.id}" could not count tokens (HTTP ${up.status}): ${text.slice(0, 300)}`);
-    }
-    inputTokens = parsed.totalTokens;
-  } else {
-    inputTokens = estimateInputTokens(canonical());
-    estimated = true;
+  const sameFamily = provider.family === inbound.family;
+  if (!provider.countsTokens || (provider.family !== 'anthropic' && provider.family !== 'gemini')) {
+    return { ...base, inputTokens: estimateInputTokens(inbound.canonical()), estimated: true };
   }
+  let body: Record<string, unknown>;
+  if (sameFamily) body = provider.family === 'anthropic' ? { ...inbound.body, model: target.model } : inbound.body;
+  else body = provider.dialect.requestFromCanonical(fitRequest(inbound.canonical(), provider.family).request, target.model);
+  const up = await provider.send({
+    operation: 'count_tokens',
+    body,
+    model: target.model,
+    signal,
+    requestId: call.requestId,
+    ...(sameFamily && inbound.forwardHeaders ? { forwardHeaders: inbound.forwardHeaders } : {}),
+  });
+  const text = ctx.scrub(await readText(up.body));
+  const parsed = safeJson(text);
+  const field = provider.family === 'anthropic' ? 'input_tokens' : 'totalTokens';
+  const tokens = isObject(parsed) ? parsed[field] : undefined;
+  if (sameFamily) return { ...base, inputTokens: typeof tokens === 'number' ? tokens : 0, estimated: false, passthrough: { status: up.status, text } };
+  if (up.status !== 200 || typeof tokens !== 'number') {
+    throw new GatewayError('UPSTREAM_ERROR', `provider "${provider.id}" could not count tokens (HTTP ${up.status}): ${text.slice(0, 300)}`);
+  }
+  return { ...base, inputTokens: tokens, estimated: false };
+}
+
+async function recordCount(ctx: LlmContext, call: CallContext, counted: Counted, bytes: number): Promise<Record<string, string>> {
   await ctx.ledger.append({
     type: 'llm.count_tokens',
     requestId: call.requestId,
     keyId: call.key.id,
-    route: plan.route,
-    provider: provider.id,
-    model: target.model,
-    inputTokens,
-    estimated,
+    route: counted.route,
+    provider: counted.provider,
+    model: counted.model,
+    inputTokens: counted.inputTokens,
+    estimated: counted.estimated,
     request: { bytes },
   });
-  const headers = { 'x-request-id': call.requestId, 'x-gatehouse-provider': provider.id, ...(estimated ? { 'x-gatehouse-estimated': 'true' } : {}) };
-  if (passthrough) {
-    call.res.writeHead(passthrough.status, { 'content-type': 'application/json', ...headers });
-    call.res.end(passthrough.text);
+  return { 'x-request-id': call.requestId, 'x-gatehouse-provider': counted.provider, ...(counted.estimated ? { 'x-gatehouse-estimated': 'true' } : {}) };
+}
+
+function sendCounted(call: CallContext, counted: Counted, headers: Record<string, string>, body: Record<string, unknown>): void {
+  if (counted.passthrough) {
+    call.res.writeHead(counted.passthrough.status, { 'content-type': 'application/json', ...headers });
+    call.res.end(counted.passthrough.text);
     return;
   }
-  sendJson(call.res, 200, { input_tokens: inputTokens }, headers);
+  sendJson(call.res, 200, body, headers);
+}
+
+/** POST /v1/messages/count_tokens. An estimate is marked with `x-gatehouse-estimated: true`. */
+export async function countTokens(ctx: LlmContext, call: CallContext): Promise<void> {
+  const { json, bytes } = await readJson(call.req, MAX_REQUEST_BYTES);
+  if (!isObject(json)) throw new GatewayError('BAD_REQUEST', 'the request body must be a JSON object');
+  const facts = anthropicMessagesApi.describe(json, call.req);
+  const forward: Record<string, string> = {};
+  for (const h of anthropicMessagesApi.forwardHeaders ?? []) {
+    const v = call.req.headers[h];
+    if (typeof v === 'string') forward[h] = v;
+  }
+  const counted = await countOnRoute(ctx, call, {
+    family: 'anthropic',
+    body: json,
+    model: facts.model,
+    canonical: () => anthropicMessages.requestToCanonical({ max_tokens: 1, ...json }),
+    forwardHeaders: forward,
+  });
+  sendCounted(call, counted, await recordCount(ctx, call, counted, bytes), { input_tokens: counted.inputTokens });
+}
+
+/** POST /v1beta/models/{model}:countTokens: `{contents}` or `{generateContentRequest}` (https://ai.google.dev/api/tokens). */
+export async function countGeminiTokens(ctx: LlmContext, call: CallContext, model: string): Promise<void> {
+  const { json, bytes } = await readJson(call.req, MAX_REQUEST_BYTES);
+  if (!isObject(json)) throw new GatewayError('BAD_REQUEST', 'the request body must be a JSON object');
+  const request = isObject(json.generateContentRequest) ? json.generateContentRequest : json;
+  if (!Array.isArray(request.contents)) throw new GatewayError('BAD_REQUEST', 'the request needs "contents" (or "generateContentRequest.contents")', { param: 'contents' });
+  // The provider addresses the upstream model itself (and wraps a full request as Gemini wants).
+  const { model: _clientModel, ...unwrapped } = request;
+  const counted = await countOnRoute(ctx, call, { family: 'gemini', body: unwrapped, model, canonical: () => geminiGenerate.requestToCanonical(unwrapped) });
+  sendCounted(call, counted, await recordCount(ctx, call, counted, bytes), { totalTokens: counted.inputTokens });
 }
 
 function safeJson(text: string): unknown {

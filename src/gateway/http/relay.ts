@@ -130,7 +130,6 @@ export async function relayStream(r: Relay, opened: Extract<Opened, { kind: 'con
   let finalFrame = '';
   let upstreamError = false;
   const handle = (item: Held): string => {
-    const wasDone = opened.decoder.done;
     let out = '';
     for (const e of item.events) {
       observe(state, e);
@@ -144,8 +143,9 @@ export async function relayStream(r: Relay, opened: Extract<Opened, { kind: 'con
     }
     if (passthrough) {
       const frame = api.passFrame ? api.passFrame(item.ev, r.includeUsage) : sseFrame(item.ev.data, item.ev.event);
-      // The terminal frame ([DONE], message_stop) is held until the ledger has the request.
-      if (!wasDone && opened.decoder.done) {
+      // The terminal frame ([DONE], message_stop, Gemini's chunk with a finishReason) and anything
+      // after it are held until the ledger has the request.
+      if (opened.decoder.done) {
         finalFrame += frame;
         return '';
       }

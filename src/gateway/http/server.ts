@@ -10,9 +10,9 @@ import { presentedKey, type KeyIndex, type PresentedKey } from '../policy/keys.j
 import type { KeyRow } from '../store/keys.js';
 import type { Ledger } from '../store/ledger.js';
 import { handleAdmin, handleConsole, type AdminAuth } from './admin.js';
-import { anthropicMessagesApi, dialectForPath, openaiChatApi } from './apis.js';
+import { anthropicMessagesApi, dialectForPath, geminiGenerateApi, openaiChatApi } from './apis.js';
 import { generate, type CallContext, type LlmContext } from './llm.js';
-import { countTokens, listModels } from './models.js';
+import { countGeminiTokens, countTokens, listGeminiModels, listModels } from './models.js';
 import { sendJson } from './io.js';
 
 export interface ServerContext {
@@ -41,6 +41,35 @@ const LLM_ROUTES: Record<string, { method: string; handler: LlmRoute }> = {
   '/v1/messages/count_tokens': { method: 'POST', handler: countTokens },
   '/v1/models': { method: 'GET', handler: listModels },
 };
+
+/**
+ * The Gemini API's paths carry the model: `/v1beta/models/{model}:{method}`. A route or
+ * `provider/model` name may contain "/", so everything up to the last ":" is the model.
+ */
+function geminiRoute(path: string, url: URL): { method: string; handler: LlmRoute } | undefined {
+  if (path === '/v1beta/models') return { method: 'GET', handler: (ctx, call) => listGeminiModels(ctx, call) };
+  const m = /^\/v1beta\/models\/(.+?)(?::(generateContent|streamGenerateContent|countTokens))?$/.exec(path);
+  if (!m) return undefined;
+  let model: string;
+  try {
+    model = decodeURIComponent(m[1]!);
+  } catch {
+    throw new GatewayError('BAD_REQUEST', 'the model name in the path is not valid percent-encoding', { param: 'model' });
+  }
+  switch (m[2]) {
+    case undefined:
+      return { method: 'GET', handler: (ctx, call) => listGeminiModels(ctx, call, model) };
+    case 'generateContent':
+      return { method: 'POST', handler: (ctx, call) => generate(ctx, call, geminiGenerateApi(model, false)) };
+    case 'streamGenerateContent':
+      if (url.searchParams.get('alt') !== 'sse') {
+        throw new GatewayError('BAD_REQUEST', 'streamGenerateContent is served as server-sent events only: add ?alt=sse (the Google SDKs and Gemini CLI do)', { param: 'alt' });
+      }
+      return { method: 'POST', handler: (ctx, call) => generate(ctx, call, geminiGenerateApi(model, true)) };
+    default:
+      return { method: 'POST', handler: (ctx, call) => countGeminiTokens(ctx, call, model) };
+  }
+}
 
 /** Errors in the shape the path's clients expect: their API family's, or plain for the rest. */
 function respondError(req: IncomingMessage, res: ServerResponse, err: GatewayError, path: string, requestId: string): void {
@@ -126,7 +155,7 @@ async function route(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
     await handleAdmin(req, res, url, ctx.control, via, ctx.log);
     return;
   }
-  const llm = LLM_ROUTES[path];
+  const llm = LLM_ROUTES[path] ?? geminiRoute(path, url);
   if (llm) {
     if (req.method !== llm.method) throw new GatewayError('METHOD_NOT_ALLOWED', `use ${llm.method} for ${path}`);
     const { key, presented } = authenticateKey(ctx, req, url);
