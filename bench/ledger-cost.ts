@@ -31,6 +31,7 @@ function requestEvent(): LlmRequestEvent {
     keyId: 'key_0123456789abcdef',
     api: 'openai-chat',
     session: null,
+    client: 'OpenAI/JS 6.49.0',
     route: 'fast',
     provider: 'mock',
     model: 'gpt-4o-mini',

@@ -100,7 +100,7 @@ export interface GatewayStatus {
 }
 
 /** What a usage report adds up by. `request` gives one row per request (no grouping). */
-export const USAGE_GROUP_BYS = ['key', 'user', 'team', 'model', 'provider', 'route', 'session', 'day', 'request'] as const;
+export const USAGE_GROUP_BYS = ['key', 'user', 'team', 'model', 'provider', 'route', 'session', 'client', 'day', 'request'] as const;
 export type UsageGroupBy = (typeof USAGE_GROUP_BYS)[number];
 
 export interface UsageReportParams {
@@ -146,7 +146,8 @@ export const USAGE_COUNT_FIELDS = [
 
 export interface UsageRow extends UsageTotals {
   /**
-   * The key id, user id, team id, `provider/model`, provider, route, session, UTC day or request id;
+   * The key id, user id, team id, `provider/model`, provider, route, session, client (the caller's
+   * user-agent), UTC day or request id;
    * `(none)` where the request has no such value.
    */
   group: string;

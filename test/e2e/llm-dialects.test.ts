@@ -111,6 +111,8 @@ describe('OpenAI SDK to an Anthropic provider (translated)', () => {
     expect((seen.body as { max_tokens: number }).max_tokens).toBeGreaterThan(0);
     const ev = lastRequest();
     expect(ev).toMatchObject({ api: 'openai-chat', provider: 'anth', translated: true, outcome: 'ok', pricing: 'catalog', usageEstimated: false });
+    // The calling program is recorded by its user-agent.
+    expect(ev.client).toMatch(/^OpenAI\/JS /);
     const usage = ev.usage as { inputTokens: number; outputTokens: number };
     expect(res.usage).toMatchObject({ prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens });
     // claude-sonnet-4-5: $3 in, $15 out per million tokens.
@@ -207,6 +209,7 @@ describe('Anthropic SDK to an OpenAI provider (translated)', () => {
     expect(seen.model).toBe('gpt-4o-mini');
     expect(seen.messages.map((m) => m.role)).toEqual(['system', 'user']);
     expect(lastRequest()).toMatchObject({ api: 'anthropic-messages', provider: 'oai', translated: true, pricing: 'config' });
+    expect(lastRequest().client).toMatch(/^Anthropic\/JS /);
     expect(msg.usage.output_tokens).toBe((lastRequest().usage as { outputTokens: number }).outputTokens);
   });
 

@@ -51,6 +51,8 @@ export interface LlmRequestEvent extends LedgerEventInput {
   /** The inbound API: openai-chat, anthropic-messages, ... */
   api: string;
   session: string | null;
+  /** The calling program as it names itself (its user-agent), e.g. `claude-cli/2.0.1 (external, cli)`. */
+  client: string | null;
   route: string;
   provider: string;
   model: string;
@@ -116,6 +118,12 @@ export function retryAfterMs(headers: UpstreamResponse['headers'], now = Date.no
 
 /** Agent session ids clients send on their own, most specific first. */
 const SESSION_HEADERS = ['x-gatehouse-session', 'x-claude-code-session-id', 'session_id', 'x-session-id'] as const;
+
+/** The user-agent, bounded: it is recorded with every request and grouped by in reports. */
+export function clientOf(req: IncomingMessage): string | null {
+  const ua = req.headers['user-agent'];
+  return typeof ua === 'string' && ua.trim() !== '' ? ua.trim().slice(0, 200) : null;
+}
 
 export function sessionFromHeaders(req: IncomingMessage): string | undefined {
   for (const h of SESSION_HEADERS) {
@@ -282,6 +290,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
     keyId: key.id,
     api: api.name,
     session: session ?? null,
+    client: clientOf(req),
     route: plan.route,
     provider: first.provider,
     model: first.model,

@@ -65,6 +65,7 @@ interface Req {
   reasoning?: number;
   estimated?: boolean;
   costUsd?: number | null;
+  client?: string | null;
 }
 
 let nextId = 0;
@@ -78,6 +79,7 @@ async function request(r: Req = {}): Promise<string> {
     keyId: r.keyId ?? 'key_a',
     api: 'openai-chat',
     session: r.session === undefined ? null : r.session,
+    client: r.client === undefined ? null : r.client,
     route: r.route ?? 'fast',
     provider: r.provider ?? 'openai',
     model: r.model ?? 'gpt-4o-mini',
@@ -189,6 +191,18 @@ describe('usageReport grouping', () => {
     expect(usageReport(db, { groupBy: 'session' }).rows.map((x) => [x.group, x.requests])).toEqual([
       ['s1', 2],
       ['(none)', 1],
+    ]);
+  });
+
+  it('groups by the calling program (its user-agent)', async () => {
+    await request({ client: 'claude-cli/2.0.0 (external, cli)', costUsd: 0.2 });
+    await request({ client: 'claude-cli/2.0.0 (external, cli)', costUsd: 0.2 });
+    await request({ client: 'OpenAI/JS 6.49.0', costUsd: 0.1 });
+    await request({ client: null, costUsd: 0.05 });
+    expect(usageReport(db, { groupBy: 'client' }).rows.map((x) => [x.group, x.requests, x.costUsd])).toEqual([
+      ['claude-cli/2.0.0 (external, cli)', 2, 0.4],
+      ['OpenAI/JS 6.49.0', 1, 0.1],
+      ['(none)', 1, 0.05],
     ]);
   });
 

@@ -64,6 +64,7 @@ const GROUP_SQL: Record<UsageGroupBy, string> = {
   provider: `coalesce(u.provider, '${NONE}')`,
   route: `coalesce(u.route, '${NONE}')`,
   session: `coalesce(u.session, '${NONE}')`,
+  client: `coalesce(u.client, '${NONE}')`,
   day: 'substr(u.at, 1, 10)',
   // One group per ledger row: the per-request listing shares the aggregate query below.
   request: 'u.seq',

@@ -1,4 +1,4 @@
--- 002: the usage view gains what the data path now records: the inbound API, the agent session,
+-- 002: the usage view gains what the data path now records: the inbound API, the agent session and client,
 -- whether the call was translated, its cost, and whether the token counts are an estimate.
 DROP VIEW llm_usage;
 CREATE VIEW llm_usage AS
@@ -9,6 +9,7 @@ SELECT
   json_extract(body, '$.keyId')                  AS key_id,
   json_extract(body, '$.api')                    AS api,
   json_extract(body, '$.session')                AS session,
+  json_extract(body, '$.client')                 AS client,
   json_extract(body, '$.route')                  AS route,
   json_extract(body, '$.provider')               AS provider,
   json_extract(body, '$.model')                  AS model,
