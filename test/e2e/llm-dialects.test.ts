@@ -458,6 +458,44 @@ describe('timeouts and session affinity', () => {
   });
 });
 
+describe('embeddings and legacy completions (OpenAI-format providers only)', () => {
+  it('passes embeddings through and records their prompt tokens and cost', async () => {
+    const res = await openai().embeddings.create({ model: 'gpt', input: ['first text', 'second'] });
+    expect(res.data).toHaveLength(2);
+    expect(res.data[0]!.embedding).toHaveLength(8);
+    expect(oai.requests.at(-1)!).toMatchObject({ path: '/v1/embeddings', body: { model: 'gpt-4o-mini', input: ['first text', 'second'] } });
+    const ev = lastRequest();
+    expect(ev).toMatchObject({ api: 'openai-embeddings', provider: 'oai', usage: { inputTokens: res.usage.prompt_tokens, outputTokens: 0 }, usageEstimated: false });
+    expect(ev.costUsd).toBeCloseTo((res.usage.prompt_tokens * 0.15) / 1e6, 12);
+  });
+
+  it('passes legacy completions through, plain and streamed, with usage recorded', async () => {
+    const plain = await openai().completions.create({ model: 'gpt', prompt: 'def add(a, b):' });
+    expect(plain.choices[0]!.text).toBe('completion of: def add(a, b):');
+    expect(lastRequest()).toMatchObject({ api: 'openai-completions', usage: { outputTokens: plain.usage!.completion_tokens } });
+
+    const stream = await openai().completions.create({ model: 'gpt', prompt: 'for i in', stream: true });
+    let text = '';
+    let sawUsage = false;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.text ?? '';
+      if (chunk.usage) sawUsage = true;
+    }
+    expect(text).toBe('completion of: for i in');
+    // Usage was requested upstream for the ledger, and not shown to a client that did not ask.
+    expect(sawUsage).toBe(false);
+    expect((oai.requests.at(-1)!.body as { stream_options: unknown }).stream_options).toEqual({ include_usage: true });
+    expect(lastRequest()).toMatchObject({ stream: true, outcome: 'ok', usageEstimated: false });
+    expect((lastRequest().usage as { outputTokens: number }).outputTokens).toBeGreaterThan(0);
+  });
+
+  it('refuses embeddings on a route with no OpenAI-format target, saying why', async () => {
+    const err = await rejection(openai().embeddings.create({ model: 'claude', input: 'x' }));
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as Error).message).toMatch(/embeddings go to OpenAI-format providers only, and route "claude" has none/);
+  });
+});
+
 describe('limits', () => {
   it('refuses a body over 32 MiB with 413 in the client dialect', async () => {
     const res = await fetch(`${gw.url}/v1/messages`, {

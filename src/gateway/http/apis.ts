@@ -4,6 +4,7 @@ import type { Dialect, SseEvent } from '../llm/canonical.js';
 import { anthropicMessages } from '../llm/dialects/anthropic-messages/index.js';
 import { geminiGenerate } from '../llm/dialects/gemini/index.js';
 import { openaiChat } from '../llm/dialects/openai-chat/index.js';
+import { addressBody, completionsStreamDecoder, usageOfOpenAIReply } from '../llm/dialects/openai-legacy/index.js';
 import { sseFrame } from '../llm/sse.js';
 import { GatewayError } from '../errors.js';
 import type { InboundApi } from './llm.js';
@@ -63,6 +64,38 @@ export const anthropicMessagesApi: InboundApi = {
     const metadata = isObject(body.metadata) ? body.metadata : {};
     const user = typeof metadata.user_id === 'string' && metadata.user_id !== '' ? metadata.user_id : undefined;
     return { model, stream: body.stream === true, includeUsage: true, session: user };
+  },
+};
+
+/** POST /v1/embeddings, passed through to OpenAI-format providers (https://platform.openai.com/docs/api-reference/embeddings). */
+export const openaiEmbeddingsApi: InboundApi = {
+  name: 'openai-embeddings',
+  dialect: openaiChat,
+  describe(body) {
+    const model = requireModel(body);
+    if (body.input === undefined) throw new GatewayError('BAD_REQUEST', 'the request needs an "input"', { param: 'input' });
+    return { model, stream: false, includeUsage: false, session: undefined };
+  },
+  passthroughOnly: { operation: 'embeddings', what: 'embeddings', address: (body, model) => addressBody(body, model, false), usage: usageOfOpenAIReply },
+};
+
+/** POST /v1/completions (legacy text completions, used for autocomplete), passed through to OpenAI-format providers. */
+export const openaiCompletionsApi: InboundApi = {
+  name: 'openai-completions',
+  dialect: openaiChat,
+  describe(body) {
+    const model = requireModel(body);
+    if (body.prompt === undefined) throw new GatewayError('BAD_REQUEST', 'the request needs a "prompt"', { param: 'prompt' });
+    const streamOptions = isObject(body.stream_options) ? body.stream_options : {};
+    return { model, stream: body.stream === true, includeUsage: streamOptions.include_usage === true, session: undefined };
+  },
+  passFrame: (ev, includeUsage) => openaiChatApi.passFrame!(ev, includeUsage),
+  passthroughOnly: {
+    operation: 'completions',
+    what: 'legacy completions',
+    address: addressBody,
+    usage: usageOfOpenAIReply,
+    streamDecoder: completionsStreamDecoder,
   },
 };
 

@@ -2,14 +2,14 @@
 // fallback, passed through to a provider of the same family or translated through the canonical model.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CanonicalRequest, Dialect, Family, ParsedUpstreamError, SseEvent, WireErrorInput } from '../llm/canonical.js';
+import type { CanonicalRequest, Dialect, Family, ParsedUpstreamError, SseEvent, StreamDecoder, WireErrorInput } from '../llm/canonical.js';
 import type { GatehouseConfig, Pricing } from '../config/schema.js';
 import { GatewayError, errorKind, markRecorded } from '../errors.js';
 import type { Logger } from '../log.js';
 import { closeMatches, listModelNames, type ResolvedTarget } from '../llm/routing.js';
 import type { RoutePlan, Router } from '../llm/router.js';
 import { costUsd } from '../llm/pricing.js';
-import type { ProviderRuntime, UpstreamResponse } from '../llm/providers/types.js';
+import type { Operation, ProviderRuntime, UpstreamResponse } from '../llm/providers/types.js';
 import { readText } from '../llm/providers/transport.js';
 import { fitRequest, type Restorer } from '../llm/translate.js';
 import { ZERO_USAGE, type Usage } from '../llm/usage.js';
@@ -95,6 +95,18 @@ export interface InboundApi {
   forwardHeaders?: readonly string[];
   /** Re-frames one upstream event of a same-family stream (e.g. drops usage the client did not ask for). */
   passFrame?(ev: SseEvent, includeUsage: boolean): string;
+  /**
+   * Set for calls that are only ever passed through to providers of the API's own family (OpenAI
+   * embeddings and legacy completions): the upstream operation, how the body is addressed, how
+   * usage is read from a reply, and how a stream is read.
+   */
+  passthroughOnly?: {
+    operation: Operation;
+    what: string;
+    address(body: Record<string, unknown>, model: string, stream: boolean): Record<string, unknown>;
+    usage(body: Record<string, unknown>): Usage | null;
+    streamDecoder?(): StreamDecoder;
+  };
 }
 
 /** Statuses worth another attempt: rate limits, timeouts and server-side failures. */
@@ -224,6 +236,7 @@ interface Prepared {
 
 /** The upstream body: the client's own JSON for the same family (unknown fields survive), else a translation. */
 function prepareBody(api: InboundApi, json: Record<string, unknown>, canonical: () => CanonicalRequest, provider: ProviderRuntime, model: string, stream: boolean): Prepared {
+  if (api.passthroughOnly) return { body: api.passthroughOnly.address(json, model, stream), translated: false, restore: PASS_THROUGH };
   if (provider.family === api.dialect.family) {
     return { body: provider.prepare(json, model, stream), translated: false, restore: PASS_THROUGH };
   }
@@ -272,7 +285,18 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
   if (!isObject(json)) throw new GatewayError('BAD_REQUEST', 'the request body must be a JSON object');
   const facts = api.describe(json, req);
   const session = facts.session ?? sessionFromHeaders(req);
-  const plan = planFor(ctx, key, facts.model, session);
+  let plan = planFor(ctx, key, facts.model, session);
+  if (api.passthroughOnly) {
+    // These calls have no translation: only targets of the API's own family can take them.
+    const family = api.dialect.family;
+    const targets = plan.targets.filter((t) => ctx.provider(t.provider)?.family === family);
+    if (targets.length === 0) {
+      throw new GatewayError('BAD_REQUEST', `${api.passthroughOnly.what} go to OpenAI-format providers only, and route "${plan.route}" has none: route this model to an openai, openai-compatible or azure-openai provider`, {
+        param: 'model',
+      });
+    }
+    plan = { ...plan, targets };
+  }
   const sessionKey = session ?? `key:${key.id}`;
 
   let canonical: CanonicalRequest | undefined;
@@ -374,7 +398,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
         throw err;
       }
       const up = await provider.send({
-        operation: 'generate',
+        operation: api.passthroughOnly?.operation ?? 'generate',
         body: prepared.body,
         model: target.model,
         stream: facts.stream,

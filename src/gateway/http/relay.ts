@@ -38,6 +38,8 @@ export interface Relay {
 interface Held {
   ev: SseEvent;
   events: StreamEvent[];
+  /** Whether the stream's terminal event had been seen once this event was decoded. */
+  done: boolean;
 }
 
 export type Opened =
@@ -75,7 +77,7 @@ export async function openStream(r: Relay, up: UpstreamResponse): Promise<Opened
     up.body.destroy();
     return { kind: 'failed', status: 502, errorKind: 'upstream', message: `answered a streaming request with ${contentType || 'no content type'} instead of an event stream` };
   }
-  const decoder = r.provider.dialect.streamDecoder();
+  const decoder = r.api.passthroughOnly?.streamDecoder?.() ?? r.provider.dialect.streamDecoder();
   const rest = readSse(up.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   const held: Held[] = [];
   for (;;) {
@@ -84,7 +86,7 @@ export async function openStream(r: Relay, up: UpstreamResponse): Promise<Opened
     let content = false;
     for (const ev of next.value) {
       const events = decoder.decode(ev);
-      held.push({ ev, events });
+      held.push({ ev, events, done: decoder.done });
       for (const e of events) {
         if (e.type === 'error') {
           up.body.destroy();
@@ -145,7 +147,7 @@ export async function relayStream(r: Relay, opened: Extract<Opened, { kind: 'con
       const frame = api.passFrame ? api.passFrame(item.ev, r.includeUsage) : sseFrame(item.ev.data, item.ev.event);
       // The terminal frame ([DONE], message_stop, Gemini's chunk with a finishReason) and anything
       // after it are held until the ledger has the request.
-      if (opened.decoder.done) {
+      if (item.done) {
         finalFrame += frame;
         return '';
       }
@@ -167,7 +169,10 @@ export async function relayStream(r: Relay, opened: Extract<Opened, { kind: 'con
       const next = await opened.rest.next();
       if (next.done) break;
       let out = '';
-      for (const ev of next.value) out += handle({ ev, events: opened.decoder.decode(ev) });
+      for (const ev of next.value) {
+        const events = opened.decoder.decode(ev);
+        out += handle({ ev, events, done: opened.decoder.done });
+      }
       await write(out);
     }
     if (!opened.decoder.done && !upstreamError) state.event.outcome = 'upstream_cut';
@@ -214,7 +219,12 @@ export async function relayNonStream(r: Relay, up: UpstreamResponse, settle: () 
   }
   let out: Buffer | string = body;
   let canonical: CanonicalResponse | undefined;
-  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+  const only = api.passthroughOnly;
+  if (only && parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+    // Embeddings and legacy completions: only their usage is read.
+    const usage = only.usage(parsed as Record<string, unknown>);
+    if (usage) state.event.usage = usage;
+  } else if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
     try {
       canonical = r.provider.dialect.responseToCanonical(parsed as Record<string, unknown>);
     } catch (err) {
@@ -227,7 +237,7 @@ export async function relayNonStream(r: Relay, up: UpstreamResponse, settle: () 
     if (!canonical.usageEstimated) state.event.usage = canonical.usage;
     for (const p of canonical.content) state.outputChars += p.type === 'text' ? p.text.length : p.type === 'tool_call' ? p.arguments.length : (p.text?.length ?? 0);
     if (!passthrough) out = JSON.stringify(api.dialect.responseFromCanonical(r.restore.response(canonical)));
-  } else if (!passthrough) {
+  } else if (!passthrough && !only) {
     throw new GatewayError('UPSTREAM_ERROR', `provider "${r.provider.id}" answered with a body that is not JSON`);
   } else if (parsed === undefined) {
     r.ctx.log.warn({ requestId: state.event.requestId, provider: r.provider.id }, 'upstream reply was not JSON; passed through without usage');

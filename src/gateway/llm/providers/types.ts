@@ -6,8 +6,10 @@ import type { Dialect, Family } from '../canonical.js';
  * - generate: one model call (Chat Completions, Messages, generateContent / streamGenerateContent).
  * - count_tokens: the provider's own token counter, where it has one.
  * - models: the provider's model listing.
+ * - embeddings, completions: OpenAI's `/embeddings` and legacy `/completions`, passed through to
+ *   providers of the OpenAI family (others refuse them with GatewayError('NOT_FOUND')).
  */
-export type Operation = 'generate' | 'count_tokens' | 'models';
+export type Operation = 'generate' | 'count_tokens' | 'models' | 'embeddings' | 'completions';
 
 export interface UpstreamRequest {
   operation: Operation;

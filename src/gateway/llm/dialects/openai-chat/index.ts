@@ -17,4 +17,4 @@ export const openaiChat: Dialect = {
   parseError,
 };
 
-export { callHeaders, chatProviderCore, modelIdsFromList, OPENAI_QUIRKS, OPENAI_ROUTES, prepareChatBody, type ChatQuirks, type ChatRoutes, type ChatServer } from './upstream.js';
+export { callHeaders, chatProviderCore, modelIdsFromList, OPENAI_QUIRKS, OPENAI_ROUTES, POST_PATHS, prepareChatBody, type ChatQuirks, type ChatRoutes, type ChatServer } from './upstream.js';

@@ -116,17 +116,21 @@ export function modelIdsFromList(providerId: string, status: number, text: strin
 }
 
 /** Where a Chat Completions server takes its calls, relative to the transport's base URL. */
+/** The POST calls an OpenAI-format server takes, and their paths under its API root. */
+export type PostOperation = 'generate' | 'embeddings' | 'completions';
+export const POST_PATHS: Record<PostOperation, string> = { generate: '/chat/completions', embeddings: '/embeddings', completions: '/completions' };
+
 export interface ChatRoutes {
   /** The model listing (`GET`). */
   models: string;
-  /** Where a generate call goes (`POST`), and the body it sends there; `model` is the call's upstream model, if named. */
-  generate(body: Record<string, unknown>, model: string | undefined): { path: string; body: Record<string, unknown> };
+  /** Where a call goes (`POST`), and the body it sends there; `model` is the call's upstream model, if named. */
+  post(operation: PostOperation, body: Record<string, unknown>, model: string | undefined): { path: string; body: Record<string, unknown> };
 }
 
 /** OpenAI's own routes, under an API root that ends in `/v1`. */
 export const OPENAI_ROUTES: ChatRoutes = {
   models: '/models',
-  generate: (body) => ({ path: '/chat/completions', body }),
+  post: (operation, body) => ({ path: POST_PATHS[operation], body }),
 };
 
 /** What sets one Chat Completions server apart from another, as its provider knows it. */
@@ -164,8 +168,8 @@ export function chatProviderCore(
     if (req.operation === 'count_tokens') throw new GatewayError('NOT_FOUND', server.noTokenCounting);
     const headers = callHeaders(configured, server.keyHeader, { ...req, stream: req.stream ?? req.body?.stream === true });
     if (req.operation === 'models') return transport.request({ path: server.routes.models, method: 'GET', headers, signal: req.signal });
-    if (!req.body) throw new GatewayError('INTERNAL', `a generate call to provider "${cfg.id}" had no body`);
-    const { path, body } = server.routes.generate(req.body, req.model);
+    if (!req.body) throw new GatewayError('INTERNAL', `a ${req.operation} call to provider "${cfg.id}" had no body`);
+    const { path, body } = server.routes.post(req.operation, req.body, req.model);
     return transport.request({ path, method: 'POST', headers, body, signal: req.signal });
   }
 

@@ -15,7 +15,7 @@ export const ANTHROPIC_VERSION = '2023-06-01';
 /** The largest page `GET /v1/models` serves ("1 <= limit <= 1000"). */
 const MODELS_PAGE_LIMIT = 1000;
 
-const PATHS: Record<Operation, string> = {
+const PATHS: Partial<Record<Operation, string>> = {
   generate: '/v1/messages',
   count_tokens: '/v1/messages/count_tokens',
   models: `/v1/models?limit=${MODELS_PAGE_LIMIT}`,
@@ -110,13 +110,15 @@ export function createAnthropicProvider(cfg: ProviderConfig, secrets: SecretReso
 
     async send(req: UpstreamRequest): Promise<UpstreamResponse> {
       const t = ready();
+      const path = PATHS[req.operation];
+      if (path === undefined) throw new GatewayError('NOT_FOUND', `provider "${cfg.id}" (Anthropic) has no ${req.operation} endpoint`);
       let body = req.body;
       if (req.operation === 'count_tokens' && body) {
         body = { ...body };
         for (const field of GENERATION_ONLY) delete body[field];
       }
       return t.request({
-        path: PATHS[req.operation],
+        path,
         method: req.operation === 'models' ? 'GET' : 'POST',
         headers: headersFor({ ...req, stream: req.operation === 'generate' && (req.stream ?? req.body?.['stream'] === true) }),
         ...(req.operation === 'models' || !body ? {} : { body }),

@@ -10,7 +10,7 @@
 import type { ProviderConfig } from '../../../config/schema.js';
 import { GatewayError } from '../../../errors.js';
 import type { SecretResolver } from '../../../secrets/resolver.js';
-import { chatProviderCore, OPENAI_QUIRKS, openaiChat, prepareChatBody, type ChatRoutes } from '../../dialects/openai-chat/index.js';
+import { chatProviderCore, OPENAI_QUIRKS, openaiChat, POST_PATHS, prepareChatBody, type ChatRoutes } from '../../dialects/openai-chat/index.js';
 import { createTransport, type Transport } from '../transport.js';
 import type { ProviderRuntime } from '../types.js';
 
@@ -31,14 +31,14 @@ export function createAzureOpenAIProvider(cfg: ProviderConfig, secrets: SecretRe
   const routes: ChatRoutes = apiVersion
     ? {
         models: `/openai/models${query}`,
-        generate(prepared, callModel) {
+        post(operation, prepared, callModel) {
           const { model: bodyModel, ...body } = prepared;
           const model = callModel ?? (typeof bodyModel === 'string' ? bodyModel : undefined);
           if (model === undefined) throw new GatewayError('INTERNAL', `a call to provider "${cfg.id}" named no model, so no deployment to address`);
-          return { path: `/openai/deployments/${encodeURIComponent(deploymentOf(model))}/chat/completions${query}`, body };
+          return { path: `/openai/deployments/${encodeURIComponent(deploymentOf(model))}${POST_PATHS[operation]}${query}`, body };
         },
       }
-    : { models: '/openai/v1/models', generate: (body) => ({ path: '/openai/v1/chat/completions', body }) };
+    : { models: '/openai/v1/models', post: (operation, body) => ({ path: `/openai/v1${POST_PATHS[operation]}`, body }) };
 
   return {
     ...chatProviderCore(cfg, secrets, {

@@ -129,6 +129,10 @@ export function createGeminiProvider(cfg: ProviderConfig, secrets: SecretResolve
       if (req.operation === 'models') {
         return t.request({ path: `/models?pageSize=${MODELS_PAGE_SIZE}`, method: 'GET', headers: headersFor(req, false), signal: req.signal });
       }
+      if (req.operation === 'embeddings' || req.operation === 'completions') {
+        // Gemini's embeddings (embedContent) take another shape; the gateway does not translate them yet.
+        throw new GatewayError('NOT_FOUND', `provider "${cfg.id}" (Gemini) does not serve OpenAI-style ${req.operation}`);
+      }
       const segment = geminiModelSegment(req.model);
       const body = req.body ?? {};
       if (req.operation === 'count_tokens') {
