@@ -117,6 +117,7 @@ function keyOptions(cmd: Command): Command {
     .option('--rpm <n>', 'requests per minute', positiveInt('--rpm'))
     .option('--tpm <n>', 'tokens per minute', positiveInt('--tpm'))
     .option('--max-concurrency <n>', 'requests in flight at once', positiveInt('--max-concurrency'))
+    .option('--default-route <route>', 'the route for model names the config does not know (names agents send on their own)')
     .option('--expires <iso>', 'when the key stops working', isoDate)
     .option('--json', 'print JSON');
 }
@@ -131,6 +132,7 @@ interface KeyFlags {
   rpm?: number;
   tpm?: number;
   maxConcurrency?: number;
+  defaultRoute?: string;
   expires?: string;
   json?: boolean;
 }
@@ -145,6 +147,7 @@ function keyParams(f: KeyFlags): Omit<KeyCreateParams, 'name'> {
   if (f.rpm !== undefined) p.rpm = f.rpm;
   if (f.tpm !== undefined) p.tpm = f.tpm;
   if (f.maxConcurrency !== undefined) p.maxConcurrency = f.maxConcurrency;
+  if (f.defaultRoute !== undefined) p.defaultRoute = f.defaultRoute;
   if (f.expires !== undefined) p.expiresAt = f.expires;
   return p;
 }

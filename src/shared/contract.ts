@@ -25,6 +25,8 @@ export interface KeySummary {
   rpm: number | null;
   tpm: number | null;
   maxConcurrency: number | null;
+  /** The route used for model names the config does not know (names agents send on their own); null: refused. */
+  defaultRoute: string | null;
   expiresAt: string | null;
   createdAt: string;
   rotatedAt: string | null;
@@ -42,6 +44,7 @@ export interface KeyCreateParams {
   rpm?: number | null;
   tpm?: number | null;
   maxConcurrency?: number | null;
+  defaultRoute?: string | null;
   expiresAt?: string | null;
 }
 

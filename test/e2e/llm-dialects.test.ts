@@ -496,6 +496,20 @@ describe('embeddings and legacy completions (OpenAI-format providers only)', () 
   });
 });
 
+describe('names agents send on their own', () => {
+  it('routes a name the config does not know to the key\'s default route, recording the name asked for', async () => {
+    const r = await gw.gateway.call('keys:create', { name: 'agent', defaultRoute: 'gpt' }, 'local');
+    expect(r.key.defaultRoute).toBe('gpt');
+    const agent = new OpenAI({ apiKey: r.secret, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const res = await agent.chat.completions.create({ model: 'agent-side-task-model-2026', messages: [{ role: 'user', content: 'side task' }] });
+    expect(res.choices[0]!.message.content).toBe('echo: side task');
+    expect(lastRequest()).toMatchObject({ requestedModel: 'agent-side-task-model-2026', route: 'gpt', provider: 'oai', keyId: r.key.id });
+    // Other keys still get the unknown-model error.
+    const err = await rejection(openai().chat.completions.create({ model: 'agent-side-task-model-2026', messages: [{ role: 'user', content: 'x' }] }));
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+});
+
 describe('limits', () => {
   it('refuses a body over 32 MiB with 413 in the client dialect', async () => {
     const res = await fetch(`${gw.url}/v1/messages`, {

@@ -17,6 +17,7 @@ const keyFields = {
   rpm: optionalLimit,
   tpm: optionalLimit,
   maxConcurrency: optionalLimit,
+  defaultRoute: z.string().min(1).max(256).nullable().optional(),
   expiresAt: isoDate,
 };
 

@@ -99,6 +99,7 @@ export function createControlService(deps: ControlDeps): ControlService {
         rpm: p.rpm ?? null,
         tpm: p.tpm ?? null,
         maxConcurrency: p.maxConcurrency ?? null,
+        defaultRoute: p.defaultRoute ?? null,
         expiresAt: p.expiresAt ?? null,
         createdAt: now,
         rotatedAt: null,

@@ -159,7 +159,11 @@ function unknownModel(config: GatehouseConfig, key: KeyRow, requested: string): 
 /** Resolves, checks the grant, and returns the plan for this request. */
 export function planFor(ctx: LlmContext, key: KeyRow, requested: string, session: string | undefined): RoutePlan {
   const config = ctx.config();
-  const plan = ctx.router.plan(config, requested, session ?? `key:${key.id}`, (id) => ctx.provider(id)?.family);
+  const familyOf = (id: string): Family | undefined => ctx.provider(id)?.family;
+  let plan = ctx.router.plan(config, requested, session ?? `key:${key.id}`, familyOf);
+  // A name the config does not know (a dated id, an agent's side-task model) goes to the key's
+  // default route when it has one; the ledger keeps the name that was asked for.
+  if (!plan && key.defaultRoute) plan = ctx.router.plan(config, key.defaultRoute, session ?? `key:${key.id}`, familyOf);
   if (!plan) throw unknownModel(config, key, requested);
   const granted = (t: ResolvedTarget): boolean => modelGranted(key, [requested, t.route, `${t.provider}/${t.model}`]);
   let targets = plan.targets.filter(granted);

@@ -15,6 +15,8 @@ export interface KeyRow {
   rpm: number | null;
   tpm: number | null;
   maxConcurrency: number | null;
+  /** The route for model names the config does not resolve; null: such names are refused. */
+  defaultRoute: string | null;
   expiresAt: string | null;
   createdAt: string;
   rotatedAt: string | null;
@@ -34,6 +36,7 @@ interface RawKeyRow {
   rpm: number | null;
   tpm: number | null;
   max_concurrency: number | null;
+  default_route: string | null;
   expires_at: string | null;
   created_at: string;
   rotated_at: string | null;
@@ -54,6 +57,7 @@ function fromRaw(r: RawKeyRow): KeyRow {
     rpm: r.rpm,
     tpm: r.tpm,
     maxConcurrency: r.max_concurrency,
+    defaultRoute: r.default_route,
     expiresAt: r.expires_at,
     createdAt: r.created_at,
     rotatedAt: r.rotated_at,
@@ -64,9 +68,9 @@ function fromRaw(r: RawKeyRow): KeyRow {
 export function insertKey(db: Db, k: KeyRow): void {
   db.prepare(
     `INSERT INTO keys (id, name, prefix, secret_hash, user_id, team_id, models, mcp_tools, budgets, rpm, tpm,
-       max_concurrency, expires_at, created_at, rotated_at, revoked_at)
+       max_concurrency, default_route, expires_at, created_at, rotated_at, revoked_at)
      VALUES (@id, @name, @prefix, @secretHash, @userId, @teamId, @models, @mcpTools, @budgets, @rpm, @tpm,
-       @maxConcurrency, @expiresAt, @createdAt, @rotatedAt, @revokedAt)`,
+       @maxConcurrency, @defaultRoute, @expiresAt, @createdAt, @rotatedAt, @revokedAt)`,
   ).run({ ...k, models: JSON.stringify(k.models), mcpTools: JSON.stringify(k.mcpTools), budgets: JSON.stringify(k.budgets) });
 }
 
@@ -92,6 +96,7 @@ const COLUMN: Record<keyof KeyChanges, string> = {
   rpm: 'rpm',
   tpm: 'tpm',
   maxConcurrency: 'max_concurrency',
+  defaultRoute: 'default_route',
   expiresAt: 'expires_at',
 };
 

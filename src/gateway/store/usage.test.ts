@@ -40,6 +40,7 @@ function key(id: string, name: string, userId: string | null, teamId: string | n
     rpm: null,
     tpm: null,
     maxConcurrency: null,
+    defaultRoute: null,
     expiresAt: null,
     createdAt: clock.toISOString(),
     rotatedAt: null,
