@@ -37,6 +37,7 @@ function requestEvent(): LlmRequestEvent {
     model: 'gpt-4o-mini',
     requestedModel: 'fast',
     translated: false,
+    credential: 'gateway',
     stream: false,
     status: 200,
     outcome: 'ok',

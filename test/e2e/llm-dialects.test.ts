@@ -110,7 +110,7 @@ describe('OpenAI SDK to an Anthropic provider (translated)', () => {
     expect(seen.body).toMatchObject({ model: 'claude-sonnet-4-5', system: 'be brief', messages: [{ role: 'user' }] });
     expect((seen.body as { max_tokens: number }).max_tokens).toBeGreaterThan(0);
     const ev = lastRequest();
-    expect(ev).toMatchObject({ api: 'openai-chat', provider: 'anth', translated: true, outcome: 'ok', pricing: 'catalog', usageEstimated: false });
+    expect(ev).toMatchObject({ api: 'openai-chat', provider: 'anth', translated: true, credential: 'gateway', outcome: 'ok', pricing: 'catalog', usageEstimated: false });
     // The calling program is recorded by its user-agent.
     expect(ev.client).toMatch(/^OpenAI\/JS /);
     const usage = ev.usage as { inputTokens: number; outputTokens: number };
@@ -290,6 +290,8 @@ describe('Anthropic SDK to an Anthropic provider (passed through)', () => {
       expect(msg.content[0]).toMatchObject({ type: 'text' });
       const seen = anth.requests.at(-1)!;
       expect(JSON.stringify(seen.headers)).not.toContain('the-gateway-key-is-wrong');
+      // Recorded as paid by the caller's own sign-in, still with tokens and the list-price cost.
+      expect(g.events('llm.request').at(-1)).toMatchObject({ credential: 'caller', outcome: 'ok', pricing: 'catalog' });
       expect(JSON.stringify(seen.headers)).not.toContain(k);
     } finally {
       await g.stop();

@@ -59,6 +59,12 @@ export interface LlmRequestEvent extends LedgerEventInput {
   requestedModel: string;
   /** True when the request crossed API families (translated through the canonical model). */
   translated: boolean;
+  /**
+   * Whose provider credential paid: `gateway` (the configured key) or `caller` (a subscription
+   * user's own sign-in, passed through with the virtual key in x-gatehouse-key). `costUsd` is the
+   * list-price equivalent either way.
+   */
+  credential: 'gateway' | 'caller';
   stream: boolean;
   status: number;
   outcome: Outcome;
@@ -324,6 +330,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
     model: first.model,
     requestedModel: facts.model,
     translated: false,
+    credential: 'gateway',
     stream: facts.stream,
     status: 0,
     outcome: 'ok',
@@ -401,6 +408,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
         settleAttempt();
         throw err;
       }
+      const ownCredentials = callerCredentials(call, api.dialect.family, provider.family);
       const up = await provider.send({
         operation: api.passthroughOnly?.operation ?? 'generate',
         body: prepared.body,
@@ -408,7 +416,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
         stream: facts.stream,
         signal: attemptAbort.signal,
         requestId,
-        callerCredentials: callerCredentials(call, api.dialect.family, provider.family),
+        callerCredentials: ownCredentials,
         forwardHeaders: provider.family === api.dialect.family ? forwardedHeaders(api, req) : undefined,
       });
       record.status = up.status;
@@ -431,6 +439,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
         event.model = target.model;
         event.route = target.route;
         event.translated = prepared.translated;
+        event.credential = ownCredentials ? 'caller' : 'gateway';
         event.status = up.status;
         const pricing = target.pricing ? { pricing: target.pricing, source: target.pricingSource ?? 'config' } : null;
         const relay = { ctx, call, api, provider, state, includeUsage: facts.includeUsage, restore: prepared.restore, signal: attemptAbort.signal };

@@ -86,6 +86,7 @@ async function request(r: Req = {}): Promise<string> {
     model: r.model ?? 'gpt-4o-mini',
     requestedModel: r.route ?? 'fast',
     translated: false,
+    credential: 'gateway',
     stream: false,
     status: r.status ?? 200,
     outcome: r.outcome ?? 'ok',

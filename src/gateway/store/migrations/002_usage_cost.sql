@@ -14,6 +14,7 @@ SELECT
   json_extract(body, '$.provider')               AS provider,
   json_extract(body, '$.model')                  AS model,
   json_extract(body, '$.translated')             AS translated,
+  json_extract(body, '$.credential')             AS credential,
   json_extract(body, '$.status')                 AS status,
   json_extract(body, '$.outcome')                AS outcome,
   json_extract(body, '$.stream')                 AS stream,
