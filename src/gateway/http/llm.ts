@@ -244,10 +244,14 @@ interface Prepared {
   restore: Restorer;
 }
 
-/** The upstream body: the client's own JSON for the same family (unknown fields survive), else a translation. */
+/**
+ * The upstream body: the client's own JSON when the provider speaks the client's wire format
+ * (unknown fields survive), else a translation. Same family is not enough: a Responses API
+ * client on a Chat Completions provider is translated.
+ */
 function prepareBody(api: InboundApi, json: Record<string, unknown>, canonical: () => CanonicalRequest, provider: ProviderRuntime, model: string, stream: boolean): Prepared {
   if (api.passthroughOnly) return { body: api.passthroughOnly.address(json, model, stream), translated: false, restore: PASS_THROUGH };
-  if (provider.family === api.dialect.family) {
+  if (provider.dialect === api.dialect) {
     return { body: provider.prepare(json, model, stream), translated: false, restore: PASS_THROUGH };
   }
   const fitted = fitRequest(canonical(), provider.family);
@@ -428,7 +432,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
         const ra = up.headers['retry-after'];
         lastFailure = {
           wire: clientError(provider, up.status, parsed),
-          passthrough: provider.family === api.dialect.family && !isAuthFailure(up.status, parsed) ? { status: gatewayStatus(up.status), raw: errRaw } : undefined,
+          passthrough: provider.dialect === api.dialect && !isAuthFailure(up.status, parsed) ? { status: gatewayStatus(up.status), raw: errRaw } : undefined,
           retryAfter: typeof ra === 'string' ? ra : undefined,
         };
         settleAttempt();

@@ -125,7 +125,7 @@ function observe(state: RelayState, e: StreamEvent): void {
 export async function relayStream(r: Relay, opened: Extract<Opened, { kind: 'content' }>, settle: () => Promise<void>): Promise<void> {
   const { res } = r.call;
   const { state, api } = r;
-  const passthrough = r.provider.family === api.dialect.family;
+  const passthrough = r.provider.dialect === api.dialect;
   const encoder = api.dialect.streamEncoder({ id: state.event.requestId, model: state.event.model, includeUsage: r.includeUsage });
   startSse(res, replyHeaders(r));
 
@@ -210,7 +210,7 @@ export async function relayNonStream(r: Relay, up: UpstreamResponse, settle: () 
   const chunks: Buffer[] = [];
   for await (const chunk of up.body as AsyncIterable<Buffer>) chunks.push(chunk);
   const body = Buffer.concat(chunks);
-  const passthrough = r.provider.family === api.dialect.family;
+  const passthrough = r.provider.dialect === api.dialect;
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
