@@ -444,6 +444,16 @@ describe('timeouts and session affinity', () => {
     expect(models).toEqual(new Set(['claude-sonnet-4-5', 'claude-haiku-4-5']));
   });
 
+  it('reads Claude Code\'s session: the x-claude-code-session-id header first, else metadata.user_id\'s session_id', async () => {
+    const userId = JSON.stringify({ device_id: 'dev1', account_uuid: '', session_id: 'sess-in-body' });
+    const ask = (headers: Record<string, string>) =>
+      anthropic().messages.create({ model: 'claude', max_tokens: 10, metadata: { user_id: userId }, messages: [{ role: 'user', content: 'hi' }] }, { headers });
+    await ask({ 'x-claude-code-session-id': 'sess-from-header' });
+    expect(lastRequest().session).toBe('sess-from-header');
+    await ask({});
+    expect(lastRequest().session).toBe('sess-in-body');
+  });
+
   it('does not fall back to another provider family in the middle of a session', async () => {
     const client = openai();
     const opts = (session: string) => ({ headers: { 'x-gatehouse-session': session } });
@@ -495,6 +505,52 @@ describe('embeddings and legacy completions (OpenAI-format providers only)', () 
     const err = await rejection(openai().embeddings.create({ model: 'claude', input: 'x' }));
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect((err as Error).message).toMatch(/embeddings go to OpenAI-format providers only, and route "claude" has none/);
+  });
+});
+
+describe('OpenAI Responses API (translated to any provider)', () => {
+  it('answers plain and streamed responses from an Anthropic provider, with the typed event stream', async () => {
+    const plain = await openai().responses.create({ model: 'claude', instructions: 'be brief', input: 'hello responses' });
+    expect(plain.output_text).toBe(`Echo: hello responses${MOCK_REPLY_SUFFIX}`);
+    expect(plain.status).toBe('completed');
+    expect(anth.requests.at(-1)!.body).toMatchObject({ model: 'claude-sonnet-4-5', system: 'be brief' });
+    expect(lastRequest()).toMatchObject({ api: 'openai-responses', provider: 'anth', translated: true, outcome: 'ok' });
+    expect(plain.usage?.output_tokens).toBe((lastRequest().usage as { outputTokens: number }).outputTokens);
+
+    const types: string[] = [];
+    const stream = openai().responses.stream({ model: 'claude', input: 'stream responses' });
+    stream.on('event', (e) => types.push(e.type));
+    const final = await stream.finalResponse();
+    expect(final.output_text).toBe(`Echo: stream responses${MOCK_REPLY_SUFFIX}`);
+    expect(types[0]).toBe('response.created');
+    expect(types.at(-1)).toBe('response.completed');
+    expect(types).toContain('response.output_text.delta');
+  });
+
+  it('makes a function call on an OpenAI Chat provider and takes the function output back', async () => {
+    const tools = [{ type: 'function' as const, name: 'get_weather', description: 'Weather', parameters: weatherTool.function.parameters, strict: false }];
+    const first = await openai().responses.create({ model: 'gpt', input: 'use the tool for Nice', tools });
+    const call = first.output.find((o) => o.type === 'function_call');
+    expect(call).toMatchObject({ type: 'function_call', name: 'get_weather' });
+    if (call?.type !== 'function_call') throw new Error('no function call');
+    const second = await openai().responses.create({
+      model: 'gpt',
+      tools,
+      input: [
+        { role: 'user', content: 'use the tool for Nice' },
+        { type: 'function_call', call_id: call.call_id, name: call.name, arguments: call.arguments },
+        { type: 'function_call_output', call_id: call.call_id, output: 'breezy' },
+      ],
+    });
+    expect(second.output_text).toContain('breezy');
+    expect(oai.requests.at(-1)!.path).toBe('/v1/chat/completions');
+    expect((oai.requests.at(-1)!.body as { messages: { role: string }[] }).messages.at(-1)).toMatchObject({ role: 'tool', tool_call_id: call.call_id });
+  });
+
+  it('refuses previous_response_id clearly: the gateway keeps no responses', async () => {
+    const err = await rejection(openai().responses.create({ model: 'gpt', input: 'x', previous_response_id: 'resp_123' }));
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as Error).message).toMatch(/keeps no responses/);
   });
 });
 

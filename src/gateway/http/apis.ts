@@ -4,6 +4,7 @@ import type { Dialect, SseEvent } from '../llm/canonical.js';
 import { anthropicMessages } from '../llm/dialects/anthropic-messages/index.js';
 import { geminiGenerate } from '../llm/dialects/gemini/index.js';
 import { openaiChat } from '../llm/dialects/openai-chat/index.js';
+import { openaiResponses } from '../llm/dialects/openai-responses/index.js';
 import { addressBody, completionsStreamDecoder, usageOfOpenAIReply } from '../llm/dialects/openai-legacy/index.js';
 import { sseFrame } from '../llm/sse.js';
 import { GatewayError } from '../errors.js';
@@ -51,9 +52,24 @@ export const openaiChatApi: InboundApi = {
 };
 
 /**
- * Anthropic Messages. Claude Code puts its session in `metadata.user_id`
- * (`user_<hash>_account_<uuid>_session_<uuid>`), which keeps a session on its target.
+ * The session in Anthropic's `metadata.user_id`. Claude Code writes it there as JSON
+ * (`{"device_id":…,"session_id":…}`; older versions `user_<hash>_account_<uuid>_session_<uuid>`);
+ * other clients' user ids are taken whole.
  */
+function sessionFromUserId(userId: string): string {
+  if (userId.startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(userId);
+      if (isObject(parsed) && typeof parsed.session_id === 'string' && parsed.session_id !== '') return parsed.session_id;
+    } catch {
+      // not JSON after all: the whole id below
+    }
+  }
+  const legacy = /_session_([0-9a-f-]{8,})$/i.exec(userId);
+  return legacy ? legacy[1]! : userId.slice(0, 256);
+}
+
+/** Anthropic Messages. The session comes from headers (x-claude-code-session-id) or `metadata.user_id`. */
 export const anthropicMessagesApi: InboundApi = {
   name: 'anthropic-messages',
   dialect: anthropicMessages,
@@ -62,8 +78,24 @@ export const anthropicMessagesApi: InboundApi = {
     const model = requireModel(body);
     requireArray(body, 'messages');
     const metadata = isObject(body.metadata) ? body.metadata : {};
-    const user = typeof metadata.user_id === 'string' && metadata.user_id !== '' ? metadata.user_id : undefined;
+    const user = typeof metadata.user_id === 'string' && metadata.user_id !== '' ? sessionFromUserId(metadata.user_id) : undefined;
     return { model, stream: body.stream === true, includeUsage: true, session: user };
+  },
+};
+
+/**
+ * OpenAI's Responses API (POST /v1/responses, over HTTP; Codex's WebSocket mode comes later).
+ * No provider speaks it upstream yet, so requests are always translated through the canonical
+ * model (to Chat Completions for OpenAI-format providers); the gateway stores no responses.
+ */
+export const openaiResponsesApi: InboundApi = {
+  name: 'openai-responses',
+  dialect: openaiResponses,
+  describe(body) {
+    const model = requireModel(body);
+    if (typeof body.input !== 'string' && !Array.isArray(body.input)) throw new GatewayError('BAD_REQUEST', 'the request needs an "input" (a string or an array of items)', { param: 'input' });
+    const cacheKey = typeof body.prompt_cache_key === 'string' && body.prompt_cache_key !== '' ? body.prompt_cache_key : undefined;
+    return { model, stream: body.stream === true, includeUsage: true, session: cacheKey };
   },
 };
 

@@ -298,7 +298,8 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
   const { json, bytes, sha256 } = await readJson(req, MAX_REQUEST_BYTES);
   if (!isObject(json)) throw new GatewayError('BAD_REQUEST', 'the request body must be a JSON object');
   const facts = api.describe(json, req);
-  const session = facts.session ?? sessionFromHeaders(req);
+  // An explicit session header wins over ids read from the body.
+  const session = sessionFromHeaders(req) ?? facts.session;
   let plan = planFor(ctx, key, facts.model, session);
   if (api.passthroughOnly) {
     // These calls have no translation: only targets of the API's own family can take them.

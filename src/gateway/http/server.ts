@@ -10,7 +10,7 @@ import { presentedKey, type KeyIndex, type PresentedKey } from '../policy/keys.j
 import type { KeyRow } from '../store/keys.js';
 import type { Ledger } from '../store/ledger.js';
 import { handleAdmin, handleConsole, type AdminAuth } from './admin.js';
-import { anthropicMessagesApi, dialectForPath, geminiGenerateApi, openaiChatApi, openaiCompletionsApi, openaiEmbeddingsApi } from './apis.js';
+import { anthropicMessagesApi, dialectForPath, geminiGenerateApi, openaiChatApi, openaiCompletionsApi, openaiEmbeddingsApi, openaiResponsesApi } from './apis.js';
 import { generate, type CallContext, type LlmContext } from './llm.js';
 import { countGeminiTokens, countTokens, listGeminiModels, listModels } from './models.js';
 import { sendJson } from './io.js';
@@ -38,6 +38,7 @@ type LlmRoute = (ctx: LlmContext, call: CallContext) => Promise<void>;
 const LLM_ROUTES: Record<string, { method: string; handler: LlmRoute }> = {
   '/v1/chat/completions': { method: 'POST', handler: (ctx, call) => generate(ctx, call, openaiChatApi) },
   '/v1/messages': { method: 'POST', handler: (ctx, call) => generate(ctx, call, anthropicMessagesApi) },
+  '/v1/responses': { method: 'POST', handler: (ctx, call) => generate(ctx, call, openaiResponsesApi) },
   '/v1/embeddings': { method: 'POST', handler: (ctx, call) => generate(ctx, call, openaiEmbeddingsApi) },
   '/v1/completions': { method: 'POST', handler: (ctx, call) => generate(ctx, call, openaiCompletionsApi) },
   '/v1/messages/count_tokens': { method: 'POST', handler: countTokens },

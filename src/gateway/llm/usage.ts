@@ -82,6 +82,41 @@ export function usageToOpenAI(u: Usage): Record<string, unknown> {
   };
 }
 
+// ---- OpenAI Responses (https://platform.openai.com/docs/api-reference/responses/object#responses/object-usage) ----
+
+/**
+ * The Responses API names the same counts differently: `input_tokens` includes the cached ones, as
+ * Chat's `prompt_tokens` does. `input_tokens_details.cache_write_tokens` (in the openai SDK's
+ * ResponseUsage type, "a detailed breakdown of the input tokens") is read as a part of
+ * `input_tokens` too, so it is billed once, at the cache-write price (which falls back to input).
+ */
+export function usageFromOpenAIResponses(u: unknown): Usage | null {
+  if (!u || typeof u !== 'object') return null;
+  const o = u as Record<string, unknown>;
+  const input = count(o.input_tokens);
+  const details = record(o.input_tokens_details);
+  const cached = Math.min(count(details.cached_tokens), input);
+  const written = Math.min(count(details.cache_write_tokens), input - cached);
+  return {
+    inputTokens: input - cached - written,
+    cacheReadTokens: cached,
+    cacheWriteTokens: written,
+    outputTokens: count(o.output_tokens),
+    reasoningTokens: count(record(o.output_tokens_details).reasoning_tokens),
+  };
+}
+
+export function usageToOpenAIResponses(u: Usage): Record<string, unknown> {
+  const input = promptTokens(u);
+  return {
+    input_tokens: input,
+    input_tokens_details: { cached_tokens: u.cacheReadTokens, cache_write_tokens: u.cacheWriteTokens },
+    output_tokens: u.outputTokens,
+    output_tokens_details: { reasoning_tokens: u.reasoningTokens },
+    total_tokens: input + u.outputTokens,
+  };
+}
+
 // ---- Anthropic Messages (https://docs.anthropic.com/en/api/messages) ----
 
 /**

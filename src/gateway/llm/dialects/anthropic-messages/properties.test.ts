@@ -176,6 +176,8 @@ describe('anthropic dialect round trips', () => {
   it('a canonical request Anthropic can express comes back unchanged from its wire JSON', () => {
     fc.assert(
       fc.property(request, (req) => {
+        // With both, top_p is left out on purpose (Sonnet 4.5 and later refuse the pair).
+        fc.pre(req.temperature === undefined || req.topP === undefined);
         const body = wire(anthropicMessages.requestFromCanonical(req, req.model));
         expect(anthropicMessages.requestToCanonical(body)).toEqual(req);
       }),

@@ -150,12 +150,36 @@ describe('anthropic requestToCanonical', () => {
     expect(toCanonical({ ...base, messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'custom', name: 'c', input_schema: { type: 'object' } }] }).tools).toHaveLength(1);
   });
 
+  it('folds system messages inside the conversation (the mid-conversation-system beta) into the system prompt, in order', () => {
+    const req = anthropicMessages.requestToCanonical({
+      model: 'm',
+      max_tokens: 10,
+      system: 'top',
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'system', content: 'Available agent types: ...' },
+        { role: 'assistant', content: 'hello' },
+        { role: 'system', content: [{ type: 'text', text: 'later note' }] },
+        { role: 'user', content: 'go' },
+      ],
+    });
+    expect(req.system.map((p) => p.text)).toEqual(['top', 'Available agent types: ...', 'later note']);
+    expect(req.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+  });
+
+  it('sends temperature or top_p, not both (Claude Sonnet 4.5 and later refuse the pair)', () => {
+    const out = anthropicMessages.requestFromCanonical({ model: 'm', system: [], messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }] }], stream: false, temperature: 1, topP: 0.95 }, 'm');
+    expect(out).toMatchObject({ temperature: 1 });
+    expect(out).not.toHaveProperty('top_p');
+  });
+
   it('names the path of every invalid field', () => {
     const hi = [{ role: 'user', content: 'hi' }];
     expect(badRequest({ max_tokens: 10, messages: hi }).param).toBe('model');
     expect(badRequest({ ...base, messages: 'hi' }).param).toBe('messages');
     expect(badRequest({ ...base, messages: [] }).param).toBe('messages');
-    expect(badRequest({ ...base, messages: [{ role: 'system', content: 'x' }] }).param).toBe('messages[0].role');
+    expect(badRequest({ ...base, messages: [{ role: 'tool', content: 'x' }] }).param).toBe('messages[0].role');
+    expect(badRequest({ ...base, messages: [{ role: 'system', content: 'only a system message' }] }).param).toBe('messages');
     expect(badRequest({ ...base, messages: [{ role: 'user', content: 5 }] }).param).toBe('messages[0].content');
     const unknown = badRequest({
       ...base,

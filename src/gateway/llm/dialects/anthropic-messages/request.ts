@@ -6,6 +6,7 @@ import type { CanonicalRequest, ContentPart, Message, ReasoningEffort, TextPart,
 import {
   badRequest,
   describe,
+  isRecord,
   optionalString,
   readArray,
   readCacheControl,
@@ -152,12 +153,18 @@ export function anthropicRequestToCanonical(body: Record<string, unknown>): Cano
   const rawMessages = readArray(body['messages'], 'messages');
   if (rawMessages.length === 0) throw badRequest('messages', 'expected at least one message');
 
-  const req: CanonicalRequest = {
-    model,
-    system: readSystem(body['system']),
-    messages: rawMessages.map((m, i) => readMessage(m, `messages[${i}]`)),
-    stream: false,
-  };
+  // A `system` message inside the conversation (Claude Code sends them under the
+  // mid-conversation-system beta) has no place in other formats' conversations: its text joins
+  // the system prompt, after the top-level one, in order.
+  const system = readSystem(body['system']);
+  const messages: Message[] = [];
+  rawMessages.forEach((m, i) => {
+    const at = `messages[${i}]`;
+    if (isRecord(m) && m['role'] === 'system') system.push(...readSystem(m['content'] ?? ''));
+    else messages.push(readMessage(m, at));
+  });
+  if (messages.length === 0) throw badRequest('messages', 'expected at least one user or assistant message');
+  const req: CanonicalRequest = { model, system, messages, stream: false };
   if (body['tools'] !== undefined && body['tools'] !== null) req.tools = readArray(body['tools'], 'tools').map((t, i) => readTool(t, `tools[${i}]`));
   if (body['tool_choice'] !== undefined && body['tool_choice'] !== null) Object.assign(req, readToolChoice(body['tool_choice']));
   if (body['max_tokens'] !== undefined) req.maxOutputTokens = positiveInt(body['max_tokens'], 'max_tokens');
@@ -288,7 +295,8 @@ export function anthropicRequestFromCanonical(req: CanonicalRequest, model: stri
 
   // With thinking on, sampling changes are rejected: they are left out rather than failing the call.
   if (req.temperature !== undefined && !thinkingOn) out['temperature'] = req.temperature;
-  if (req.topP !== undefined && (!thinkingOn || req.topP >= THINKING_MIN_TOP_P)) out['top_p'] = req.topP;
+  // Claude Sonnet 4.5 and later models take temperature or top_p, not both: with both, top_p is left out.
+  if (req.topP !== undefined && out['temperature'] === undefined && (!thinkingOn || req.topP >= THINKING_MIN_TOP_P)) out['top_p'] = req.topP;
   if (req.topK !== undefined && !thinkingOn) out['top_k'] = req.topK;
   if (req.stop && req.stop.length > 0) out['stop_sequences'] = [...req.stop];
   if (req.user !== undefined) out['metadata'] = { user_id: req.user };
