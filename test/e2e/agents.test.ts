@@ -1,7 +1,7 @@
 // The real agent CLIs from npm, run headless the way a user runs them, through `gatehouse serve` to the
 // mock providers: each on a route to its own provider family (passed through) and to another (translated).
 //
-// The CLIs live in test/agents (their own package.json and lock, ~330 MB, kept out of the root
+// The CLIs live in test/agents (their own package.json and lock, ~740 MB, kept out of the root
 // dependencies). CI installs them (`.ci/run`); on a fresh clone the set-up below installs them, and
 // if that fails the tests fail saying how to install them by hand.
 import Database from 'better-sqlite3';
@@ -145,6 +145,10 @@ models:
   - name: gemini-direct
     targets: [{ provider: gem, model: gemini-2.5-flash }]
   - name: gemini-via-claude
+    targets: [{ provider: anth, model: claude-sonnet-4-5 }]
+  - name: codex-via-gpt
+    targets: [{ provider: oai, model: gpt-4o-mini, pricing: { inputPerMTok: 0.15, outputPerMTok: 0.6 } }]
+  - name: codex-via-claude
     targets: [{ provider: anth, model: claude-sonnet-4-5 }]
 aliases:
   "*": ${route}
@@ -497,14 +501,119 @@ describe('Gemini CLI (gemini -p) through gatehouse serve', () => {
 });
 
 // ---- Codex ----
-// Codex (`@openai/codex`, `codex exec`) speaks only the Responses API (POST /v1/responses), which the
-// gateway does not serve yet. When it does: pin @openai/codex in test/agents/package.json, and add a
-// describe here like the two above, with CODEX_HOME=<home>/.codex holding a config.toml:
-//   model_provider = "gatehouse"
-//   [model_providers.gatehouse]
-//   base_url = "<gateway>/v1", env_key = "GATEHOUSE_KEY", wire_api = "responses", supports_websockets = false
-// and `codex exec --skip-git-repo-check -m <route> "<prompt>"`, on a route to OpenAI (passed through)
-// and to Anthropic (translated).
+// What 0.169.0 sends with `codex exec -m ROUTE` and `supports_websockets = false`: one streamed
+// `POST /v1/responses` (no `GET /v1/models`, no WebSocket upgrade) with the key as Bearer, headers
+// `session-id`/`thread-id` = the session id it prints on stderr, `originator: codex_exec`, user-agent
+// `codex_exec/<version> (...)`, and a body with `store: false`, `include: ["reasoning.encrypted_content"]`,
+// `reasoning: {summary: "auto"}`, `prompt_cache_key`, `client_metadata`, developer and user messages,
+// and its function tools (exec_command, write_stdin, request_user_input, view_image, get_goal, ...).
+// By default it also sends a `{"type":"namespace","name":"multi_agent_v1","tools":[...]}` tool and a
+// `{"type":"web_search","external_web_access":false}` tool, which the gateway refuses with a 400
+// (only function tools route to every provider) and Codex exits 1 without retrying; so the config
+// turns them off: `web_search = "disabled"` and `[agents] enabled = false`.
+
 describe('Codex (codex exec) through gatehouse serve', () => {
-  it.todo('answers on a route to OpenAI (passed through) and to Anthropic (translated): needs POST /v1/responses');
+  /** The session id Codex prints in its banner on stderr. */
+  function sessionOf(run: AgentRun): string | undefined {
+    return /^session id: (\S+)$/m.exec(run.stderr)?.[1];
+  }
+
+  async function runCodex(r: Rig, route: string): Promise<AgentRun> {
+    const codexHome = join(r.home, '.codex');
+    mkdirSync(codexHome, { recursive: true });
+    writeFileSync(
+      join(codexHome, 'config.toml'),
+      `model_provider = "gatehouse"
+web_search = "disabled"
+check_for_update_on_startup = false
+
+[model_providers.gatehouse]
+name = "gatehouse"
+base_url = "${r.served.url}/v1"
+env_key = "GATEHOUSE_KEY"
+wire_api = "responses"
+supports_websockets = false
+
+[agents]
+enabled = false
+
+[analytics]
+enabled = false
+`,
+    );
+    return runAgent(binOf('@openai/codex', 'codex'), ['exec', '--skip-git-repo-check', '-m', route, PROMPT], {
+      cwd: r.workspace,
+      timeoutMs: AGENT_TIMEOUT_MS,
+      env: { ...r.baseEnv, CODEX_HOME: codexHome, GATEHOUSE_KEY: r.key },
+    });
+  }
+
+  /** Every row of the run: Responses API calls with the key, Codex's session and client, translated, answered, with tokens. */
+  function checkLedger(r: Rig, session: string | undefined, expected: { route: string; provider: string }): void {
+    const rows = usageRows(r);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(session).toBeDefined();
+    for (const row of rows) {
+      expect(row).toMatchObject({
+        key_id: r.keyId,
+        api: 'openai-responses',
+        session,
+        route: expected.route,
+        provider: expected.provider,
+        translated: 1,
+        status: 200,
+        outcome: 'ok',
+      });
+      expect(row.client).toMatch(/^codex_exec\//);
+      expect(row.input_tokens).toBeGreaterThan(0);
+      expect(row.output_tokens).toBeGreaterThan(0);
+    }
+    expect(rows.some((row) => row.stream === 1)).toBe(true);
+  }
+
+  it(
+    'answers on a route to OpenAI (Responses translated to Chat Completions), with its session and usage in the ledger',
+    async () => {
+      const r = await startRig('codex-via-gpt');
+      const run = await runCodex(r, 'codex-via-gpt');
+      const why = diagnose(r, run);
+      expect(run.code, why).toBe(0);
+      expect(run.stderr, why).not.toMatch(/unrecognized configuration setting/);
+
+      const chats = r.oai.requests.filter((q) => q.path === '/v1/chat/completions');
+      const main = chats.filter((q) => lastUserText(q.body).includes(PROMPT));
+      expect(main.length, why).toBeGreaterThan(0);
+      const expected = mockReplyFor(main.at(-1)!.body as Record<string, unknown>).content;
+      expect(expected).toContain(PROMPT);
+      expect(run.stdout.trim(), why).toBe(expected.trim());
+      expect(r.anth.requests.length + r.gem.requests.length, why).toBe(0);
+
+      await expect.poll(() => usageRows(r).length).toBe(chats.length);
+      checkLedger(r, sessionOf(run), { route: 'codex-via-gpt', provider: 'oai' });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'answers on a route to Anthropic (translated), with its session and usage in the ledger',
+    async () => {
+      const r = await startRig('codex-via-claude');
+      const run = await runCodex(r, 'codex-via-claude');
+      const why = diagnose(r, run);
+      expect(run.code, why).toBe(0);
+      expect(run.stderr, why).not.toMatch(/unrecognized configuration setting/);
+
+      const messages = r.anth.requests.filter((q) => q.path === '/v1/messages');
+      const main = messages.filter((q) => lastUserText(q.body).includes(PROMPT));
+      expect(main.length, why).toBeGreaterThan(0);
+      const expected = mockAnthropicReply(main.at(-1)!.body as Record<string, unknown>).content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+      expect(expected).toContain(PROMPT);
+      expect(run.stdout.trim(), why).toBe(expected.trim());
+      expect(r.oai.requests.length + r.gem.requests.length, why).toBe(0);
+
+      await expect.poll(() => usageRows(r).length).toBe(messages.length);
+      checkLedger(r, sessionOf(run), { route: 'codex-via-claude', provider: 'anth' });
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
