@@ -507,10 +507,9 @@ describe('Gemini CLI (gemini -p) through gatehouse serve', () => {
 // `codex_exec/<version> (...)`, and a body with `store: false`, `include: ["reasoning.encrypted_content"]`,
 // `reasoning: {summary: "auto"}`, `prompt_cache_key`, `client_metadata`, developer and user messages,
 // and its function tools (exec_command, write_stdin, request_user_input, view_image, get_goal, ...).
-// By default it also sends a `{"type":"namespace","name":"multi_agent_v1","tools":[...]}` tool and a
-// `{"type":"web_search","external_web_access":false}` tool, which the gateway refuses with a 400
-// (only function tools route to every provider) and Codex exits 1 without retrying; so the config
-// turns them off: `web_search = "disabled"` and `[agents] enabled = false`.
+// By default it also sends a `{"type":"namespace","name":"multi_agent_v1","tools":[...]}` tool group
+// (carried as `multi_agent_v1.<tool>` and restored in calls) and a `{"type":"web_search"}` tool
+// (left out: only OpenAI runs it). The config below is Codex's default apart from the provider.
 
 describe('Codex (codex exec) through gatehouse serve', () => {
   /** The session id Codex prints in its banner on stderr. */
@@ -524,7 +523,6 @@ describe('Codex (codex exec) through gatehouse serve', () => {
     writeFileSync(
       join(codexHome, 'config.toml'),
       `model_provider = "gatehouse"
-web_search = "disabled"
 check_for_update_on_startup = false
 
 [model_providers.gatehouse]
@@ -533,9 +531,6 @@ base_url = "${r.served.url}/v1"
 env_key = "GATEHOUSE_KEY"
 wire_api = "responses"
 supports_websockets = false
-
-[agents]
-enabled = false
 
 [analytics]
 enabled = false

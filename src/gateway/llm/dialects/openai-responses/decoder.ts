@@ -5,7 +5,7 @@ import type { ErrorKind, SseEvent, StreamDecoder, StreamEvent } from '../../cano
 import { usageFromOpenAIResponses } from '../../usage.js';
 import { parseError, statusOfKind } from '../openai-chat/errors.js';
 import { isObject, str, type Json } from '../openai-chat/json.js';
-import { reasoningPart, stopReasonOf } from './output.js';
+import { namespacedName, reasoningPart, stopReasonOf } from './output.js';
 
 function upstreamError(message: string): StreamEvent {
   return { type: 'error', status: 502, kind: 'upstream', message };
@@ -73,7 +73,7 @@ export function createStreamDecoder(): StreamDecoder {
       if (id) out.push({ type: 'reasoning_delta', index: block.index, signature: id });
     } else {
       calledFunctions = true;
-      out.push({ type: 'block_start', index: block.index, block: 'tool_call', id: str(item.call_id) ?? str(item.id) ?? `call_${block.index}`, name: str(item.name) ?? '' });
+      out.push({ type: 'block_start', index: block.index, block: 'tool_call', id: str(item.call_id) ?? str(item.id) ?? `call_${block.index}`, name: namespacedName(str(item.namespace), str(item.name) ?? '') });
     }
     return block;
   }

@@ -7,7 +7,7 @@ import { mergeUsage, ZERO_USAGE, type Usage } from '../../usage.js';
 import { errorBody } from '../openai-chat/errors.js';
 import type { Json } from '../openai-chat/json.js';
 import { newId } from './ids.js';
-import { endingOf, functionCallItem, messageItem, outputText, reasoningItem, responseObject } from './output.js';
+import { endingOf, functionCallItem, messageItem, outputText, reasoningItem, responseObject, splitNamespaced } from './output.js';
 
 interface Block {
   kind: 'text' | 'tool_call' | 'reasoning';
@@ -119,7 +119,7 @@ export function createStreamEncoder(options: { id: string; model: string; includ
         break;
       case 'tool_call':
         item = functionCallItem(b.id, 'completed', { id: b.callId, name: b.name, arguments: b.text });
-        out += event('response.function_call_arguments.done', { ...where(b), name: b.name, arguments: b.text });
+        out += event('response.function_call_arguments.done', { ...where(b), name: splitNamespaced(b.name).name, arguments: b.text });
         break;
       case 'reasoning':
         item = reasoningItem(b.id, b.text, b.opaque);

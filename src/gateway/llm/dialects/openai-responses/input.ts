@@ -4,6 +4,7 @@
 import type { ContentPart, DocumentPart, ImagePart, Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart } from '../../canonical.js';
 import { bad, expected, type Json } from '../openai-chat/json.js';
 import { fileFromWire, imageFromWire, inputPart } from './media.js';
+import { namespacedName, splitNamespaced } from './output.js';
 import { array, object, optString, requiredString } from './read.js';
 
 // ---------------------------------------------------------------- wire -> canonical
@@ -65,9 +66,10 @@ function assistantContent(content: unknown, path: string): TextPart[] {
 function functionCall(item: Json, path: string): ToolCallPart {
   const id = requiredString(item.call_id, `${path}.call_id`);
   const name = requiredString(item.name, `${path}.name`);
+  const namespace = optString(item.namespace, `${path}.namespace`);
   // Arguments are the model's text, kept verbatim even when they are not valid JSON.
   const args = requiredString(item.arguments, `${path}.arguments`);
-  return { type: 'tool_call', id, name, arguments: args };
+  return { type: 'tool_call', id, name: namespacedName(namespace, name), arguments: args };
 }
 
 function functionCallOutput(item: Json, path: string): ToolResultPart {
@@ -252,7 +254,7 @@ export function messagesToInput(messages: Message[]): { input: Json[]; reasoning
       if (p.type === 'text') texts.push({ type: 'output_text', text: p.text });
       else if (p.type === 'tool_call') {
         flush();
-        input.push({ type: 'function_call', call_id: p.id, name: p.name, arguments: p.arguments });
+        input.push({ type: 'function_call', call_id: p.id, ...splitNamespaced(p.name), arguments: p.arguments });
       } else if (p.type === 'reasoning') {
         const item = reasoningToItem(p);
         if (!item) continue;

@@ -86,7 +86,7 @@ export function partsFromOutput(output: unknown[]): OutputPart[] {
         else if (c.type === 'refusal' && typeof c.refusal === 'string') parts.push({ type: 'text', text: c.refusal });
       }
     } else if (item.type === 'function_call') {
-      parts.push({ type: 'tool_call', id: str(item.call_id) ?? str(item.id) ?? '', name: str(item.name) ?? '', arguments: str(item.arguments) ?? '' });
+      parts.push({ type: 'tool_call', id: str(item.call_id) ?? str(item.id) ?? '', name: namespacedName(str(item.namespace), str(item.name) ?? ''), arguments: str(item.arguments) ?? '' });
     } else if (item.type === 'reasoning') {
       parts.push(reasoningPart(item));
     }
@@ -104,8 +104,22 @@ export function messageItem(id: string, status: 'in_progress' | 'completed', con
   return { id, type: 'message', status, role: 'assistant', content };
 }
 
+/**
+ * Tools grouped under a `namespace` tool (Codex's sub-agent tools) are called with a `namespace` and
+ * a `name`. Canonically they are one name, `namespace.name`: function names cannot contain ".", so
+ * the dot only ever marks a namespace, and other families' name fitting restores it in replies.
+ */
+export function namespacedName(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}.${name}` : name;
+}
+
+export function splitNamespaced(name: string): { name: string; namespace?: string } {
+  const dot = name.indexOf('.');
+  return dot > 0 ? { namespace: name.slice(0, dot), name: name.slice(dot + 1) } : { name };
+}
+
 export function functionCallItem(id: string, status: 'in_progress' | 'completed', call: { id: string; name: string; arguments: string }): Json {
-  return { id, type: 'function_call', status, call_id: call.id, name: call.name, arguments: call.arguments };
+  return { id, type: 'function_call', status, call_id: call.id, ...splitNamespaced(call.name), arguments: call.arguments };
 }
 
 export function reasoningItem(id: string, text: string, opaque: string | undefined): Json {

@@ -251,7 +251,29 @@ describe('requestToCanonical: settings', () => {
     expect(requestToCanonical(body('hi', { background: false, previous_response_id: null })).messages).toHaveLength(1);
   });
 
-  it.each(['web_search', 'file_search', 'code_interpreter', 'custom', 'namespace', 'local_shell', 'shell', 'apply_patch', 'mcp', 'image_generation'])(
+  it('leaves out a web_search tool (run by OpenAI itself) and carries a namespace group\'s functions as namespace.name', () => {
+    const req = requestToCanonical(
+      body('hi', {
+        tools: [
+          { type: 'web_search', external_web_access: false },
+          { type: 'namespace', name: 'multi_agent_v1', description: 'Sub-agents', tools: [{ type: 'function', name: 'close_agent', parameters: { type: 'object' } }] },
+          { type: 'function', name: 'exec_command', parameters: { type: 'object' } },
+        ],
+      }),
+    );
+    expect(req.tools?.map((t) => t.name)).toEqual(['multi_agent_v1.close_agent', 'exec_command']);
+    const inner = badRequest(() => requestToCanonical(body('hi', { tools: [{ type: 'namespace', name: 'ns', tools: [{ type: 'custom', name: 'c' }] }] })));
+    expect(inner.param).toBe('tools[0].tools[0].type');
+  });
+
+  it('reads and writes a namespaced function call with its namespace', () => {
+    const req = requestToCanonical(body([{ type: 'function_call', call_id: 'c1', namespace: 'multi_agent_v1', name: 'close_agent', arguments: '{}' }]));
+    expect(req.messages[0]!.content[0]).toMatchObject({ type: 'tool_call', name: 'multi_agent_v1.close_agent' });
+    const wire = requestFromCanonical(req, 'gpt-5');
+    expect(JSON.stringify(wire)).toContain('"namespace":"multi_agent_v1","name":"close_agent"');
+  });
+
+  it.each(['file_search', 'code_interpreter', 'custom', 'local_shell', 'shell', 'apply_patch', 'mcp', 'image_generation'])(
     'refuses a %s tool naming its type',
     (type) => {
       const err = badRequest(() => requestToCanonical(body('hi', { tools: [{ type: 'function', name: 'f', parameters: {} }, { type, name: 'x' }] })));

@@ -4,6 +4,7 @@
 import type { CanonicalRequest, ReasoningEffort, ResponseFormat, TextPart, ToolChoice, ToolDefinition } from '../../canonical.js';
 import { bad, expected, isObject, type Json } from '../openai-chat/json.js';
 import { inputToMessages, messagesToInput, systemItem } from './input.js';
+import { namespacedName } from './output.js';
 import { array, object, optBoolean, optInteger, optNumber, optString, requiredString } from './read.js';
 
 const EFFORTS: readonly ReasoningEffort[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
@@ -11,27 +12,40 @@ const EFFORTS: readonly ReasoningEffort[] = ['none', 'minimal', 'low', 'medium',
 // ---------------------------------------------------------------- wire -> canonical
 
 /**
- * Only `function` tools are carried. Every other type is a tool that OpenAI runs itself (web_search,
- * file_search, code_interpreter, image_generation, computer_use, mcp, tool_search...) or one with a
- * call shape of its own (custom, namespace, local_shell, shell, apply_patch): another provider cannot
- * run the first kind, and the second has no canonical form. None is harmless to drop — the model
- * would silently lose a capability the client counts on — so all are refused by name.
+ * `function` tools are carried, and so are the function tools of a `namespace` group (named
+ * `namespace.name`, see output.ts). `web_search` is left out: it is a search OpenAI runs itself,
+ * which no provider reached by translation can run, and Codex offers it by default (the model
+ * simply answers without searching). Every other type (file_search, code_interpreter, computer
+ * use, mcp, custom, shell, apply_patch...) would silently take away a capability the client counts
+ * on, so it is refused by name.
  */
 function tools(v: unknown): ToolDefinition[] {
-  return array(v, 'tools').map((raw, i) => {
+  return array(v, 'tools').flatMap((raw, i): ToolDefinition[] => {
     const at = `tools[${i}]`;
     const t = object(raw, at);
-    if (t.type !== 'function') {
-      throw bad(`${at}.type`, `tools of type ${JSON.stringify(t.type)} are not supported by the gateway; only "function" tools can be routed to every provider`);
+    if (t.type === 'web_search' || t.type === 'web_search_preview') return [];
+    if (t.type === 'namespace') {
+      const ns = requiredString(t.name, `${at}.name`);
+      return array(t.tools, `${at}.tools`).map((inner, j) => {
+        const tool = functionTool(object(inner, `${at}.tools[${j}]`), `${at}.tools[${j}]`);
+        return { ...tool, name: namespacedName(ns, tool.name) };
+      });
     }
-    const name = requiredString(t.name, `${at}.name`);
-    if (name === '') throw expected(`${at}.name`, 'a non-empty string', name);
-    const description = optString(t.description, `${at}.description`);
-    // As in Chat Completions, no parameters means a function without arguments.
-    const parameters = t.parameters === undefined || t.parameters === null ? { type: 'object', properties: {} } : object(t.parameters, `${at}.parameters`);
-    const strict = optBoolean(t.strict, `${at}.strict`);
-    return { name, ...(description !== undefined ? { description } : {}), parameters, ...(strict !== undefined ? { strict } : {}) };
+    return [functionTool(t, at)];
   });
+}
+
+function functionTool(t: Json, at: string): ToolDefinition {
+  if (t.type !== 'function') {
+    throw bad(`${at}.type`, `tools of type ${JSON.stringify(t.type)} are not supported by the gateway; only "function" tools (also inside a namespace) can be routed to every provider`);
+  }
+  const name = requiredString(t.name, `${at}.name`);
+  if (name === '') throw expected(`${at}.name`, 'a non-empty string', name);
+  const description = optString(t.description, `${at}.description`);
+  // As in Chat Completions, no parameters means a function without arguments.
+  const parameters = t.parameters === undefined || t.parameters === null ? { type: 'object', properties: {} } : object(t.parameters, `${at}.parameters`);
+  const strict = optBoolean(t.strict, `${at}.strict`);
+  return { name, ...(description !== undefined ? { description } : {}), parameters, ...(strict !== undefined ? { strict } : {}) };
 }
 
 function toolChoice(v: unknown): ToolChoice {
