@@ -135,7 +135,7 @@ export function retryAfterMs(headers: UpstreamResponse['headers'], now = Date.no
 }
 
 /** Agent session ids clients send on their own, most specific first. */
-const SESSION_HEADERS = ['x-gatehouse-session', 'x-claude-code-session-id', 'session_id', 'x-session-id'] as const;
+const SESSION_HEADERS = ['x-gatehouse-session', 'x-claude-code-session-id', 'session-id', 'session_id', 'x-session-id'] as const;
 
 /** The user-agent, bounded: it is recorded with every request and grouped by in reports. */
 export function clientOf(req: IncomingMessage): string | null {
