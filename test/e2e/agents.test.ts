@@ -316,6 +316,34 @@ beforeAll(async () => {
 // and `{"role":"system"}` entries inside `messages`; it falls back to `<system-reminder>` text only
 // when a 400 says the role or the beta is not supported in the words it looks for.
 
+/**
+ * Every ledger row of the run: the agent's key, API, client and session (when it sends one), the
+ * route's provider, whether it was translated, a completed call with tokens, and at least one stream.
+ */
+function checkLedgerRows(
+  r: Rig,
+  expected: { api: string; client: RegExp; session?: string; route: string; provider: string; translated: boolean },
+): void {
+  const rows = usageRows(r);
+  expect(rows.length).toBeGreaterThan(0);
+  for (const row of rows) {
+    expect(row).toMatchObject({
+      key_id: r.keyId,
+      api: expected.api,
+      ...(expected.session !== undefined ? { session: expected.session } : {}),
+      route: expected.route,
+      provider: expected.provider,
+      translated: expected.translated ? 1 : 0,
+      status: 200,
+      outcome: 'ok',
+    });
+    expect(row.client).toMatch(expected.client);
+    expect(row.input_tokens).toBeGreaterThan(0);
+    expect(row.output_tokens).toBeGreaterThan(0);
+  }
+  expect(rows.some((row) => row.stream === 1)).toBe(true);
+}
+
 describe('Claude Code (claude -p) through gatehouse serve', () => {
   async function runClaude(r: Rig, route: string): Promise<{ run: AgentRun; session: string }> {
     const session = randomUUID();
@@ -337,24 +365,7 @@ describe('Claude Code (claude -p) through gatehouse serve', () => {
 
   /** Every row of the run: Anthropic Messages with the key, Claude Code's session header and client, answered, with tokens. */
   function checkLedger(r: Rig, session: string, expected: { route: string; provider: string; translated: boolean }): void {
-    const rows = usageRows(r);
-    expect(rows.length).toBeGreaterThan(0);
-    for (const row of rows) {
-      expect(row).toMatchObject({
-        key_id: r.keyId,
-        api: 'anthropic-messages',
-        session,
-        route: expected.route,
-        provider: expected.provider,
-        translated: expected.translated ? 1 : 0,
-        status: 200,
-        outcome: 'ok',
-      });
-      expect(row.client).toMatch(/^claude-cli\//);
-      expect(row.input_tokens).toBeGreaterThan(0);
-      expect(row.output_tokens).toBeGreaterThan(0);
-    }
-    expect(rows.some((row) => row.stream === 1)).toBe(true);
+    checkLedgerRows(r, { ...expected, api: 'anthropic-messages', client: /^claude-cli\//, session });
   }
 
   it(
@@ -436,23 +447,7 @@ describe('Gemini CLI (gemini -p) through gatehouse serve', () => {
 
   /** Every row of the run: Gemini generate calls with the key and Gemini CLI as the client, answered, with tokens. */
   function checkLedger(r: Rig, expected: { route: string; provider: string; translated: boolean }): void {
-    const rows = usageRows(r);
-    expect(rows.length).toBeGreaterThan(0);
-    for (const row of rows) {
-      expect(row).toMatchObject({
-        key_id: r.keyId,
-        api: 'gemini-generate',
-        route: expected.route,
-        provider: expected.provider,
-        translated: expected.translated ? 1 : 0,
-        status: 200,
-        outcome: 'ok',
-      });
-      expect(row.client).toMatch(/^GeminiCLI/);
-      expect(row.input_tokens).toBeGreaterThan(0);
-      expect(row.output_tokens).toBeGreaterThan(0);
-    }
-    expect(rows.some((row) => row.stream === 1)).toBe(true);
+    checkLedgerRows(r, { ...expected, api: 'gemini-generate', client: /^GeminiCLI/ });
   }
 
   it(
@@ -545,25 +540,8 @@ enabled = false
 
   /** Every row of the run: Responses API calls with the key, Codex's session and client, translated, answered, with tokens. */
   function checkLedger(r: Rig, session: string | undefined, expected: { route: string; provider: string }): void {
-    const rows = usageRows(r);
-    expect(rows.length).toBeGreaterThan(0);
     expect(session).toBeDefined();
-    for (const row of rows) {
-      expect(row).toMatchObject({
-        key_id: r.keyId,
-        api: 'openai-responses',
-        session,
-        route: expected.route,
-        provider: expected.provider,
-        translated: 1,
-        status: 200,
-        outcome: 'ok',
-      });
-      expect(row.client).toMatch(/^codex_exec\//);
-      expect(row.input_tokens).toBeGreaterThan(0);
-      expect(row.output_tokens).toBeGreaterThan(0);
-    }
-    expect(rows.some((row) => row.stream === 1)).toBe(true);
+    checkLedgerRows(r, { ...expected, api: 'openai-responses', client: /^codex_exec\//, session, translated: true });
   }
 
   it(
