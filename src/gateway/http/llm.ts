@@ -370,7 +370,6 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
     return undefined;
   };
 
-  let committed = false;
   let target = nextTarget();
   for (let attempt = 0; target && attempt < totalAttempts; attempt++) {
     if (clientGone.signal.aborted) break;
@@ -448,11 +447,8 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
         event.status = up.status;
         const pricing = target.pricing ? { pricing: target.pricing, source: target.pricingSource ?? 'config' } : null;
         const relay = { ctx, call, api, provider, state, includeUsage: facts.includeUsage, restore: prepared.restore, signal: attemptAbort.signal };
-        // From the moment the record is written the reply belongs to this attempt: no fallback after it.
-        const commit = (): Promise<void> => {
-          committed = true;
-          return settle(ctx, state, pricing);
-        };
+        // From the moment the record is written (state.settled) the reply belongs to this attempt: no fallback after it.
+        const commit = (): Promise<void> => settle(ctx, state, pricing);
         if (!facts.stream) {
           settleAttempt();
           ctx.router.succeeded(target.targetId, ms(attemptStarted), sessionKey);
@@ -476,7 +472,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
     } catch (err) {
       settleAttempt();
       clientGone.signal.removeEventListener('abort', onClientGone);
-      if (committed) throw err;
+      if (state.settled) throw err;
       if (clientGone.signal.aborted) break;
       const gErr = err instanceof GatewayError ? err : new GatewayError('UPSTREAM_ERROR', `provider "${provider.id}" failed: ${ctx.scrub((err as Error).message)}`, { cause: err });
       if (gErr.code === 'BAD_REQUEST') throw gErr;
