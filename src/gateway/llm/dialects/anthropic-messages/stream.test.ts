@@ -3,13 +3,13 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
-import { createParser } from 'eventsource-parser';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Family, SseEvent, StopReason, StreamEvent } from '../../canonical.js';
 import { argumentsToObject, UNPARSED_ARGUMENTS_KEY } from '../../tool-args.js';
 import { mergeUsage, ZERO_USAGE, type Usage } from '../../usage.js';
 import { anthropicMessages } from './index.js';
+import { sseEventsOf } from '../../../../../test/helpers/sse.js';
 
 // ---- helpers: SSE parsing and the documented grammar ----
 
@@ -18,15 +18,9 @@ interface ParsedEvent {
   data: { type: string } & Record<string, unknown>;
 }
 
-function parseSse(text: string): SseEvent[] {
-  const events: SseEvent[] = [];
-  const parser = createParser({ onEvent: (ev) => events.push(ev.event === undefined ? { data: ev.data } : { event: ev.event, data: ev.data }) });
-  parser.feed(text);
-  return events;
-}
 
 function parseEvents(text: string): ParsedEvent[] {
-  return parseSse(text).map((ev) => ({ event: ev.event, data: JSON.parse(ev.data) as ParsedEvent['data'] }));
+  return sseEventsOf(text).map((ev) => ({ event: ev.event, data: JSON.parse(ev.data) as ParsedEvent['data'] }));
 }
 
 const DELTA_FOR: Record<string, readonly string[]> = {
@@ -110,7 +104,7 @@ function encodeAll(events: StreamEvent[], finish = true): string {
 
 function decodeAll(text: string): { events: StreamEvent[]; done: boolean } {
   const decoder = anthropicMessages.streamDecoder();
-  const events = parseSse(text).flatMap((ev) => decoder.decode(ev));
+  const events = sseEventsOf(text).flatMap((ev) => decoder.decode(ev));
   return { events, done: decoder.done };
 }
 

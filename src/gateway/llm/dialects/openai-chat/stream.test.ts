@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { SseEvent, StreamEvent } from '../../canonical.js';
 import type { Usage } from '../../usage.js';
 import { createStreamDecoder, createStreamEncoder } from './stream.js';
+import { sseEventsOf } from '../../../../../test/helpers/sse.js';
 
 const base = { id: 'chatcmpl-9', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o' };
 const chunk = (delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}): SseEvent => ({
@@ -17,21 +18,6 @@ function decodeAll(events: SseEvent[]): StreamEvent[] {
   return events.flatMap((ev) => decoder.decode(ev));
 }
 
-/** Splits encoder output into the SSE events a client parser would see. */
-function frames(text: string): SseEvent[] {
-  return text
-    .split('\n\n')
-    .filter((f) => f !== '')
-    .map((f) => {
-      const lines = f.split('\n');
-      const event = lines.find((l) => l.startsWith('event: '))?.slice('event: '.length);
-      const data = lines
-        .filter((l) => l.startsWith('data: '))
-        .map((l) => l.slice('data: '.length))
-        .join('\n');
-      return event ? { event, data } : { data };
-    });
-}
 
 describe('stream decoder', () => {
   it('decodes a text stream with a final usage chunk and [DONE]', () => {
@@ -159,7 +145,7 @@ describe('stream encoder', () => {
   it('writes OpenAI chunks, then the usage chunk and [DONE] when usage was asked for', () => {
     const encoder = createStreamEncoder({ id: 'req-1', model: 'my-alias', includeUsage: true });
     const text = sequence.map((e) => encoder.encode(e)).join('') + encoder.end();
-    const events = frames(text);
+    const events = sseEventsOf(text);
     expect(events.at(-1)).toEqual({ data: '[DONE]' });
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e.data) as Record<string, unknown>);
     expect(chunks.every((c) => c.id === 'req-1' && c.object === 'chat.completion.chunk' && c.model === 'my-alias' && typeof c.created === 'number')).toBe(true);
@@ -200,7 +186,7 @@ describe('stream encoder', () => {
       encoder.encode({ type: 'tool_args_delta', index: 3, json: '{}' }),
       encoder.encode({ type: 'tool_args_delta', index: 9, json: 'orphan' }),
     ].join('');
-    const deltas = frames(text).map((f) => (JSON.parse(f.data) as { choices: { delta: Record<string, unknown> }[] }).choices[0]?.delta);
+    const deltas = sseEventsOf(text).map((f) => (JSON.parse(f.data) as { choices: { delta: Record<string, unknown> }[] }).choices[0]?.delta);
     expect(deltas).toEqual([
       { role: 'assistant', content: '' },
       { tool_calls: [{ index: 0, id: 'a', type: 'function', function: { name: 'f', arguments: '' } }] },
@@ -211,10 +197,10 @@ describe('stream encoder', () => {
 
   it('writes errors in OpenAI error shape, whether from error() or an error event', () => {
     const encoder = createStreamEncoder({ id: 'r', model: 'm', includeUsage: true });
-    expect(frames(encoder.error({ status: 429, kind: 'rate_limit', message: 'slow down', code: 'rate_limited' }))).toEqual([
+    expect(sseEventsOf(encoder.error({ status: 429, kind: 'rate_limit', message: 'slow down', code: 'rate_limited' }))).toEqual([
       { data: JSON.stringify({ error: { message: 'slow down', type: 'rate_limit_error', param: null, code: 'rate_limited' } }) },
     ]);
-    expect(JSON.parse(frames(encoder.encode({ type: 'error', status: 529, kind: 'overloaded', message: 'busy' }))[0]?.data ?? '')).toEqual({
+    expect(JSON.parse(sseEventsOf(encoder.encode({ type: 'error', status: 529, kind: 'overloaded', message: 'busy' }))[0]?.data ?? '')).toEqual({
       error: { message: 'busy', type: 'api_error', param: null, code: null },
     });
   });
@@ -277,7 +263,7 @@ describe('stream round trip', () => {
         const encoder = createStreamEncoder({ id: 'r', model: 'm', includeUsage: true });
         const wire = events.map((e) => encoder.encode(e)).join('') + encoder.end();
         const decoder = createStreamDecoder();
-        const decoded = frames(wire).flatMap((f) => decoder.decode(f));
+        const decoded = sseEventsOf(wire).flatMap((f) => decoder.decode(f));
         expect(decoder.done).toBe(true);
         expect(summary(decoded)).toEqual(summary(events));
       }),

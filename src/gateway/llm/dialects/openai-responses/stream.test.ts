@@ -6,27 +6,13 @@ import type { Usage } from '../../usage.js';
 import { createStreamDecoder as createChatDecoder } from '../openai-chat/stream.js';
 import { createStreamDecoder } from './decoder.js';
 import { createStreamEncoder } from './encoder.js';
+import { sseEventsOf } from '../../../../../test/helpers/sse.js';
 
 type Ev = Record<string, unknown> & { type: string; sequence_number: number };
 
-/** Splits encoder output into the SSE events a client parser would see. */
-function frames(text: string): SseEvent[] {
-  return text
-    .split('\n\n')
-    .filter((f) => f !== '')
-    .map((f) => {
-      const lines = f.split('\n');
-      const event = lines.find((l) => l.startsWith('event: '))?.slice('event: '.length);
-      const data = lines
-        .filter((l) => l.startsWith('data: '))
-        .map((l) => l.slice('data: '.length))
-        .join('\n');
-      return event ? { event, data } : { data };
-    });
-}
 
 function events(text: string): Ev[] {
-  return frames(text).map((f) => JSON.parse(f.data) as Ev);
+  return sseEventsOf(text).map((f) => JSON.parse(f.data) as Ev);
 }
 
 /**
@@ -37,7 +23,7 @@ function events(text: string): Ev[] {
  * response holds exactly the items that were done. Returns the last event.
  */
 function checkGrammar(text: string): Ev {
-  const fs = frames(text);
+  const fs = sseEventsOf(text);
   const evs = fs.map((f) => JSON.parse(f.data) as Ev);
   fs.forEach((f, i) => expect(f.event).toBe(evs[i]?.type));
   expect(evs.map((e) => e.sequence_number)).toEqual(evs.map((_, i) => i));
@@ -373,7 +359,7 @@ describe('stream encoder', () => {
     const head = encoder.encode({ type: 'block_start', index: 0, block: 'text' }) + encoder.encode({ type: 'text_delta', index: 0, text: 'part' });
     const err = encoder.error({ status: 429, kind: 'rate_limit', message: 'slow down', code: 'rate_limited' });
     expect(events(err)).toEqual([{ type: 'error', code: 'rate_limited', message: 'slow down', param: null, sequence_number: 5 }]);
-    expect(frames(err)[0]?.event).toBe('error');
+    expect(sseEventsOf(err)[0]?.event).toBe('error');
     expect(encoder.encode({ type: 'text_delta', index: 0, text: 'more' })).toBe('');
     expect(encoder.end()).toBe('');
     checkGrammar(head + err);
@@ -456,7 +442,7 @@ describe('stream properties', () => {
         const text = encodeAll(evs);
         checkGrammar(text);
         const decoder = createStreamDecoder();
-        const decoded = frames(text).flatMap((f) => decoder.decode(f));
+        const decoded = sseEventsOf(text).flatMap((f) => decoder.decode(f));
         expect(decoder.done).toBe(true);
         expect(summary(decoded)).toEqual(summary(evs));
       }),
@@ -471,7 +457,7 @@ describe('stream properties', () => {
         const text = encodeAll(evs);
         checkGrammar(text);
         const decoder = createStreamDecoder();
-        const decoded = frames(text).flatMap((f) => decoder.decode(f));
+        const decoded = sseEventsOf(text).flatMap((f) => decoder.decode(f));
         // Blocks may be renumbered by the order they were written; their content is the same.
         expect(summary(decoded)).toEqual(summary(evs));
       }),
