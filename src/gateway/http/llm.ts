@@ -1,7 +1,7 @@
 // The LLM data path: one request in any inbound dialect, routed over its targets with retries and
 // fallback, passed through to a provider of the same family or translated through the canonical model.
 import { createHash } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { CanonicalRequest, Dialect, Family, ParsedUpstreamError, SseEvent, StreamDecoder, WireErrorInput } from '../llm/canonical.js';
 import type { GatehouseConfig, Pricing } from '../config/schema.js';
 import { GatewayError, errorKind, markRecorded } from '../errors.js';
@@ -18,6 +18,7 @@ import type { KeyRow } from '../store/keys.js';
 import type { Ledger, LedgerEventInput } from '../store/ledger.js';
 import { isObject, readJson } from './io.js';
 import { relayNonStream, relayStream, openStream, type RelayState } from './relay.js';
+import type { Reply } from './reply.js';
 
 export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
 
@@ -83,8 +84,11 @@ export interface LlmRequestEvent extends LedgerEventInput {
 }
 
 export interface CallContext {
+  /** The HTTP request (for a WebSocket turn, the upgrade request): headers, address. */
   req: IncomingMessage;
-  res: ServerResponse;
+  reply: Reply;
+  /** The body when it did not come in `req` (a WebSocket message). */
+  body?: { json: unknown; bytes: number; sha256: string };
   key: KeyRow;
   presented: PresentedKey;
   requestId: string;
@@ -294,8 +298,8 @@ const sleep = (delay: number, signal: AbortSignal): Promise<void> =>
 
 /** A model call (Chat Completions, Messages, ...): the one place retries, fallback and relaying meet. */
 export async function generate(ctx: LlmContext, call: CallContext, api: InboundApi): Promise<void> {
-  const { req, res, key, requestId } = call;
-  const { json, bytes, sha256 } = await readJson(req, MAX_REQUEST_BYTES);
+  const { req, reply, key, requestId } = call;
+  const { json, bytes, sha256 } = call.body ?? (await readJson(req, MAX_REQUEST_BYTES));
   if (!isObject(json)) throw new GatewayError('BAD_REQUEST', 'the request body must be a JSON object');
   const facts = api.describe(json, req);
   // An explicit session header wins over ids read from the body.
@@ -317,10 +321,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
   let canonical: CanonicalRequest | undefined;
   const toCanonical = (): CanonicalRequest => (canonical ??= api.dialect.requestToCanonical(json));
 
-  const clientGone = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) clientGone.abort(new GatewayError('BAD_REQUEST', 'the client closed the connection'));
-  });
+  const clientGone = reply.gone;
 
   const first = plan.targets[0]!;
   const event: LlmRequestEvent = {
@@ -372,7 +373,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
 
   let target = nextTarget();
   for (let attempt = 0; target && attempt < totalAttempts; attempt++) {
-    if (clientGone.signal.aborted) break;
+    if (clientGone.aborted) break;
     const remaining = deadline - performance.now();
     if (remaining <= 0) {
       lastFailure = { error: new GatewayError('UPSTREAM_TIMEOUT', `no target of route "${plan.route}" answered within ${plan.totalTimeoutMs} ms`) };
@@ -391,8 +392,8 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
 
     // One timer bounds this attempt until its first byte; once the reply is committed to the client it is cleared.
     const attemptAbort = new AbortController();
-    const onClientGone = (): void => attemptAbort.abort(clientGone.signal.reason);
-    clientGone.signal.addEventListener('abort', onClientGone, { once: true });
+    const onClientGone = (): void => attemptAbort.abort(clientGone.reason);
+    clientGone.addEventListener('abort', onClientGone, { once: true });
     const attemptMs = Math.min(plan.attemptTimeoutMs, remaining);
     const timer = setTimeout(
       () => attemptAbort.abort(new GatewayError('UPSTREAM_TIMEOUT', `provider "${provider.id}" gave no first byte within ${Math.round(attemptMs)} ms`)),
@@ -471,9 +472,9 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
       }
     } catch (err) {
       settleAttempt();
-      clientGone.signal.removeEventListener('abort', onClientGone);
+      clientGone.removeEventListener('abort', onClientGone);
       if (state.settled) throw err;
-      if (clientGone.signal.aborted) break;
+      if (clientGone.aborted) break;
       const gErr = err instanceof GatewayError ? err : new GatewayError('UPSTREAM_ERROR', `provider "${provider.id}" failed: ${ctx.scrub((err as Error).message)}`, { cause: err });
       if (gErr.code === 'BAD_REQUEST') throw gErr;
       record.error = gErr.message.slice(0, 300);
@@ -481,7 +482,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
       lastFailure = { error: attemptAbort.signal.aborted && attemptAbort.signal.reason instanceof GatewayError ? attemptAbort.signal.reason : gErr };
       ctx.router.failed(target.targetId);
     } finally {
-      clientGone.signal.removeEventListener('abort', onClientGone);
+      clientGone.removeEventListener('abort', onClientGone);
     }
     if (retryAfter !== undefined && retryAfter > plan.maxBackoffMs) excluded.add(target.targetId);
     const previous = target;
@@ -489,23 +490,22 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
     // Another target is tried at once; the same one again only after a backoff.
     if (target && target.targetId === previous.targetId && attempt + 1 < totalAttempts) {
       const wait = Math.min(ctx.router.backoff(plan, attempt + 1, retryAfter), Math.max(0, deadline - performance.now()));
-      await sleep(wait, clientGone.signal);
+      await sleep(wait, clientGone);
     }
   }
 
   // Every attempt failed (or the client left): the ledger shows the request with its outcome.
-  event.outcome = clientGone.signal.aborted ? 'client_aborted' : 'upstream_error';
+  event.outcome = clientGone.aborted ? 'client_aborted' : 'upstream_error';
   const failure = lastFailure ?? { error: new GatewayError('UPSTREAM_ERROR', `no target of route "${plan.route}" could be tried`) };
   event.status = 'error' in failure ? failure.error.status : (failure.passthrough?.status ?? failure.wire.status);
   await settle(ctx, state, null).catch((e: Error) => ctx.log.error({ requestId, err: e.message }, 'could not record a failed request'));
-  if (clientGone.signal.aborted) return;
+  if (clientGone.aborted) return;
   if ('error' in failure) throw markRecorded(failure.error);
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId };
+  const headers: Record<string, string> = { 'x-request-id': requestId };
   // An upstream rate limit says when to come back; the client's SDK honours it.
   if (failure.retryAfter) headers['retry-after'] = failure.retryAfter;
   const text = failure.passthrough ? failure.passthrough.raw : JSON.stringify(api.dialect.errorBody(failure.wire));
-  res.writeHead(failure.passthrough?.status ?? failure.wire.status, headers);
-  res.end(text);
+  reply.send(failure.passthrough?.status ?? failure.wire.status, headers, text);
 }
 
 /** Estimates, prices and records the request; the reply's last byte waits for this. */

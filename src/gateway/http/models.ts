@@ -7,7 +7,7 @@ import type { CanonicalRequest, Family } from '../llm/canonical.js';
 import { GatewayError } from '../errors.js';
 import { modelGranted } from '../policy/keys.js';
 import { readText } from '../llm/providers/transport.js';
-import { isObject, readJson, sendJson } from './io.js';
+import { isObject, readJson } from './io.js';
 import { anthropicMessagesApi } from './apis.js';
 import { MAX_REQUEST_BYTES, planFor, sessionFromHeaders, type CallContext, type LlmContext } from './llm.js';
 
@@ -28,11 +28,11 @@ export async function listModels(ctx: LlmContext, call: CallContext): Promise<vo
   if (typeof call.req.headers['anthropic-version'] === 'string') {
     // https://docs.anthropic.com/en/api/models-list
     const data = ids.map((id) => ({ type: 'model', id, display_name: id, created_at: listedSince.toISOString() }));
-    sendJson(call.res, 200, { data, has_more: false, first_id: ids[0] ?? null, last_id: ids.at(-1) ?? null }, { 'x-request-id': call.requestId });
+    call.reply.send(200, { 'x-request-id': call.requestId }, JSON.stringify({ data, has_more: false, first_id: ids[0] ?? null, last_id: ids.at(-1) ?? null }));
     return;
   }
   const created = Math.floor(listedSince.getTime() / 1000);
-  sendJson(call.res, 200, { object: 'list', data: ids.map((id) => ({ id, object: 'model', created, owned_by: owner(id) })) }, { 'x-request-id': call.requestId });
+  call.reply.send(200, { 'x-request-id': call.requestId }, JSON.stringify({ object: 'list', data: ids.map((id) => ({ id, object: 'model', created, owned_by: owner(id) })) }));
 }
 
 /** A model in the Gemini API's shape (https://ai.google.dev/api/models#Model). */
@@ -45,10 +45,10 @@ export async function listGeminiModels(ctx: LlmContext, call: CallContext, one?:
   const ids = await grantedModelIds(ctx, call);
   if (one !== undefined) {
     if (!ids.includes(one)) throw new GatewayError('MODEL_NOT_FOUND', `the model "${one}" is not a route, alias or provider/model this key may use`, { param: 'model' });
-    sendJson(call.res, 200, geminiModel(one), { 'x-request-id': call.requestId });
+    call.reply.send(200, { 'x-request-id': call.requestId }, JSON.stringify(geminiModel(one)));
     return;
   }
-  sendJson(call.res, 200, { models: ids.map(geminiModel) }, { 'x-request-id': call.requestId });
+  call.reply.send(200, { 'x-request-id': call.requestId }, JSON.stringify({ models: ids.map(geminiModel) }));
 }
 
 /** Characters per token for the local estimate: deliberately low, so the estimate errs high. */
@@ -143,11 +143,10 @@ async function recordCount(ctx: LlmContext, call: CallContext, counted: Counted,
 
 function sendCounted(call: CallContext, counted: Counted, headers: Record<string, string>, body: Record<string, unknown>): void {
   if (counted.passthrough) {
-    call.res.writeHead(counted.passthrough.status, { 'content-type': 'application/json', ...headers });
-    call.res.end(counted.passthrough.text);
+    call.reply.send(counted.passthrough.status, headers, counted.passthrough.text);
     return;
   }
-  sendJson(call.res, 200, body, headers);
+  call.reply.send(200, headers, JSON.stringify(body));
 }
 
 /** POST /v1/messages/count_tokens. An estimate is marked with `x-gatehouse-estimated: true`. */

@@ -1,7 +1,6 @@
 // Writing an upstream reply to the client: held back until real content arrives (so a failed
 // attempt can still fall back), then relayed frame by frame, with the ledger committed before the last byte.
 import type { Hash } from 'node:crypto';
-import { once } from 'node:events';
 import type { CanonicalResponse, ErrorKind, SseEvent, StreamDecoder, StreamEvent } from '../llm/canonical.js';
 import { GatewayError } from '../errors.js';
 import type { ProviderRuntime, UpstreamResponse } from '../llm/providers/types.js';
@@ -9,7 +8,6 @@ import { readSse, sseFrame } from '../llm/sse.js';
 import type { Restorer } from '../llm/translate.js';
 import { mergeUsage } from '../llm/usage.js';
 import type { CallContext, InboundApi, LlmContext, LlmRequestEvent } from './llm.js';
-import { startSse } from './sse.js';
 
 export interface RelayState {
   event: LlmRequestEvent;
@@ -123,11 +121,11 @@ function observe(state: RelayState, e: StreamEvent): void {
 
 /** Relays an opened stream; `settle` records the request and must succeed before the final frame is written. */
 export async function relayStream(r: Relay, opened: Extract<Opened, { kind: 'content' }>, settle: () => Promise<void>): Promise<void> {
-  const { res } = r.call;
+  const { reply } = r.call;
   const { state, api } = r;
   const passthrough = r.provider.dialect === api.dialect;
   const encoder = api.dialect.streamEncoder({ id: state.event.requestId, model: state.event.model, includeUsage: r.includeUsage });
-  startSse(res, replyHeaders(r));
+  reply.startStream(replyHeaders(r));
 
   let finalFrame = '';
   let upstreamError = false;
@@ -160,7 +158,7 @@ export async function relayStream(r: Relay, opened: Extract<Opened, { kind: 'con
     if (state.event.ttftMs === null) state.event.ttftMs = Math.round((performance.now() - state.startedAt) * 1000) / 1000;
     state.hash.update(text);
     state.event.response.bytes += Buffer.byteLength(text);
-    if (!res.write(text)) await once(res, 'drain', { signal: r.signal });
+    await reply.write(text, r.signal);
   };
 
   try {
@@ -197,15 +195,14 @@ export async function relayStream(r: Relay, opened: Extract<Opened, { kind: 'con
   } catch (err) {
     // Not recorded means not acknowledged: the client never sees the end of this stream.
     r.ctx.log.error({ requestId: state.event.requestId, err: (err as Error).message }, 'ledger write failed; the stream is cut so the reply is not acknowledged');
-    res.destroy();
+    reply.cut();
     return;
   }
-  res.end(tail);
+  reply.end(tail);
 }
 
 /** Relays a whole (non-stream) reply: passed through as bytes, or translated. */
 export async function relayNonStream(r: Relay, up: UpstreamResponse, settle: () => Promise<void>): Promise<void> {
-  const { res } = r.call;
   const { state, api } = r;
   const chunks: Buffer[] = [];
   for await (const chunk of up.body as AsyncIterable<Buffer>) chunks.push(chunk);
@@ -247,6 +244,5 @@ export async function relayNonStream(r: Relay, up: UpstreamResponse, settle: () 
   // The record is committed before the client receives the reply: a reply the client saw is
   // never missing from the ledger, even if the gateway is killed the next instant.
   await settle();
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out), ...replyHeaders(r) });
-  res.end(out);
+  r.call.reply.send(200, replyHeaders(r), out);
 }

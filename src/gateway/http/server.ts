@@ -14,6 +14,7 @@ import { anthropicMessagesApi, dialectForPath, geminiGenerateApi, openaiChatApi,
 import { generate, type CallContext, type LlmContext } from './llm.js';
 import { countGeminiTokens, countTokens, listGeminiModels, listModels } from './models.js';
 import { sendJson } from './io.js';
+import { httpReply } from './reply.js';
 
 export interface ServerContext {
   /** The current guard; replaced when the config's allowed hosts or origins change. */
@@ -162,7 +163,7 @@ async function route(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
   if (llm) {
     if (req.method !== llm.method) throw new GatewayError('METHOD_NOT_ALLOWED', `use ${llm.method} for ${path}`);
     const { key, presented } = authenticateKey(ctx, req, url);
-    await llm.handler(ctx.llm, { req, res, key, presented, requestId, startedAt });
+    await llm.handler(ctx.llm, { req, reply: httpReply(res), key, presented, requestId, startedAt });
     return;
   }
   if (path.startsWith('/v1/') || path.startsWith('/v1beta/') || path === '/mcp' || path.startsWith('/mcp/') || path === '/metrics') {
