@@ -13,7 +13,7 @@ import { watchConfig } from './config/watch.js';
 import { createControlService, type Actor, type ControlService } from './control/service.js';
 import { makeGuard } from './http/guard.js';
 import { AdminAuth } from './http/admin.js';
-import { createHttpServer } from './http/server.js';
+import { closeUpgraded, createHttpServer } from './http/server.js';
 import type { LlmContext, LlmRequestEvent } from './http/llm.js';
 import { createRouter } from './llm/router.js';
 import { adminToken, ensureDataDir, releaseLock, takeLock } from './instance.js';
@@ -340,6 +340,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
       await new Promise<void>((r) => {
         srv.close(() => r());
         srv.closeAllConnections();
+        closeUpgraded(srv);
       });
       releaseLock(options.dataDir);
     }

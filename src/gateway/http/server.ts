@@ -15,6 +15,7 @@ import { generate, type CallContext, type LlmContext } from './llm.js';
 import { countGeminiTokens, countTokens, listGeminiModels, listModels } from './models.js';
 import { sendJson } from './io.js';
 import { httpReply } from './reply.js';
+import { createResponsesSocket, type ResponsesSocket } from './responses-ws.js';
 
 export interface ServerContext {
   /** The current guard; replaced when the config's allowed hosts or origins change. */
@@ -173,6 +174,13 @@ async function route(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
   handleConsole(req, res, url, ctx.adminAuth, ctx.consoleDir);
 }
 
+const upgraded = new WeakMap<Server, ResponsesSocket>();
+
+/** Closes the WebSocket connections a server upgraded (server.close() does not end them). */
+export function closeUpgraded(server: Server): void {
+  upgraded.get(server)?.closeAll();
+}
+
 export function createHttpServer(ctx: ServerContext): Server {
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
     const startedAt = performance.now();
@@ -200,18 +208,41 @@ export function createHttpServer(ctx: ServerContext): Server {
     route(ctx, req, res, url, requestId, startedAt).catch(fail);
   });
 
-  // No route takes a WebSocket yet, but the guard answers upgrades too, so a foreign page
-  // learns nothing; allowed upgrades get a plain 404 until a route accepts them.
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
-    let status = '404 Not Found';
+  // Upgrades pass the same Host/Origin guard as every request (so a foreign page learns nothing),
+  // then the key check; only the Responses API takes a WebSocket.
+  const responsesSocket = createResponsesSocket({
+    llm: ctx.llm,
+    log: ctx.log,
+    authenticate: (req, url) => authenticateKey(ctx, req, url),
+    stillValid: (presented) => {
+      const result = ctx.keys.authenticate(presented.secret, ctx.now());
+      return result.ok ? undefined : new GatewayError('AUTH_INVALID', `the key ${result.prefix ?? ''}… is no longer valid (${result.reason}); the connection is closed`);
+    },
+    refused: (req, url, err, requestId) => recordRefusal(ctx, req, url, err, requestId, { upgrade: true }),
+  });
+  upgraded.set(server, responsesSocket);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const requestId = `req_${randomUUID().replace(/-/g, '')}`;
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://gateway.invalid');
+    } catch {
+      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
     try {
       ctx.guard()(req.headers.host, req.headers.origin);
     } catch (e) {
       const err = asGatewayError(e);
-      status = `${err.status} Forbidden`;
-      recordRefusal(ctx, req, new URL(req.url ?? '/', 'http://gateway.invalid'), err, `req_${randomUUID().replace(/-/g, '')}`, { upgrade: true });
+      recordRefusal(ctx, req, url, err, requestId, { upgrade: true });
+      socket.end(`HTTP/1.1 ${err.status} Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      return;
     }
-    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    if (url.pathname === '/v1/responses') {
+      responsesSocket.upgrade(req, socket, head, url);
+      return;
+    }
+    socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
   });
 
   server.on('clientError', (_err, socket) => {
