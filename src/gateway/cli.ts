@@ -1,4 +1,4 @@
-// The plain-Node entry: `gatehouse serve`, `keys`, `secrets`, `config`, `console`, `status`, `report`.
+// The plain-Node entry: `gatehouse serve`, `keys`, `secrets`, `config`, `console`, `status`, `report`, `doctor`.
 import { Command, CommanderError, Option } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
@@ -21,7 +21,10 @@ import {
 import { ControlError, createControlClient, httpTransport, type ControlClient } from '../shared/control-client.js';
 import { formatIssues, parseConfigText } from './config/load.js';
 import { createGateway, VERSION } from './index.js';
+import { AGENT_FAMILY, DOCTOR_AGENTS, type DoctorAgent } from './doctor/agents.js';
+import { formatDoctorReport, runDoctor } from './doctor/run.js';
 import { adminToken, isAlive, readLock } from './instance.js';
+import { routeForFamily } from './llm/routing.js';
 import { createLogger } from './log.js';
 import { resolveDataDir, dataFiles } from './paths.js';
 import { usageRange, UsageParamsError } from './store/usage.js';
@@ -433,6 +436,49 @@ export function buildProgram(io: Io): Command {
       io.out(`wrote ${path} (${report.rows.length} row${report.rows.length === 1 ? '' : 's'})`);
     });
 
+  program
+    .command('doctor')
+    .description("replay each agent's calls against the running gateway: pass/fail per agent, with the fix for each failure")
+    .option('--url <url>', 'the gateway (default: the one running for the data directory)')
+    .option('--key <key>', 'the virtual key to test with (default: GATEHOUSE_KEY, else a temporary key revoked afterwards)')
+    .option('--model <route>', 'the route to replay every agent on (default: per agent, a route to its own provider family)')
+    .option('--agent <agent>', `only this agent, repeatable: ${DOCTOR_AGENTS.join(', ')}`, (v: string, all: DoctorAgent[] = []) => {
+      if (!(DOCTOR_AGENTS as readonly string[]).includes(v)) throw new CliError(`--agent "${v}": expected one of ${DOCTOR_AGENTS.join(', ')}`, EXIT.usage);
+      return [...all, v as DoctorAgent];
+    })
+    .option('--timeout <seconds>', 'per call', positiveInt('--timeout'), 60)
+    .option('--json', 'print JSON')
+    .action(async (f: { url?: string; key?: string; model?: string; agent?: DoctorAgent[]; timeout: number; json?: boolean }) => {
+      const dir = dataDir();
+      const lock = readLock(dir);
+      const running = lock && isAlive(lock.pid) ? lock.url : undefined;
+      const url = (f.url ?? running)?.replace(/\/+$/, '');
+      if (!url) throw new CliError(`no gateway is running for ${dir}: start it with "gatehouse serve", or pass --url`, EXIT.unreachable);
+      const agents = f.agent ?? [...DOCTOR_AGENTS];
+      const models: Partial<Record<DoctorAgent, string>> = {};
+      if (f.model) for (const a of agents) models[a] = f.model;
+      else if (running) {
+        const parsed = parseConfigText((await call('config:get', {})).text);
+        if (parsed.ok) for (const a of agents) models[a] = routeForFamily(parsed.config, AGENT_FAMILY[a])?.route;
+      } else throw new CliError('--model is needed with --url: the routes of a gateway that is not this data directory\'s are unknown', EXIT.usage);
+
+      let key = f.key ?? io.env.GATEHOUSE_KEY;
+      let temporary: string | undefined;
+      if (!key) {
+        if (!running) throw new CliError('pass --key (or set GATEHOUSE_KEY) to test a gateway at --url', EXIT.usage);
+        const made = await call('keys:create', { name: `doctor-${new Date().toISOString().slice(0, 19)}`, expiresAt: new Date(Date.now() + 15 * 60_000).toISOString() });
+        key = made.secret;
+        temporary = made.key.id;
+      }
+      try {
+        const results = await runDoctor({ url, key, agents, models, timeoutMs: f.timeout * 1000 });
+        io.out(f.json ? JSON.stringify({ url, results }, null, 2) : `gatehouse doctor: ${url}${temporary ? ' (with a temporary key)' : ''}\n${formatDoctorReport(results)}`);
+        if (results.some((r) => !r.ok)) throw new CliError('', EXIT.failed);
+      } finally {
+        if (temporary) await call('keys:revoke', { id: temporary });
+      }
+    });
+
   return program;
 }
 
@@ -447,7 +493,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return EXIT.usage;
     }
     if (err instanceof CliError) {
-      io.err(`gatehouse: ${err.message}`);
+      if (err.message) io.err(`gatehouse: ${err.message}`);
       return err.exitCode;
     }
     if (err instanceof ControlError) {

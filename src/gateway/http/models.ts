@@ -117,6 +117,11 @@ async function countOnRoute(
   });
   const text = ctx.scrub(await readText(up.body));
   const parsed = safeJson(text);
+  // The provider refusing the gateway's own credential is not the client's error: its key was fine.
+  const refusal = up.status >= 400 ? provider.dialect.parseError(up.status, parsed) : null;
+  if (up.status === 401 || up.status === 403 || refusal?.kind === 'authentication') {
+    throw new GatewayError('UPSTREAM_AUTH', `provider "${provider.id}" refused the gateway's credentials (HTTP ${up.status}): ${refusal?.message ?? text.slice(0, 200)}. Check the provider's apiKey secret.`);
+  }
   const field = provider.family === 'anthropic' ? 'input_tokens' : 'totalTokens';
   const tokens = isObject(parsed) ? parsed[field] : undefined;
   if (sameFamily) return { ...base, inputTokens: typeof tokens === 'number' ? tokens : 0, estimated: false, passthrough: { status: up.status, text } };

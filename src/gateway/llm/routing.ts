@@ -114,3 +114,28 @@ export function closeMatches(config: GatehouseConfig, requested: string, limit =
   scored.sort((x, y) => x.score - y.score || x.order - y.order);
   return scored.slice(0, limit).map((s) => s.name);
 }
+
+/** The API family each provider type speaks (its adapter's `family`), known before any provider is built. */
+export const FAMILY_OF_TYPE = {
+  openai: 'openai',
+  'openai-compatible': 'openai',
+  'azure-openai': 'openai',
+  anthropic: 'anthropic',
+  gemini: 'gemini',
+} as const satisfies Record<GatehouseConfig['providers'][number]['type'], 'openai' | 'anthropic' | 'gemini'>;
+
+/**
+ * The route an agent of `family` is best pointed at: the first route whose first target is a
+ * provider of that family (no translation), else the first route; undefined with no routes.
+ */
+export function routeForFamily(config: GatehouseConfig, family: 'openai' | 'anthropic' | 'gemini'): { route: string; sameFamily: boolean } | undefined {
+  const typeOf = new Map(config.providers.map((p) => [p.id, p.type]));
+  const familyOf = (route: GatehouseConfig['models'][number]): string | undefined => {
+    const type = typeOf.get(route.targets[0]?.provider ?? '');
+    return type ? FAMILY_OF_TYPE[type] : undefined;
+  };
+  const same = config.models.find((m) => familyOf(m) === family);
+  if (same) return { route: same.name, sameFamily: true };
+  const first = config.models[0];
+  return first ? { route: first.name, sameFamily: false } : undefined;
+}
