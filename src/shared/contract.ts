@@ -123,7 +123,11 @@ export interface UsageTotals {
   cacheWriteTokens: number;
   /** Informational: already inside outputTokens. */
   reasoningTokens: number;
-  /** USD, summed then rounded to 1e-9; unpriced requests add nothing. */
+  /**
+   * USD paid through the gateway's own provider keys, summed then rounded to 1e-9; unpriced
+   * requests add nothing. Calls made with the caller's own subscription credential are in
+   * `subscriptionCostUsd` instead.
+   */
   costUsd: number;
   /** Requests that used tokens on a model with no known price: costUsd leaves them out. */
   unpricedRequests: number;
@@ -131,6 +135,11 @@ export interface UsageTotals {
   estimatedRequests: number;
   /** Requests whose outcome was not `ok`. */
   errors: number;
+  /**
+   * The list-price value, in USD, of calls paid by the caller's own subscription (the virtual key in
+   * x-gatehouse-key, the caller's sign-in passed to the provider): usage, not money the gateway's keys spent.
+   */
+  subscriptionCostUsd: number;
 }
 
 /** The counts of UsageTotals in their documented order: the order of CSV columns. */
@@ -145,6 +154,7 @@ export const USAGE_COUNT_FIELDS = [
   'unpricedRequests',
   'estimatedRequests',
   'errors',
+  'subscriptionCostUsd',
 ] as const satisfies readonly (keyof UsageTotals)[];
 
 export interface UsageRow extends UsageTotals {

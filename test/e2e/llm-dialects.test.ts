@@ -291,8 +291,13 @@ describe('Anthropic SDK to an Anthropic provider (passed through)', () => {
       const seen = anth.requests.at(-1)!;
       expect(JSON.stringify(seen.headers)).not.toContain('the-gateway-key-is-wrong');
       // Recorded as paid by the caller's own sign-in, still with tokens and the list-price cost.
-      expect(g.events('llm.request').at(-1)).toMatchObject({ credential: 'caller', outcome: 'ok', pricing: 'catalog' });
+      const row = g.events('llm.request').at(-1)!;
+      expect(row).toMatchObject({ credential: 'caller', outcome: 'ok', pricing: 'catalog' });
       expect(JSON.stringify(seen.headers)).not.toContain(k);
+      // The report counts it as subscription usage, not as money the gateway's keys spent.
+      const report = await g.gateway.call('report:usage', { groupBy: 'key' }, 'cli');
+      expect(report.totals).toMatchObject({ requests: 1, costUsd: 0, subscriptionCostUsd: row.costUsd });
+      expect(row.costUsd).toBeGreaterThan(0);
     } finally {
       await g.stop();
     }

@@ -136,6 +136,7 @@ describe('gatehouse report against a running gateway', () => {
         unpricedRequests: 0,
         estimatedRequests: 0,
         errors: mine.filter((e) => e.outcome !== 'ok').length,
+        subscriptionCostUsd: 0,
       });
     }
     expect(online.rows.find((x) => x.group === laptop.id)!.cacheReadTokens).toBe(cachedTokens);
@@ -160,7 +161,7 @@ describe('gatehouse report against a running gateway', () => {
     // No field here needs quoting, so splitting on commas reads it exactly.
     expect(r.stdout).not.toContain('"');
     const [header, ...body] = lines.map((l) => l.split(','));
-    expect(header).toEqual(['group', 'at', 'provider', 'model', 'status', 'outcome', 'requests', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens', 'costUsd', 'unpricedRequests', 'estimatedRequests', 'errors']);
+    expect(header).toEqual(['group', 'at', 'provider', 'model', 'status', 'outcome', 'requests', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens', 'costUsd', 'unpricedRequests', 'estimatedRequests', 'errors', 'subscriptionCostUsd']);
     const events = ledger();
     expect(body).toHaveLength(events.length + 1);
     events.forEach((e, i) => {
@@ -193,7 +194,7 @@ describe('gatehouse report against a running gateway', () => {
   it('quotes per RFC 4180 (the default group is key, its name a column)', async () => {
     const r = await report('--format', 'csv');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.split('\r\n')[0]).toBe('group,label,requests,inputTokens,outputTokens,cacheReadTokens,cacheWriteTokens,reasoningTokens,costUsd,unpricedRequests,estimatedRequests,errors');
+    expect(r.stdout.split('\r\n')[0]).toBe('group,label,requests,inputTokens,outputTokens,cacheReadTokens,cacheWriteTokens,reasoningTokens,costUsd,unpricedRequests,estimatedRequests,errors,subscriptionCostUsd');
     expect(r.stdout).toContain(`${ci.id},"ci, nightly",2,`);
   });
 

@@ -67,6 +67,7 @@ interface Req {
   estimated?: boolean;
   costUsd?: number | null;
   client?: string | null;
+  credential?: 'gateway' | 'caller';
 }
 
 let nextId = 0;
@@ -86,7 +87,7 @@ async function request(r: Req = {}): Promise<string> {
     model: r.model ?? 'gpt-4o-mini',
     requestedModel: r.route ?? 'fast',
     translated: false,
-    credential: 'gateway',
+    credential: r.credential ?? 'gateway',
     stream: false,
     status: r.status ?? 200,
     outcome: r.outcome ?? 'ok',
@@ -114,9 +115,19 @@ const ZERO: UsageTotals = {
   unpricedRequests: 0,
   estimatedRequests: 0,
   errors: 0,
+  subscriptionCostUsd: 0,
 };
 
 describe('usageReport grouping', () => {
+  it("keeps calls paid by the caller's own subscription out of costUsd, in subscriptionCostUsd", async () => {
+    await request({ keyId: 'key_s', input: 10, output: 5, costUsd: 0.004 });
+    await request({ keyId: 'key_s', input: 10, output: 5, costUsd: 0.25, credential: 'caller' });
+    await request({ keyId: 'key_s', input: 10, output: 5, costUsd: null, credential: 'caller' });
+    const r = usageReport(db, { groupBy: 'key' });
+    expect(r.totals).toMatchObject({ requests: 3, costUsd: 0.004, subscriptionCostUsd: 0.25, unpricedRequests: 1 });
+    expect(r.rows[0]).toMatchObject({ group: 'key_s', costUsd: 0.004, subscriptionCostUsd: 0.25 });
+  });
+
   it('an empty ledger gives no rows and zero totals', () => {
     expect(usageReport(db, { groupBy: 'key' })).toEqual({ rows: [], totals: ZERO });
   });
@@ -151,6 +162,7 @@ describe('usageReport grouping', () => {
       unpricedRequests: 0,
       estimatedRequests: 0,
       errors: 0,
+      subscriptionCostUsd: 0,
     });
     // Field order is the documented one: group first, then the counts.
     expect(Object.keys(r.rows[0]!)).toEqual(['group', 'label', ...Object.keys(ZERO)]);

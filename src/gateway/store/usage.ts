@@ -79,7 +79,8 @@ const SUMS = `
   coalesce(sum(u.cache_read_tokens), 0)         AS cacheReadTokens,
   coalesce(sum(u.cache_write_tokens), 0)        AS cacheWriteTokens,
   coalesce(sum(u.reasoning_tokens), 0)          AS reasoningTokens,
-  round(coalesce(sum(u.cost_usd), 0), 9)        AS costUsd,
+  round(coalesce(sum(CASE WHEN u.credential = 'caller' THEN NULL ELSE u.cost_usd END), 0), 9) AS costUsd,
+  round(coalesce(sum(CASE WHEN u.credential = 'caller' THEN u.cost_usd END), 0), 9) AS subscriptionCostUsd,
   coalesce(sum(u.cost_usd IS NULL AND coalesce(u.input_tokens, 0) + coalesce(u.output_tokens, 0)
     + coalesce(u.cache_read_tokens, 0) + coalesce(u.cache_write_tokens, 0) > 0), 0) AS unpricedRequests,
   coalesce(sum(u.usage_estimated = 1), 0)       AS estimatedRequests,
