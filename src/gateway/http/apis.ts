@@ -84,13 +84,18 @@ export const anthropicMessagesApi: InboundApi = {
 };
 
 /**
- * OpenAI's Responses API (POST /v1/responses, over HTTP; Codex's WebSocket mode comes later).
- * No provider speaks it upstream yet, so requests are always translated through the canonical
- * model (to Chat Completions for OpenAI-format providers); the gateway stores no responses.
+ * OpenAI's Responses API (POST /v1/responses, and each turn of its WebSocket mode). To a provider
+ * of type `openai` it is passed through to OpenAI's own `/responses`: the body goes as sent with
+ * only the model changed, so `store`, `include: ["reasoning.encrypted_content"]`, reasoning items
+ * with their encrypted content, `previous_response_id` and fields the gateway does not know all
+ * reach OpenAI, and the reply comes back as OpenAI sent it. To every other provider (compatible
+ * servers and Azure included) it is translated through the canonical model (to Chat Completions
+ * for OpenAI-format ones), statelessly: the gateway stores no responses.
  */
 export const openaiResponsesApi: InboundApi = {
   name: 'openai-responses',
   dialect: openaiResponses,
+  servedUpstream: { operation: 'responses', by: (provider) => provider.servesResponses },
   describe(body) {
     const model = requireModel(body);
     if (typeof body.input !== 'string' && !Array.isArray(body.input)) throw new GatewayError('BAD_REQUEST', 'the request needs an "input" (a string or an array of items)', { param: 'input' });

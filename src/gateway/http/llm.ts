@@ -1,5 +1,5 @@
 // The LLM data path: one request in any inbound dialect, routed over its targets with retries and
-// fallback, passed through to a provider of the same family or translated through the canonical model.
+// fallback, passed through to a provider that speaks its wire format or translated through the canonical model.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { CanonicalRequest, Dialect, Family, ParsedUpstreamError, SseEvent, StreamDecoder, WireErrorInput } from '../llm/canonical.js';
@@ -117,6 +117,15 @@ export interface InboundApi {
     usage(body: Record<string, unknown>): Usage | null;
     streamDecoder?(): StreamDecoder;
   };
+  /**
+   * Set for an API some providers take as it is besides their own dialect (OpenAI's Responses API
+   * on OpenAI itself): the upstream operation, and whether a provider serves it. A request is then
+   * passed through to those providers, and translated for the others.
+   */
+  servedUpstream?: {
+    operation: Operation;
+    by(provider: ProviderRuntime): boolean;
+  };
 }
 
 /** Statuses worth another attempt: rate limits, timeouts and server-side failures. */
@@ -196,8 +205,8 @@ export function planFor(ctx: LlmContext, key: KeyRow, requested: string, session
   return { ...plan, targets };
 }
 
-/** The error an upstream gave, read from its body in its family's shape; secrets scrubbed. */
-async function readUpstreamError(ctx: LlmContext, provider: ProviderRuntime, up: UpstreamResponse): Promise<{ raw: string; parsed: ParsedUpstreamError }> {
+/** The error an upstream gave, read from its body in the shape of the dialect it answers in; secrets scrubbed. */
+async function readUpstreamError(ctx: LlmContext, dialect: Dialect, up: UpstreamResponse): Promise<{ raw: string; parsed: ParsedUpstreamError }> {
   const raw = ctx.scrub(await readText(up.body, 64 * 1024));
   let json: unknown;
   try {
@@ -205,7 +214,7 @@ async function readUpstreamError(ctx: LlmContext, provider: ProviderRuntime, up:
   } catch {
     json = undefined;
   }
-  const parsed = provider.dialect.parseError(up.status, json) ?? { kind: errorKind(up.status), message: raw.slice(0, 500) || `HTTP ${up.status}` };
+  const parsed = dialect.parseError(up.status, json) ?? { kind: errorKind(up.status), message: raw.slice(0, 500) || `HTTP ${up.status}` };
   return { raw, parsed };
 }
 
@@ -239,28 +248,39 @@ function clientError(provider: ProviderRuntime, status: number, parsed: ParsedUp
   return { status: gatewayStatus(status), kind: parsed.kind, code: parsed.code ?? 'upstream_error', param: parsed.param, message: `provider "${provider.id}": ${parsed.message}` };
 }
 
-/** Same-family replies are not translated, so there is nothing to restore. */
+/** Passed-through replies are not translated, so there is nothing to restore. */
 const PASS_THROUGH: Restorer = { response: (r) => r, event: (e) => [e] };
 
 interface Prepared {
   body: Record<string, unknown>;
+  /** The upstream call that takes the body. */
+  operation: Operation;
+  /**
+   * The dialect the upstream answers in: the client's own when the request is passed through,
+   * else the provider's. The reply is passed through exactly when it is the client's.
+   */
+  upstream: Dialect;
   translated: boolean;
   restore: Restorer;
 }
 
 /**
- * The upstream body: the client's own JSON when the provider speaks the client's wire format
+ * The upstream call: the client's own JSON when the provider speaks the client's wire format
  * (unknown fields survive), else a translation. Same family is not enough: a Responses API
- * client on a Chat Completions provider is translated.
+ * client is passed through only to a provider that serves the Responses API (OpenAI), and
+ * translated to Chat Completions for the other OpenAI-format providers.
  */
 function prepareBody(api: InboundApi, json: Record<string, unknown>, canonical: () => CanonicalRequest, provider: ProviderRuntime, model: string, stream: boolean): Prepared {
-  if (api.passthroughOnly) return { body: api.passthroughOnly.address(json, model, stream), translated: false, restore: PASS_THROUGH };
-  if (provider.dialect === api.dialect) {
-    return { body: provider.prepare(json, model, stream), translated: false, restore: PASS_THROUGH };
+  const passed = { translated: false, restore: PASS_THROUGH, upstream: api.dialect };
+  if (api.passthroughOnly) return { ...passed, body: api.passthroughOnly.address(json, model, stream), operation: api.passthroughOnly.operation };
+  if (provider.dialect === api.dialect) return { ...passed, body: provider.prepare(json, model, stream), operation: 'generate' };
+  if (api.servedUpstream?.by(provider)) {
+    // Only the model changes: store, include, previous_response_id and reasoning items go as sent.
+    return { ...passed, body: { ...json, model, ...(stream ? { stream: true } : {}) }, operation: api.servedUpstream.operation };
   }
   const fitted = fitRequest(canonical(), provider.family);
   const body = provider.dialect.requestFromCanonical({ ...fitted.request, stream }, model);
-  return { body: provider.prepare(body, model, stream), translated: true, restore: fitted.restore() };
+  return { body: provider.prepare(body, model, stream), operation: 'generate', upstream: provider.dialect, translated: true, restore: fitted.restore() };
 }
 
 function callerCredentials(call: CallContext, family: Family, providerFamily: Family): Record<string, string> | undefined {
@@ -415,7 +435,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
       }
       const ownCredentials = callerCredentials(call, api.dialect.family, provider.family);
       const up = await provider.send({
-        operation: api.passthroughOnly?.operation ?? 'generate',
+        operation: prepared.operation,
         body: prepared.body,
         model: target.model,
         stream: facts.stream,
@@ -426,14 +446,14 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
       });
       record.status = up.status;
       if (up.status >= 400) {
-        const { raw: errRaw, parsed } = await readUpstreamError(ctx, provider, up);
+        const { raw: errRaw, parsed } = await readUpstreamError(ctx, prepared.upstream, up);
         record.error = parsed.message.slice(0, 300);
         event.attempts.push(record);
         retryAfter = retryAfterMs(up.headers);
         const ra = up.headers['retry-after'];
         lastFailure = {
           wire: clientError(provider, up.status, parsed),
-          passthrough: provider.dialect === api.dialect && !isAuthFailure(up.status, parsed) ? { status: gatewayStatus(up.status), raw: errRaw } : undefined,
+          passthrough: prepared.upstream === api.dialect && !isAuthFailure(up.status, parsed) ? { status: gatewayStatus(up.status), raw: errRaw } : undefined,
           retryAfter: typeof ra === 'string' ? ra : undefined,
         };
         settleAttempt();
@@ -447,7 +467,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
         event.credential = ownCredentials ? 'caller' : 'gateway';
         event.status = up.status;
         const pricing = target.pricing ? { pricing: target.pricing, source: target.pricingSource ?? 'config' } : null;
-        const relay = { ctx, call, api, provider, state, includeUsage: facts.includeUsage, restore: prepared.restore, signal: attemptAbort.signal };
+        const relay = { ctx, call, api, provider, upstream: prepared.upstream, state, includeUsage: facts.includeUsage, restore: prepared.restore, signal: attemptAbort.signal };
         // From the moment the record is written (state.settled) the reply belongs to this attempt: no fallback after it.
         const commit = (): Promise<void> => settle(ctx, state, pricing);
         if (!facts.stream) {

@@ -1,7 +1,7 @@
 // Writing an upstream reply to the client: held back until real content arrives (so a failed
 // attempt can still fall back), then relayed frame by frame, with the ledger committed before the last byte.
 import type { Hash } from 'node:crypto';
-import type { CanonicalResponse, ErrorKind, SseEvent, StreamDecoder, StreamEvent } from '../llm/canonical.js';
+import type { CanonicalResponse, Dialect, ErrorKind, SseEvent, StreamDecoder, StreamEvent } from '../llm/canonical.js';
 import { GatewayError } from '../errors.js';
 import type { ProviderRuntime, UpstreamResponse } from '../llm/providers/types.js';
 import { readSse, sseFrame } from '../llm/sse.js';
@@ -25,6 +25,11 @@ export interface Relay {
   call: CallContext;
   api: InboundApi;
   provider: ProviderRuntime;
+  /**
+   * The dialect the upstream answers in (the provider's own, or the client's when the provider
+   * also serves that API as it is): the reply is decoded with it, and passed through when it is the client's.
+   */
+  upstream: Dialect;
   state: RelayState;
   includeUsage: boolean;
   /** Undoes in the reply what translation changed in the request (tool names, a structured-reply tool). */
@@ -75,7 +80,7 @@ export async function openStream(r: Relay, up: UpstreamResponse): Promise<Opened
     up.body.destroy();
     return { kind: 'failed', status: 502, errorKind: 'upstream', message: `answered a streaming request with ${contentType || 'no content type'} instead of an event stream` };
   }
-  const decoder = r.api.passthroughOnly?.streamDecoder?.() ?? r.provider.dialect.streamDecoder();
+  const decoder = r.api.passthroughOnly?.streamDecoder?.() ?? r.upstream.streamDecoder();
   const rest = readSse(up.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   const held: Held[] = [];
   for (;;) {
@@ -123,7 +128,7 @@ function observe(state: RelayState, e: StreamEvent): void {
 export async function relayStream(r: Relay, opened: Extract<Opened, { kind: 'content' }>, settle: () => Promise<void>): Promise<void> {
   const { reply } = r.call;
   const { state, api } = r;
-  const passthrough = r.provider.dialect === api.dialect;
+  const passthrough = r.upstream === api.dialect;
   const encoder = api.dialect.streamEncoder({ id: state.event.requestId, model: state.event.model, includeUsage: r.includeUsage });
   reply.startStream(replyHeaders(r));
 
@@ -143,8 +148,8 @@ export async function relayStream(r: Relay, opened: Extract<Opened, { kind: 'con
     }
     if (passthrough) {
       const frame = api.passFrame ? api.passFrame(item.ev, r.includeUsage) : sseFrame(item.ev.data, item.ev.event);
-      // The terminal frame ([DONE], message_stop, Gemini's chunk with a finishReason) and anything
-      // after it are held until the ledger has the request.
+      // The terminal frame ([DONE], message_stop, Gemini's chunk with a finishReason, Responses'
+      // response.completed/.incomplete/.failed) and anything after it are held until the ledger has the request.
       if (item.done) {
         finalFrame += frame;
         return '';
@@ -207,7 +212,7 @@ export async function relayNonStream(r: Relay, up: UpstreamResponse, settle: () 
   const chunks: Buffer[] = [];
   for await (const chunk of up.body as AsyncIterable<Buffer>) chunks.push(chunk);
   const body = Buffer.concat(chunks);
-  const passthrough = r.provider.dialect === api.dialect;
+  const passthrough = r.upstream === api.dialect;
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
@@ -223,7 +228,7 @@ export async function relayNonStream(r: Relay, up: UpstreamResponse, settle: () 
     if (usage) state.event.usage = usage;
   } else if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
     try {
-      canonical = r.provider.dialect.responseToCanonical(parsed as Record<string, unknown>);
+      canonical = r.upstream.responseToCanonical(parsed as Record<string, unknown>);
     } catch (err) {
       // A same-family reply the codec does not understand still goes to the client as sent.
       if (!passthrough) throw err;

@@ -8,8 +8,10 @@ import type { Dialect, Family } from '../canonical.js';
  * - models: the provider's model listing.
  * - embeddings, completions: OpenAI's `/embeddings` and legacy `/completions`, passed through to
  *   providers of the OpenAI family (others refuse them with GatewayError('NOT_FOUND')).
+ * - responses: OpenAI's Responses API (`POST /responses`), passed through to providers whose
+ *   `servesResponses` is true (others refuse it with GatewayError('NOT_FOUND')).
  */
-export type Operation = 'generate' | 'count_tokens' | 'models' | 'embeddings' | 'completions';
+export type Operation = 'generate' | 'count_tokens' | 'models' | 'embeddings' | 'completions' | 'responses';
 
 export interface UpstreamRequest {
   operation: Operation;
@@ -54,6 +56,11 @@ export interface ProviderRuntime {
   readonly unavailable: string | null;
   /** Whether `count_tokens` is served upstream (otherwise the gateway estimates). */
   readonly countsTokens: boolean;
+  /**
+   * Whether OpenAI's Responses API is served upstream (the `responses` operation). When it is, a
+   * Responses client's request goes there as sent; otherwise it is translated into `dialect`.
+   */
+  readonly servesResponses: boolean;
   /**
    * Fixes a body of this family for this vendor just before it is sent: the model, stream usage
    * requests, and known quirks (fields a vendor rejects or names differently). Returns a new object.

@@ -115,10 +115,13 @@ export function modelIdsFromList(providerId: string, status: number, text: strin
   });
 }
 
-/** Where a Chat Completions server takes its calls, relative to the transport's base URL. */
-/** The POST calls an OpenAI-format server takes, and their paths under its API root. */
-export type PostOperation = 'generate' | 'embeddings' | 'completions';
-export const POST_PATHS: Record<PostOperation, string> = { generate: '/chat/completions', embeddings: '/embeddings', completions: '/completions' };
+/**
+ * The POST calls an OpenAI-format server takes, and their paths under its API root
+ * (https://platform.openai.com/docs/api-reference: Chat Completions, embeddings, legacy
+ * completions, and the Responses API at `/responses` for servers with `servesResponses`).
+ */
+export type PostOperation = 'generate' | 'embeddings' | 'completions' | 'responses';
+export const POST_PATHS: Record<PostOperation, string> = { generate: '/chat/completions', embeddings: '/embeddings', completions: '/completions', responses: '/responses' };
 
 export interface ChatRoutes {
   /** The model listing (`GET`). */
@@ -143,14 +146,16 @@ export interface ChatServer {
   keyHeader: 'authorization' | 'api-key';
   /** The NOT_FOUND message for count_tokens: Chat Completions has no token-counting endpoint. */
   noTokenCounting: string;
+  /** Whether the server takes OpenAI's Responses API as it is (OpenAI itself); otherwise `responses` calls are refused. */
+  servesResponses: boolean;
   routes: ChatRoutes;
 }
 
 /**
  * The parts of a provider that every Chat Completions server shares: what it says about itself,
- * `send` (count_tokens refused, the listing and generate calls routed, with the configured key and
- * headers unless the caller brings its own credentials) and `listModels`, secrets redacted from a
- * failed listing. The provider adds the dialect, `prepare` and `close`.
+ * `send` (count_tokens refused, and `responses` where not served; the listing and the POST calls
+ * routed, with the configured key and headers unless the caller brings its own credentials) and
+ * `listModels`, secrets redacted from a failed listing. The provider adds the dialect, `prepare` and `close`.
  */
 export function chatProviderCore(
   cfg: Pick<ProviderConfig, 'id' | 'type' | 'apiKey' | 'headers'>,
@@ -166,6 +171,9 @@ export function chatProviderCore(
   async function send(req: UpstreamRequest): Promise<UpstreamResponse> {
     const transport = usableTransport(cfg.id, server.transport, unavailable);
     if (req.operation === 'count_tokens') throw new GatewayError('NOT_FOUND', server.noTokenCounting);
+    if (req.operation === 'responses' && !server.servesResponses) {
+      throw new GatewayError('NOT_FOUND', `provider "${cfg.id}" (${cfg.type}) does not take the Responses API as it is; Responses requests to it are translated to Chat Completions`);
+    }
     const headers = callHeaders(configured, server.keyHeader, { ...req, stream: req.stream ?? req.body?.stream === true });
     if (req.operation === 'models') return transport.request({ path: server.routes.models, method: 'GET', headers, signal: req.signal });
     if (!req.body) throw new GatewayError('INTERNAL', `a ${req.operation} call to provider "${cfg.id}" had no body`);
@@ -179,6 +187,7 @@ export function chatProviderCore(
     family: 'openai',
     unavailable,
     countsTokens: false,
+    servesResponses: server.servesResponses,
     send,
     async listModels(signal) {
       const res = await send({ operation: 'models', signal, requestId: randomUUID() });

@@ -43,7 +43,9 @@ async function sent(p: ProviderRuntime, req: Omit<Parameters<ProviderRuntime['se
 describe('anthropic provider', () => {
   it('describes itself and fits a body: the model, and the stream flag only when streaming', async () => {
     const p = await provider({});
-    expect(p).toMatchObject({ id: 'claude', type: 'anthropic', family: 'anthropic', dialect: anthropicMessages, unavailable: null, countsTokens: true });
+    expect(p).toMatchObject({ id: 'claude', type: 'anthropic', family: 'anthropic', dialect: anthropicMessages, unavailable: null, countsTokens: true, servesResponses: false });
+    await expect(p.send({ operation: 'responses', body: { model: 'x', input: 'hi' }, signal: signal(), requestId: 'r' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(upstream.seen).toHaveLength(0);
     const body = { model: 'alias', max_tokens: 10, messages: [], stream: true };
     expect(p.prepare(body, 'claude-target', false)).toEqual({ model: 'claude-target', max_tokens: 10, messages: [] });
     expect(p.prepare({ ...body, stream: false }, 'claude-target', true)).toEqual({ model: 'claude-target', max_tokens: 10, messages: [], stream: true });

@@ -100,6 +100,7 @@ export function createAnthropicProvider(cfg: ProviderConfig, secrets: SecretReso
     dialect: anthropicMessages,
     unavailable,
     countsTokens: true,
+    servesResponses: false,
 
     prepare(body, model, stream) {
       const out: Record<string, unknown> = { ...body, model };

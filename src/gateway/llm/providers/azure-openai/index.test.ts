@@ -82,9 +82,11 @@ describe('azure-openai provider failures', () => {
     await Promise.all([noBase.close(), noKey.close()]);
   });
 
-  it('has no token counting, and rejects with UPSTREAM_UNREACHABLE when the endpoint is down', async () => {
+  it('has no token counting nor Responses passthrough, and rejects with UPSTREAM_UNREACHABLE when the endpoint is down', async () => {
     const p = createAzureOpenAIProvider(config({ baseUrl: `http://127.0.0.1:${await closedPort()}` }), await secretsWith({ AZURE_KEY: 'k' }));
     expect((await rejection(p.send({ operation: 'count_tokens', body: {}, signal: signal(), requestId: 'r' }))).code).toBe('NOT_FOUND');
+    expect(p.servesResponses).toBe(false);
+    expect((await rejection(p.send({ operation: 'responses', body: { model: 'm', input: 'x' }, signal: signal(), requestId: 'r' }))).code).toBe('NOT_FOUND');
     expect((await rejection(p.send({ operation: 'generate', body: { model: 'm', messages }, signal: signal(), requestId: 'r' }))).code).toBe('UPSTREAM_UNREACHABLE');
     await p.close();
   });

@@ -46,6 +46,11 @@ export function createAzureOpenAIProvider(cfg: ProviderConfig, secrets: SecretRe
       transport,
       keyHeader: 'api-key',
       noTokenCounting: `provider "${cfg.id}" (Azure OpenAI) has no token-counting endpoint; the gateway estimates instead`,
+      // Azure has a Responses API too (POST {endpoint}/openai/v1/responses, v1 API only, in some
+      // regions and for some models: https://learn.microsoft.com/en-us/azure/ai-foundry/openai/how-to/responses).
+      // Not passed through yet: the config cannot say which deployments take it, and the
+      // api-version shape has none, so Responses requests are translated to Chat Completions.
+      servesResponses: false,
       routes,
     }),
     dialect: openaiChat,

@@ -49,7 +49,8 @@ async function rawServer(text: () => string): Promise<{ url: string; paths: () =
 describe('createGeminiProvider', () => {
   it('describes itself and is unavailable, with the reason, when its key cannot be read', async () => {
     const ok = await providerFor('http://127.0.0.1:9/v1beta');
-    expect(ok).toMatchObject({ id: 'gem', type: 'gemini', family: 'gemini', countsTokens: true, unavailable: null });
+    expect(ok).toMatchObject({ id: 'gem', type: 'gemini', family: 'gemini', countsTokens: true, servesResponses: false, unavailable: null });
+    await expect(ok.send(call({ operation: 'responses', body: { model: 'm', input: 'hi' } }))).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(ok.dialect.family).toBe('gemini');
 
     const broken = createGeminiProvider(config({ apiKey: 'env:NOT_SET' }), await secretsWith({}));

@@ -117,6 +117,7 @@ export function createGeminiProvider(cfg: ProviderConfig, secrets: SecretResolve
     dialect: geminiGenerate,
     unavailable,
     countsTokens: true,
+    servesResponses: false,
 
     prepare(body) {
       // The model and the streaming choice live in the URL: the body is otherwise sent as it is.
@@ -129,7 +130,7 @@ export function createGeminiProvider(cfg: ProviderConfig, secrets: SecretResolve
       if (req.operation === 'models') {
         return t.request({ path: `/models?pageSize=${MODELS_PAGE_SIZE}`, method: 'GET', headers: headersFor(req, false), signal: req.signal });
       }
-      if (req.operation === 'embeddings' || req.operation === 'completions') {
+      if (req.operation === 'embeddings' || req.operation === 'completions' || req.operation === 'responses') {
         // Gemini's embeddings (embedContent) take another shape; the gateway does not translate them yet.
         throw new GatewayError('NOT_FOUND', `provider "${cfg.id}" (Gemini) does not serve OpenAI-style ${req.operation}`);
       }

@@ -19,7 +19,7 @@ describe('openai-compatible provider', () => {
   it('streams a chat request with its key, configured headers and request id, and the reply decodes', async () => {
     const secrets = await secretsWith({ UP_KEY: MOCK_UPSTREAM_KEY, TEAM: 'blue' });
     const p = createOpenAICompatibleProvider(config({ baseUrl: mock.url, apiKey: 'env:UP_KEY', headers: { 'X-Team': 'team-${env:TEAM}' } }), secrets);
-    expect(p).toMatchObject({ id: 'local', type: 'openai-compatible', family: 'openai', unavailable: null, countsTokens: false });
+    expect(p).toMatchObject({ id: 'local', type: 'openai-compatible', family: 'openai', unavailable: null, countsTokens: false, servesResponses: false });
     expect(p.dialect).toBe(openaiChat);
 
     const body = p.prepare({ model: 'alias', messages: [{ role: 'user', content: 'hello' }], stream: true, max_tokens: 5 }, 'gpt-4o-mini', true);
@@ -96,9 +96,14 @@ describe('openai-compatible provider', () => {
     await Promise.all([good.close(), bad.close()]);
   });
 
-  it('has no token counting, and knows a preset without a model listing', async () => {
+  it('has no token counting nor Responses passthrough, and knows a preset without a model listing', async () => {
     const p = createOpenAICompatibleProvider(config({ preset: 'perplexity', baseUrl: mock.url }), await secretsWith({}));
     expect((await rejection(p.send({ operation: 'count_tokens', body: {}, signal: signal(), requestId: 'r' }))).code).toBe('NOT_FOUND');
+    // Not even the openai preset: only the openai type is sent Responses calls as they are.
+    const openaiPreset = createOpenAICompatibleProvider(config({ preset: 'openai', baseUrl: mock.url }), await secretsWith({}));
+    expect(openaiPreset.servesResponses).toBe(false);
+    expect((await rejection(openaiPreset.send({ operation: 'responses', body: { model: 'm', input: 'x' }, signal: signal(), requestId: 'r' }))).code).toBe('NOT_FOUND');
+    await openaiPreset.close();
     expect((await rejection(p.listModels(signal()))).message).toMatch(/perplexity.*no model listing/);
     expect(mock.requests).toHaveLength(0);
     await p.close();

@@ -26,6 +26,9 @@ export function createOpenAICompatibleProvider(cfg: ProviderConfig, secrets: Sec
     transport,
     keyHeader: 'authorization',
     noTokenCounting: `provider "${cfg.id}" (OpenAI-compatible) has no token-counting endpoint; the gateway estimates instead`,
+    // Some compatible servers have a /responses too, but what each keeps of it (stored state,
+    // encrypted reasoning) differs; Chat Completions is the part they share, so Responses is translated.
+    servesResponses: false,
     routes: OPENAI_ROUTES,
   });
 

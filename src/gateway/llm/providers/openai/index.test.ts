@@ -1,9 +1,10 @@
 // The OpenAI provider against the local mock: exact requests, model listing, credentials and failures.
 import { describe, expect, it } from 'vitest';
-import { MOCK_MODEL_IDS, MOCK_UPSTREAM_KEY, mockReplyFor, startMockOpenAI } from '../../../../../test/fixtures/mock-openai.js';
+import { MOCK_MODEL_IDS, MOCK_UPSTREAM_KEY, mockEncryptedReasoning, mockReplyFor, startMockOpenAI } from '../../../../../test/fixtures/mock-openai.js';
 import { closedPort, rejection, secretsWith, sharedMock } from '../../../../../test/helpers/upstream-server.js';
 import { providerSchema, type ProviderConfig } from '../../../config/schema.js';
 import { openaiChat } from '../../dialects/openai-chat/index.js';
+import { openaiResponses } from '../../dialects/openai-responses/index.js';
 import { readText } from '../transport.js';
 import { createOpenAIProvider } from './index.js';
 
@@ -15,7 +16,7 @@ const signal = (): AbortSignal => AbortSignal.timeout(5_000);
 describe('openai provider', () => {
   it('sends a chat completion with the Bearer key and the body fitted for OpenAI', async () => {
     const p = createOpenAIProvider(config({ baseUrl: mock.url, apiKey: 'env:OPENAI_KEY', headers: { 'OpenAI-Organization': 'org-1' } }), await secretsWith({ OPENAI_KEY: MOCK_UPSTREAM_KEY }));
-    expect(p).toMatchObject({ id: 'oai', type: 'openai', family: 'openai', unavailable: null, countsTokens: false });
+    expect(p).toMatchObject({ id: 'oai', type: 'openai', family: 'openai', unavailable: null, countsTokens: false, servesResponses: true });
     const messages = [{ role: 'user', content: 'hi there' }];
     const body = p.prepare({ model: 'alias', messages, max_tokens: 10, stream_options: { include_usage: true } }, 'gpt-4o-mini', false);
     expect(body).toEqual({ model: 'gpt-4o-mini', messages, max_completion_tokens: 10 });
@@ -26,6 +27,31 @@ describe('openai provider', () => {
     expect(reply.usage.outputTokens).toBe(mockReplyFor({ messages }).usage.completion_tokens);
     expect(mock.requests[0]).toMatchObject({ method: 'POST', url: '/v1/chat/completions', body });
     expect(mock.requests[0]?.headers).toMatchObject({ authorization: `Bearer ${MOCK_UPSTREAM_KEY}`, 'openai-organization': 'org-1', accept: 'application/json', 'x-request-id': 'req-7' });
+    await p.close();
+  });
+
+  it('posts a Responses API call to /v1/responses with the body exactly as given', async () => {
+    const p = createOpenAIProvider(config({ baseUrl: mock.url, apiKey: 'env:K' }), await secretsWith({ K: MOCK_UPSTREAM_KEY }));
+    const body = {
+      model: 'gpt-5',
+      input: [
+        { role: 'user', content: 'hello' },
+        { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'gAAAA-opaque' },
+      ],
+      store: false,
+      include: ['reasoning.encrypted_content'],
+      some_future_field: { kept: true },
+    };
+    const res = await p.send({ operation: 'responses', body, model: 'gpt-5', signal: signal(), requestId: 'req-9' });
+    expect(res.status).toBe(200);
+    const reply = JSON.parse(await readText(res.body)) as Record<string, unknown>;
+    expect(openaiResponses.responseToCanonical(reply).content).toEqual([
+      { type: 'reasoning', family: 'openai', signature: expect.stringMatching(/^rs_/) as unknown, opaque: mockEncryptedReasoning(String(reply.id)) },
+      { type: 'text', text: 'echo: hello' },
+    ]);
+    expect(mock.requests[0]).toMatchObject({ method: 'POST', url: '/v1/responses' });
+    expect(JSON.parse(mock.requests[0]!.rawBody)).toEqual(body);
+    expect(mock.requests[0]?.headers).toMatchObject({ authorization: `Bearer ${MOCK_UPSTREAM_KEY}`, accept: 'application/json', 'x-request-id': 'req-9' });
     await p.close();
   });
 

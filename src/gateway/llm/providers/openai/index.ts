@@ -1,4 +1,5 @@
-// The OpenAI provider: Chat Completions and model listing at api.openai.com (or a configured baseUrl).
+// The OpenAI provider: Chat Completions, the Responses API (passed through) and model listing at
+// api.openai.com (or a configured baseUrl).
 import type { ProviderConfig } from '../../../config/schema.js';
 import type { SecretResolver } from '../../../secrets/resolver.js';
 import { chatProviderCore, OPENAI_QUIRKS, OPENAI_ROUTES, openaiChat, prepareChatBody } from '../../dialects/openai-chat/index.js';
@@ -19,6 +20,9 @@ export function createOpenAIProvider(cfg: ProviderConfig, secrets: SecretResolve
       transport,
       keyHeader: 'authorization',
       noTokenCounting: `provider "${cfg.id}" (OpenAI) has no token-counting endpoint for Chat Completions; the gateway estimates instead`,
+      // Only OpenAI's own /responses keeps what Codex relies on (store: false with
+      // include: ["reasoning.encrypted_content"], reasoning items sent back), so it gets them as sent.
+      servesResponses: true,
       routes: OPENAI_ROUTES,
     }),
     dialect: openaiChat,
