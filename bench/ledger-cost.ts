@@ -32,6 +32,7 @@ function requestEvent(): LlmRequestEvent {
     api: 'openai-chat',
     session: null,
     client: 'OpenAI/JS 6.49.0',
+    transport: 'http',
     route: 'fast',
     provider: 'mock',
     model: 'gpt-4o-mini',

@@ -178,6 +178,7 @@ interface UsageRow {
   api: string;
   session: string | null;
   client: string | null;
+  transport: 'http' | 'websocket';
   route: string;
   provider: string;
   model: string;
@@ -512,7 +513,7 @@ describe('Codex (codex exec) through gatehouse serve', () => {
     return /^session id: (\S+)$/m.exec(run.stderr)?.[1];
   }
 
-  async function runCodex(r: Rig, route: string): Promise<AgentRun> {
+  async function runCodex(r: Rig, route: string, transport: 'http' | 'websocket' = 'http'): Promise<AgentRun> {
     const codexHome = join(r.home, '.codex');
     mkdirSync(codexHome, { recursive: true });
     writeFileSync(
@@ -525,7 +526,7 @@ name = "gatehouse"
 base_url = "${r.served.url}/v1"
 env_key = "GATEHOUSE_KEY"
 wire_api = "responses"
-supports_websockets = false
+supports_websockets = ${transport === 'websocket'}
 
 [analytics]
 enabled = false
@@ -539,9 +540,11 @@ enabled = false
   }
 
   /** Every row of the run: Responses API calls with the key, Codex's session and client, translated, answered, with tokens. */
-  function checkLedger(r: Rig, session: string | undefined, expected: { route: string; provider: string }): void {
+  function checkLedger(r: Rig, session: string | undefined, expected: { route: string; provider: string; transport?: 'http' | 'websocket' }): void {
     expect(session).toBeDefined();
-    checkLedgerRows(r, { ...expected, api: 'openai-responses', client: /^codex_exec\//, session, translated: true });
+    const { transport = 'http', ...rest } = expected;
+    checkLedgerRows(r, { ...rest, api: 'openai-responses', client: /^codex_exec\//, session, translated: true });
+    for (const row of usageRows(r)) expect(row.transport, 'how Codex reached the gateway').toBe(transport);
   }
 
   it(
@@ -586,6 +589,28 @@ enabled = false
 
       await expect.poll(() => usageRows(r).length).toBe(messages.length);
       checkLedger(r, sessionOf(run), { route: 'codex-via-claude', provider: 'anth' });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'answers over the WebSocket (supports_websockets = true) on a route to Anthropic, with its session in the ledger',
+    async () => {
+      const r = await startRig('codex-via-claude');
+      const run = await runCodex(r, 'codex-via-claude', 'websocket');
+      const why = diagnose(r, run);
+      expect(run.code, why).toBe(0);
+      expect(run.stderr, why).not.toMatch(/falling back to HTTP|unrecognized configuration setting/i);
+
+      const messages = r.anth.requests.filter((q) => q.path === '/v1/messages');
+      const main = messages.filter((q) => lastUserText(q.body).includes(PROMPT));
+      expect(main.length, why).toBeGreaterThan(0);
+      const expected = mockAnthropicReply(main.at(-1)!.body as Record<string, unknown>).content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+      expect(run.stdout.trim(), why).toBe(expected.trim());
+
+      await expect.poll(() => usageRows(r).length).toBe(messages.length);
+      // Every turn came over the socket: none fell back to POST /v1/responses.
+      checkLedger(r, sessionOf(run), { route: 'codex-via-claude', provider: 'anth', transport: 'websocket' });
     },
     TEST_TIMEOUT_MS,
   );

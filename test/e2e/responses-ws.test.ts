@@ -146,7 +146,7 @@ describe('WebSocket mode on /v1/responses', () => {
     await expect.poll(() => gw.events('llm.request').length).toBe(before + 2);
     const rows = gw.events('llm.request').slice(before);
     for (const row of rows) {
-      expect(row).toMatchObject({ api: 'openai-responses', session: 'ws-session-1', client: 'ws-test/1.0', route: 'claude', provider: 'anth', translated: true, stream: true, status: 200, outcome: 'ok' });
+      expect(row).toMatchObject({ api: 'openai-responses', transport: 'websocket', session: 'ws-session-1', client: 'ws-test/1.0', route: 'claude', provider: 'anth', translated: true, stream: true, status: 200, outcome: 'ok' });
       expect((row.usage as { outputTokens: number }).outputTokens).toBeGreaterThan(0);
     }
   });

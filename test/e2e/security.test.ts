@@ -93,11 +93,11 @@ describe('every route refuses foreign origins and rebinding hosts', () => {
   });
 });
 
-function upgrade(headers: Record<string, string>): Promise<string> {
+function upgrade(headers: Record<string, string>, path = '/v1/responses'): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1', () => {
       const lines = [
-        'GET /v1/responses HTTP/1.1',
+        `GET ${path} HTTP/1.1`,
         `Host: ${headers.host ?? `127.0.0.1:${port}`}`,
         'Upgrade: websocket',
         'Connection: Upgrade',
@@ -121,7 +121,9 @@ describe('WebSocket upgrades pass the same guard', () => {
     expect(await upgrade({ origin: 'http://evil.example' })).toMatch(/^HTTP\/1.1 403/);
     expect(await upgrade({ origin: 'null' })).toMatch(/^HTTP\/1.1 403/);
     expect(await upgrade({ host: 'evil.example' })).toMatch(/^HTTP\/1.1 403/);
-    expect(await upgrade({})).toMatch(/^HTTP\/1.1 404/);
+    // Past the guard: the Responses API's WebSocket mode wants a key; no other path takes a WebSocket.
+    expect(await upgrade({})).toMatch(/^HTTP\/1.1 401/);
+    expect(await upgrade({}, '/v1/chat/completions')).toMatch(/^HTTP\/1.1 404/);
   });
 });
 

@@ -54,6 +54,8 @@ export interface LlmRequestEvent extends LedgerEventInput {
   session: string | null;
   /** The calling program as it names itself (its user-agent), e.g. `claude-cli/2.0.1 (external, cli)`. */
   client: string | null;
+  /** How the call arrived: an HTTP request, or a turn on the Responses API's WebSocket mode. */
+  transport: 'http' | 'websocket';
   route: string;
   provider: string;
   model: string;
@@ -89,6 +91,8 @@ export interface CallContext {
   reply: Reply;
   /** The body when it did not come in `req` (a WebSocket message). */
   body?: { json: unknown; bytes: number; sha256: string };
+  /** Default `http`. */
+  transport?: 'http' | 'websocket';
   key: KeyRow;
   presented: PresentedKey;
   requestId: string;
@@ -351,6 +355,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
     api: api.name,
     session: session ?? null,
     client: clientOf(req),
+    transport: call.transport ?? 'http',
     route: plan.route,
     provider: first.provider,
     model: first.model,

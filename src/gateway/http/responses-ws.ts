@@ -241,6 +241,7 @@ export function createResponsesSocket(deps: ResponsesSocketDeps): ResponsesSocke
         requestId,
         startedAt,
         body: { json, bytes: raw.length, sha256: createHash('sha256').update(raw).digest('hex') },
+        transport: 'websocket' as const,
       };
       generate(deps.llm, call, openaiResponsesApi)
         .catch((e: unknown) => {
