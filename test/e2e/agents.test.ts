@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MOCK_ANTHROPIC_KEY, mockAnthropicReply, startMockAnthropic, type MockAnthropic } from '../fixtures/mock-anthropic.js';
 import { MOCK_GEMINI_KEY, startMockGemini, type MockGemini } from '../fixtures/mock-gemini.js';
-import { MOCK_UPSTREAM_KEY, mockReplyFor, startMockOpenAI, type MockOpenAI } from '../fixtures/mock-openai.js';
+import { MOCK_UPSTREAM_KEY, mockReplyFor, mockResponseFor, startMockOpenAI, type MockOpenAI } from '../fixtures/mock-openai.js';
 import { runCli, serve, type Served } from '../helpers/cli.js';
 
 const AGENTS_DIR = fileURLToPath(new URL('../agents/', import.meta.url));
@@ -135,6 +135,7 @@ server: { port: 0 }
 providers:
   - { id: anth, type: anthropic, baseUrl: ${anth.url}, apiKey: env:ANTH_KEY }
   - { id: oai, type: openai-compatible, baseUrl: ${oai.url}, apiKey: env:MOCK_UPSTREAM_KEY }
+  - { id: openai, type: openai, baseUrl: ${oai.url}, apiKey: env:MOCK_UPSTREAM_KEY }
   - { id: gem, type: gemini, baseUrl: ${gem.url}, apiKey: env:GEM_KEY }
 routing: { retries: 0 }
 models:
@@ -150,6 +151,8 @@ models:
     targets: [{ provider: oai, model: gpt-4o-mini, pricing: { inputPerMTok: 0.15, outputPerMTok: 0.6 } }]
   - name: codex-via-claude
     targets: [{ provider: anth, model: claude-sonnet-4-5 }]
+  - name: codex-direct
+    targets: [{ provider: openai, model: gpt-4o-mini }]
 aliases:
   "*": ${route}
 `;
@@ -283,6 +286,16 @@ function lastUserText(body: unknown): string {
   const c = last?.content;
   if (typeof c === 'string') return c;
   return Array.isArray(c) ? c.map((b: { type?: string; text?: string }) => (b.type === 'text' ? (b.text ?? '') : '')).join('') : '';
+}
+
+/** The last user message's text of a Responses request body (`input` items). */
+function lastResponsesUserText(body: unknown): string {
+  const input = (body as { input?: unknown } | undefined)?.input;
+  if (typeof input === 'string') return input;
+  const items = Array.isArray(input) ? (input as { role?: string; content?: unknown }[]) : [];
+  const c = [...items].reverse().find((i) => i.role === 'user')?.content;
+  if (typeof c === 'string') return c;
+  return Array.isArray(c) ? c.map((b: { type?: string; text?: string }) => (b.type === 'input_text' ? (b.text ?? '') : '')).join('') : '';
 }
 
 /** The last user turn's text of a Gemini request body. */
@@ -540,10 +553,10 @@ enabled = false
   }
 
   /** Every row of the run: Responses API calls with the key, Codex's session and client, translated, answered, with tokens. */
-  function checkLedger(r: Rig, session: string | undefined, expected: { route: string; provider: string; transport?: 'http' | 'websocket' }): void {
+  function checkLedger(r: Rig, session: string | undefined, expected: { route: string; provider: string; transport?: 'http' | 'websocket'; translated?: boolean }): void {
     expect(session).toBeDefined();
-    const { transport = 'http', ...rest } = expected;
-    checkLedgerRows(r, { ...rest, api: 'openai-responses', client: /^codex_exec\//, session, translated: true });
+    const { transport = 'http', translated = true, ...rest } = expected;
+    checkLedgerRows(r, { ...rest, api: 'openai-responses', client: /^codex_exec\//, session, translated });
     for (const row of usageRows(r)) expect(row.transport, 'how Codex reached the gateway').toBe(transport);
   }
 
@@ -589,6 +602,29 @@ enabled = false
 
       await expect.poll(() => usageRows(r).length).toBe(messages.length);
       checkLedger(r, sessionOf(run), { route: 'codex-via-claude', provider: 'anth' });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "answers over the WebSocket on a route to OpenAI, passed through to its Responses API with encrypted reasoning kept",
+    async () => {
+      const r = await startRig('codex-direct');
+      const run = await runCodex(r, 'codex-direct', 'websocket');
+      const why = diagnose(r, run);
+      expect(run.code, why).toBe(0);
+
+      const turns = r.oai.requests.filter((q) => q.path === '/v1/responses');
+      const main = turns.filter((q) => lastResponsesUserText(q.body).includes(PROMPT));
+      expect(main.length, why).toBeGreaterThan(0);
+      const body = main.at(-1)!.body as Record<string, unknown>;
+      // Codex's own request, untouched but for the model: stateless, with its reasoning returned encrypted.
+      expect(body, why).toMatchObject({ model: 'gpt-4o-mini', store: false, stream: true, include: expect.arrayContaining(['reasoning.encrypted_content']) });
+      expect(run.stdout.trim(), why).toBe(mockResponseFor(body).text.trim());
+      expect(r.oai.requests.filter((q) => q.path === '/v1/chat/completions').length + r.anth.requests.length + r.gem.requests.length, why).toBe(0);
+
+      await expect.poll(() => usageRows(r).length).toBe(turns.length);
+      checkLedger(r, sessionOf(run), { route: 'codex-direct', provider: 'openai', transport: 'websocket', translated: false });
     },
     TEST_TIMEOUT_MS,
   );
