@@ -236,4 +236,21 @@ describe('fallback from an OpenAI target to an Anthropic one', () => {
     expect(final.output_text).toBe(`Echo: stream fallback${MOCK_REPLY_SUFFIX}`);
     expect(lastRequest()).toMatchObject({ provider: 'anth', translated: true, stream: true, outcome: 'ok' });
   });
+
+  it("passes a subscription sign-in (Codex with ChatGPT) through: the caller's token and account id go upstream, the virtual key does not", async () => {
+    const client = new OpenAI({
+      apiKey: 'sk-mock-upstream',
+      baseURL: `${gw.url}/v1`,
+      maxRetries: 0,
+      defaultHeaders: { 'x-gatehouse-key': key, 'chatgpt-account-id': 'acct-123' },
+    });
+    const before = oai.requests.length;
+    const r = await client.responses.create({ model: 'gpt', input: 'on my subscription', store: false });
+    expect(r.output_text).toBe(mockResponseFor({ model: 'gpt-5-codex', input: 'on my subscription' }).text);
+    const seen = oai.requests[before]!;
+    expect(seen.headers['authorization']).toBe('Bearer sk-mock-upstream');
+    expect(seen.headers['chatgpt-account-id']).toBe('acct-123');
+    expect(JSON.stringify(seen.headers)).not.toContain(key);
+    expect(lastRequest()).toMatchObject({ credential: 'caller', translated: false, outcome: 'ok' });
+  });
 });

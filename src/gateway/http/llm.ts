@@ -291,7 +291,8 @@ function callerCredentials(call: CallContext, family: Family, providerFamily: Fa
   // A subscription credential belongs to the client's own provider family; it is never sent elsewhere.
   if (!call.presented.callerCredentialsPassThrough || family !== providerFamily) return undefined;
   const out: Record<string, string> = {};
-  for (const h of ['authorization', 'x-api-key', 'x-goog-api-key'] as const) {
+  // ChatGPT-Account-ID goes with a ChatGPT sign-in's token (Codex signed in with a subscription).
+  for (const h of ['authorization', 'x-api-key', 'x-goog-api-key', 'chatgpt-account-id'] as const) {
     const v = call.req.headers[h];
     if (typeof v === 'string') out[h] = v;
   }
