@@ -49,6 +49,18 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 const READ_FILE_SCHEMA = { type: 'object', properties: { path: { type: 'string', description: 'the file to read' } }, required: ['path'] };
 
+/** GET /v1/models must list the route: both the OpenAI and the Anthropic list shapes carry `data[].id`. */
+function modelListStep(name: string, headers: (c: StepContext) => Record<string, string>): Step {
+  return {
+    name,
+    async run(t, c) {
+      const list = await callJson(t, 'GET', '/v1/models', headers(c));
+      const ids = Array.isArray(list.data) ? list.data.map((m) => (isObject(m) ? m.id : undefined)) : [];
+      expect(ids.includes(c.model), `"${c.model}" is not in the key's model list (${ids.slice(0, 8).join(', ') || 'empty'})`);
+    },
+  };
+}
+
 // ---- Claude Code: Anthropic Messages (https://docs.anthropic.com/en/api/messages-streaming) ----
 
 function anthropicHeaders(c: StepContext): Record<string, string> {
@@ -66,14 +78,7 @@ function checkMessagesStream(events: { event: string | undefined; json: unknown 
 }
 
 const claudeCode: Step[] = [
-  {
-    name: 'list models (GET /v1/models, Anthropic shape)',
-    async run(t, c) {
-      const list = await callJson(t, 'GET', '/v1/models', anthropicHeaders(c));
-      const ids = Array.isArray(list.data) ? list.data.map((m) => (isObject(m) ? m.id : undefined)) : [];
-      expect(ids.includes(c.model), `"${c.model}" is not in the key's model list (${ids.slice(0, 8).join(', ') || 'empty'})`);
-    },
-  },
+  modelListStep('list models (GET /v1/models, Anthropic shape)', anthropicHeaders),
   {
     name: 'count tokens (POST /v1/messages/count_tokens)',
     async run(t, c) {
@@ -267,14 +272,7 @@ function checkChatStream(events: { data: string; json: unknown }[], wantUsage: b
 }
 
 const openaiChat: Step[] = [
-  {
-    name: 'list models (GET /v1/models)',
-    async run(t, c) {
-      const list = await callJson(t, 'GET', '/v1/models', openaiHeaders(c));
-      const ids = Array.isArray(list.data) ? list.data.map((m) => (isObject(m) ? m.id : undefined)) : [];
-      expect(ids.includes(c.model), `"${c.model}" is not in the key's model list (${ids.slice(0, 8).join(', ') || 'empty'})`);
-    },
-  },
+  modelListStep('list models (GET /v1/models)', openaiHeaders),
   {
     name: 'streamed turn with usage (POST /v1/chat/completions, stream)',
     async run(t, c) {
