@@ -1,4 +1,4 @@
-// The plain-Node entry: `gatehouse serve`, `keys`, `secrets`, `config`, `console`, `status`, `report`, `doctor`.
+// The plain-Node entry: `gatehouse serve`, `keys`, `secrets`, `config`, `console`, `status`, `report`, `agents setup`, `doctor`.
 import { Command, CommanderError, Option } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
@@ -21,6 +21,7 @@ import {
 import { ControlError, createControlClient, httpTransport, type ControlClient } from '../shared/control-client.js';
 import { formatIssues, parseConfigText } from './config/load.js';
 import { createGateway, VERSION } from './index.js';
+import { agentsCommand } from './cli-agents.js';
 import { AGENT_FAMILY, DOCTOR_AGENTS, type DoctorAgent } from './doctor/agents.js';
 import { formatDoctorReport, runDoctor } from './doctor/run.js';
 import { adminToken, isAlive, readLock } from './instance.js';
@@ -435,6 +436,8 @@ export function buildProgram(io: Io): Command {
       writeFileAtomically(path, text);
       io.out(`wrote ${path} (${report.rows.length} row${report.rows.length === 1 ? '' : 's'})`);
     });
+
+  agentsCommand(program, { io, control: (fn) => withControl(dataDir(), fn), fail: (message, kind) => new CliError(message, EXIT[kind]) });
 
   program
     .command('doctor')

@@ -526,12 +526,24 @@ describe('Codex (codex exec) through gatehouse serve', () => {
     return /^session id: (\S+)$/m.exec(run.stderr)?.[1];
   }
 
+  /**
+   * Over HTTP: a config written here with `supports_websockets = false`. Over the WebSocket: the
+   * config `gatehouse agents setup codex --write` writes (which turns the WebSocket on), plus the
+   * two lines that keep Codex from calling home.
+   */
   async function runCodex(r: Rig, route: string, transport: 'http' | 'websocket' = 'http'): Promise<AgentRun> {
     const codexHome = join(r.home, '.codex');
     mkdirSync(codexHome, { recursive: true });
-    writeFileSync(
-      join(codexHome, 'config.toml'),
-      `model_provider = "gatehouse"
+    const configPath = join(codexHome, 'config.toml');
+    if (transport === 'websocket') {
+      const setup = await runCli(['agents', 'setup', 'codex', '--key', r.key, '--model', route, '--home', r.home, '--write', '--data-dir', r.dataDir], { env: { HOME: r.home } });
+      expect(setup.code, `${setup.stdout}\n${setup.stderr}`).toBe(0);
+      expect(readFileSync(configPath, 'utf8')).toMatch(/^supports_websockets = true$/m);
+      writeFileSync(configPath, `check_for_update_on_startup = false\n${readFileSync(configPath, 'utf8')}\n[analytics]\nenabled = false\n`);
+    } else {
+      writeFileSync(
+        configPath,
+        `model_provider = "gatehouse"
 check_for_update_on_startup = false
 
 [model_providers.gatehouse]
@@ -539,12 +551,13 @@ name = "gatehouse"
 base_url = "${r.served.url}/v1"
 env_key = "GATEHOUSE_KEY"
 wire_api = "responses"
-supports_websockets = ${transport === 'websocket'}
+supports_websockets = false
 
 [analytics]
 enabled = false
 `,
-    );
+      );
+    }
     return runAgent(binOf('@openai/codex', 'codex'), ['exec', '--skip-git-repo-check', '-m', route, PROMPT], {
       cwd: r.workspace,
       timeoutMs: AGENT_TIMEOUT_MS,
