@@ -359,16 +359,25 @@ function checkLedgerRows(
 }
 
 describe('Claude Code (claude -p) through gatehouse serve', () => {
-  async function runClaude(r: Rig, route: string): Promise<{ run: AgentRun; session: string }> {
+  /**
+   * `env`: the gateway's address, key and route in the environment. `setup`: none there; Claude Code
+   * reads them from the ~/.claude/settings.json that `gatehouse agents setup claude-code --write` wrote.
+   */
+  async function runClaude(r: Rig, route: string, via: 'env' | 'setup' = 'env'): Promise<{ run: AgentRun; session: string }> {
     const session = randomUUID();
+    let settings: Record<string, string> = { ANTHROPIC_BASE_URL: r.served.url, ANTHROPIC_AUTH_TOKEN: r.key, ANTHROPIC_MODEL: route };
+    if (via === 'setup') {
+      const setup = await runCli(['agents', 'setup', 'claude-code', '--key', r.key, '--model', route, '--home', r.home, '--write', '--data-dir', r.dataDir], { env: { HOME: r.home } });
+      expect(setup.code, `${setup.stdout}\n${setup.stderr}`).toBe(0);
+      expect(readFileSync(join(r.home, '.claude', 'settings.json'), 'utf8')).toContain(`"ANTHROPIC_BASE_URL": "${r.served.url}"`);
+      settings = {};
+    }
     const run = await runAgent(binOf('@anthropic-ai/claude-code', 'claude'), ['-p', PROMPT, '--session-id', session], {
       cwd: r.workspace,
       timeoutMs: AGENT_TIMEOUT_MS,
       env: {
         ...r.baseEnv,
-        ANTHROPIC_BASE_URL: r.served.url,
-        ANTHROPIC_AUTH_TOKEN: r.key,
-        ANTHROPIC_MODEL: route,
+        ...settings,
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
         DISABLE_AUTOUPDATER: '1',
         DISABLE_ERROR_REPORTING: '1',
@@ -406,10 +415,10 @@ describe('Claude Code (claude -p) through gatehouse serve', () => {
   );
 
   it(
-    'answers on a route to OpenAI (translated), with its session and usage in the ledger',
+    'answers on a route to OpenAI (translated), set up by `gatehouse agents setup --write`, with its session and usage in the ledger',
     async () => {
       const r = await startRig('claude-via-gpt');
-      const { run, session } = await runClaude(r, 'claude-via-gpt');
+      const { run, session } = await runClaude(r, 'claude-via-gpt', 'setup');
       const why = diagnose(r, run);
       expect(run.code, why).toBe(0);
 
@@ -433,7 +442,12 @@ describe('Claude Code (claude -p) through gatehouse serve', () => {
 // with the key in x-goog-api-key, user-agent `GeminiCLI-tui/<version>/ROUTE (...)`, and no session id.
 
 describe('Gemini CLI (gemini -p) through gatehouse serve', () => {
-  async function runGemini(r: Rig, route: string): Promise<AgentRun> {
+  /**
+   * `env`: the gateway's address and key in the environment. `setup`: none there; Gemini CLI reads
+   * them from the ~/.gemini/.env (and the sign-in type from the settings.json) that
+   * `gatehouse agents setup gemini --write` merged into.
+   */
+  async function runGemini(r: Rig, route: string, via: 'env' | 'setup' = 'env'): Promise<AgentRun> {
     const settingsDir = join(r.home, '.gemini');
     mkdirSync(settingsDir, { recursive: true });
     writeFileSync(
@@ -445,13 +459,19 @@ describe('Gemini CLI (gemini -p) through gatehouse serve', () => {
         general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
       }),
     );
+    let settings: Record<string, string> = { GOOGLE_GEMINI_BASE_URL: r.served.url, GEMINI_API_KEY: r.key };
+    if (via === 'setup') {
+      const setup = await runCli(['agents', 'setup', 'gemini', '--key', r.key, '--model', route, '--home', r.home, '--write', '--data-dir', r.dataDir], { env: { HOME: r.home } });
+      expect(setup.code, `${setup.stdout}\n${setup.stderr}`).toBe(0);
+      expect(readFileSync(join(settingsDir, '.env'), 'utf8')).toContain(`GOOGLE_GEMINI_BASE_URL=${r.served.url}`);
+      settings = {};
+    }
     return runAgent(binOf('@google/gemini-cli', 'gemini'), ['-m', route, '-p', PROMPT], {
       cwd: r.workspace,
       timeoutMs: AGENT_TIMEOUT_MS,
       env: {
         ...r.baseEnv,
-        GOOGLE_GEMINI_BASE_URL: r.served.url,
-        GEMINI_API_KEY: r.key,
+        ...settings,
         GEMINI_CLI_TRUST_WORKSPACE: 'true',
         // One process: otherwise the CLI relaunches itself as a child with a larger heap.
         GEMINI_CLI_NO_RELAUNCH: 'true',
@@ -487,10 +507,10 @@ describe('Gemini CLI (gemini -p) through gatehouse serve', () => {
   );
 
   it(
-    'answers on a route to Anthropic (translated), with usage in the ledger',
+    'answers on a route to Anthropic (translated), set up by `gatehouse agents setup --write`, with usage in the ledger',
     async () => {
       const r = await startRig('gemini-via-claude');
-      const run = await runGemini(r, 'gemini-via-claude');
+      const run = await runGemini(r, 'gemini-via-claude', 'setup');
       const why = diagnose(r, run);
       expect(run.code, why).toBe(0);
 
