@@ -156,10 +156,10 @@ function keyParams(f: KeyFlags): Omit<KeyCreateParams, 'name'> {
   return p;
 }
 
-/** Limits and budgets are stored with the key now and enforced once governance lands; say so. */
+/** Settings stored with the key but not enforced by this version yet; say so. */
 function unenforcedNote(p: Omit<KeyCreateParams, 'name'>): string | null {
-  const stored = [p.budgets?.length && '--budget', p.rpm && '--rpm', p.tpm && '--tpm', p.maxConcurrency && '--max-concurrency', p.mcpTools?.length && '--mcp-tools', p.userId && '--user', p.teamId && '--team'].filter(Boolean);
-  return stored.length ? `note: ${stored.join(', ')} ${stored.length > 1 ? 'are' : 'is'} recorded with the key but not enforced by this version of Gatehouse yet (--models and --expires are).` : null;
+  const stored = [p.rpm && '--rpm', p.tpm && '--tpm', p.maxConcurrency && '--max-concurrency', p.mcpTools?.length && '--mcp-tools', p.userId && '--user', p.teamId && '--team'].filter(Boolean);
+  return stored.length ? `note: ${stored.join(', ')} ${stored.length > 1 ? 'are' : 'is'} recorded with the key but not enforced by this version of Gatehouse yet (--models, --expires and --budget are).` : null;
 }
 
 function table(rows: string[][]): string {

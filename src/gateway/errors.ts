@@ -15,6 +15,8 @@ export type GatewayErrorCode =
   | 'MODEL_NOT_FOUND'
   | 'MODEL_NOT_GRANTED'
   | 'MODEL_UNPRICED'
+  | 'RATE_LIMITED'
+  | 'BUDGET_EXCEEDED'
   | 'PROVIDER_UNAVAILABLE'
   | 'UPSTREAM_AUTH'
   | 'UPSTREAM_UNREACHABLE'
@@ -37,6 +39,9 @@ const STATUS: Record<GatewayErrorCode, number> = {
   MODEL_NOT_FOUND: 404,
   MODEL_NOT_GRANTED: 403,
   MODEL_UNPRICED: 403,
+  RATE_LIMITED: 429,
+  // 402, not 429: SDKs retry a 429 on their own, and a spent budget does not come back in seconds.
+  BUDGET_EXCEEDED: 402,
   PROVIDER_UNAVAILABLE: 503,
   UPSTREAM_AUTH: 502,
   UPSTREAM_UNREACHABLE: 502,
@@ -61,6 +66,8 @@ const KIND: Record<GatewayErrorCode, ErrorKind> = {
   MODEL_NOT_FOUND: 'not_found',
   MODEL_NOT_GRANTED: 'permission',
   MODEL_UNPRICED: 'permission',
+  RATE_LIMITED: 'rate_limit',
+  BUDGET_EXCEEDED: 'budget',
   PROVIDER_UNAVAILABLE: 'upstream',
   UPSTREAM_AUTH: 'upstream',
   UPSTREAM_UNREACHABLE: 'upstream',

@@ -14,6 +14,8 @@ import { createControlService, type Actor, type ControlService } from './control
 import { makeGuard } from './http/guard.js';
 import { AdminAuth } from './http/admin.js';
 import { closeUpgraded, createHttpServer } from './http/server.js';
+import { createBudgets } from './policy/budgets.js';
+import { deleteReservation, insertReservation, keySpentSince, listReservations, requestRecorded } from './store/budgets.js';
 import type { LlmContext, LlmRequestEvent } from './http/llm.js';
 import { createRouter } from './llm/router.js';
 import { adminToken, ensureDataDir, releaseLock, takeLock } from './instance.js';
@@ -71,6 +73,20 @@ function secretRefsOf(config: GatehouseConfig, secrets: SecretResolver): string[
   }
   for (const s of config.mcpServers) for (const v of Object.values(s.headers)) for (const r of secrets.refsIn(v)) refs.add(r);
   return [...refs];
+}
+
+/**
+ * Reservations a crash left behind: a request whose record made it to the ledger needs nothing
+ * more; any other may have been answered and billed, so it is charged in full (budget.reconciled).
+ */
+function reconcileReservations(db: Db, ledger: Ledger, log: Logger): void {
+  for (const r of listReservations(db)) {
+    if (!requestRecorded(db, r.requestId, r.at)) {
+      ledger.appendNow({ type: 'budget.reconciled', requestId: r.requestId, keyId: r.keyId, costUsd: r.amountUsd, reservedAt: r.at });
+      log.warn({ requestId: r.requestId, keyId: r.keyId, usd: r.amountUsd }, 'a budget reservation left by a crash was charged in full');
+    }
+    deleteReservation(db, r.requestId);
+  }
 }
 
 export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): Gateway {
@@ -254,7 +270,18 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
     providers = await buildProviders(loaded.config);
     stops.push(startCheckpointTimer(db!, 10_000, (e) => log.error({ err: e.message }, 'WAL checkpoint failed')));
 
+    const database = db!;
+    reconcileReservations(database, ledger, log);
+    const budgets = createBudgets(
+      {
+        spentSince: (subjectId, since) => (subjectId.startsWith('key:') ? keySpentSince(database, subjectId.slice(4), since) : 0),
+        hold: (requestId, keyId, amountUsd) => insertReservation(database, { requestId, keyId, amountUsd, at: now().toISOString() }),
+        forget: (requestId) => deleteReservation(database, requestId),
+      },
+      now,
+    );
     const llm: LlmContext = {
+      budgets,
       config: () => loaded.config,
       provider: (id) => providers.get(id),
       router,

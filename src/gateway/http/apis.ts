@@ -21,6 +21,18 @@ function requireArray(body: Record<string, unknown>, field: string): void {
   if (!Array.isArray(body[field])) throw new GatewayError('BAD_REQUEST', `the request needs a "${field}" array`, { param: field });
 }
 
+const positive = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : undefined);
+
+/** An output limit held in one top-level field. */
+function fieldLimit(field: string): NonNullable<InboundApi['outputLimit']> {
+  return {
+    read: (body) => positive(body[field]),
+    write: (body, tokens) => {
+      body[field] = tokens;
+    },
+  };
+}
+
 /**
  * OpenAI Chat Completions. Usage is always requested upstream (so the ledger is exact) and removed
  * again for a client that did not ask for it: the usage-only chunk is dropped, and a usage field
@@ -35,6 +47,14 @@ export const openaiChatApi: InboundApi = {
     const streamOptions = isObject(body.stream_options) ? body.stream_options : {};
     const cacheKey = typeof body.prompt_cache_key === 'string' && body.prompt_cache_key !== '' ? body.prompt_cache_key : undefined;
     return { model, stream: body.stream === true, includeUsage: streamOptions.include_usage === true, session: cacheKey };
+  },
+  // max_completion_tokens is the current name, max_tokens the older one; the newer wins when both are sent.
+  outputLimit: {
+    read: (body) => positive(body.max_completion_tokens) ?? positive(body.max_tokens),
+    write: (body, tokens) => {
+      if (body.max_completion_tokens === undefined && body.max_tokens !== undefined) body.max_tokens = tokens;
+      else body.max_completion_tokens = tokens;
+    },
   },
   passFrame(ev: SseEvent, includeUsage: boolean): string {
     if (includeUsage || !ev.data.includes('"usage"')) return sseFrame(ev.data, ev.event);
@@ -81,6 +101,18 @@ export const anthropicMessagesApi: InboundApi = {
     const user = typeof metadata.user_id === 'string' && metadata.user_id !== '' ? sessionFromUserId(metadata.user_id) : undefined;
     return { model, stream: body.stream === true, includeUsage: true, session: user };
   },
+  outputLimit: {
+    read: (body) => positive(body.max_tokens),
+    write: (body, tokens) => {
+      body.max_tokens = tokens;
+      // Extended thinking counts inside max_tokens and needs budget_tokens >= 1024 and below it.
+      if (isObject(body.thinking) && body.thinking.type === 'enabled') {
+        const budget = positive(body.thinking.budget_tokens);
+        if (tokens <= 1024) delete body.thinking;
+        else if (budget !== undefined && budget >= tokens) body.thinking = { ...body.thinking, budget_tokens: tokens - 1 };
+      }
+    },
+  },
 };
 
 /**
@@ -102,6 +134,7 @@ export const openaiResponsesApi: InboundApi = {
     const cacheKey = typeof body.prompt_cache_key === 'string' && body.prompt_cache_key !== '' ? body.prompt_cache_key : undefined;
     return { model, stream: body.stream === true, includeUsage: true, session: cacheKey };
   },
+  outputLimit: fieldLimit('max_output_tokens'),
 };
 
 /** POST /v1/embeddings, passed through to OpenAI-format providers (https://platform.openai.com/docs/api-reference/embeddings). */
@@ -127,6 +160,7 @@ export const openaiCompletionsApi: InboundApi = {
     return { model, stream: body.stream === true, includeUsage: streamOptions.include_usage === true, session: undefined };
   },
   passFrame: (ev, includeUsage) => openaiChatApi.passFrame!(ev, includeUsage),
+  outputLimit: fieldLimit('max_tokens'),
   passthroughOnly: {
     operation: 'completions',
     what: 'legacy completions',
@@ -147,6 +181,12 @@ export function geminiGenerateApi(model: string, stream: boolean): InboundApi {
     describe(body) {
       requireArray(body, 'contents');
       return { model, stream, includeUsage: true, session: undefined };
+    },
+    outputLimit: {
+      read: (body) => (isObject(body.generationConfig) ? positive(body.generationConfig.maxOutputTokens) : undefined),
+      write: (body, tokens) => {
+        body.generationConfig = { ...(isObject(body.generationConfig) ? body.generationConfig : {}), maxOutputTokens: tokens };
+      },
     },
   };
 }

@@ -19,6 +19,8 @@ import type { Ledger, LedgerEventInput } from '../store/ledger.js';
 import { isObject, readJson } from './io.js';
 import { relayNonStream, relayStream, openStream, type RelayState } from './relay.js';
 import type { Reply } from './reply.js';
+import type { Budgets } from '../policy/budgets.js';
+import { reserveBudget } from './admission.js';
 
 export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
 
@@ -30,6 +32,8 @@ export interface LlmContext {
   log: Logger;
   /** Removes known secret values from text that came from upstream. */
   scrub(text: string): string;
+  /** The budgets every key's calls draw on. */
+  budgets: Budgets;
   /** Upstream model ids per provider as provider/model, for GET /v1/models (cached by the caller). */
   upstreamModels(): Promise<string[]>;
   onCompleted(event: LlmRequestEvent): void;
@@ -126,6 +130,15 @@ export interface InboundApi {
    * on OpenAI itself): the upstream operation, and whether a provider serves it. A request is then
    * passed through to those providers, and translated for the others.
    */
+  /**
+   * Where the request sets its output limit (max_tokens and its kin). A budget reads it to reserve
+   * the worst case, and writes it when it clamps the answer to what the budget has left. Absent for
+   * calls with no output to limit (embeddings).
+   */
+  outputLimit?: {
+    read(body: Record<string, unknown>): number | undefined;
+    write(body: Record<string, unknown>, tokens: number): void;
+  };
   servedUpstream?: {
     operation: Operation;
     by(provider: ProviderRuntime): boolean;
@@ -376,162 +389,172 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
     request: { bytes, sha256 },
     response: { bytes: 0, sha256: '' },
   };
-  const state: RelayState = { event, hash: createHash('sha256'), outputChars: 0, startedAt: call.startedAt, settled: false };
+  // Reserved last, once the request is known to be well formed and routable: nothing below may leave it held.
+  const budget = reserveBudget(ctx.budgets, call, api, json, bytes, plan);
+  const state: RelayState = { event, hash: createHash('sha256'), outputChars: 0, startedAt: call.startedAt, settled: false, budget };
 
-  const deadline = performance.now() + plan.totalTimeoutMs;
-  const totalAttempts = 1 + plan.retries;
-  let lastFailure: { error: GatewayError } | { wire: WireErrorInput; passthrough?: { status: number; raw: string }; retryAfter?: string } | undefined;
+  try {
+    const deadline = performance.now() + plan.totalTimeoutMs;
+    const totalAttempts = 1 + plan.retries;
+    let lastFailure: { error: GatewayError } | { wire: WireErrorInput; passthrough?: { status: number; raw: string }; retryAfter?: string } | undefined;
 
-  // Attempts go round the plan's targets. A target is left out for the rest of the request when
-  // its provider is unavailable, or when it asks to be left alone for longer than a backoff.
-  const excluded = new Set<string>();
-  let cursor = 0;
-  const nextTarget = (): ResolvedTarget | undefined => {
-    for (let i = 0; i < plan.targets.length; i++) {
-      const t = plan.targets[(cursor + i) % plan.targets.length]!;
-      if (!excluded.has(t.targetId)) {
-        cursor = (cursor + i + 1) % plan.targets.length;
-        return t;
+    // Attempts go round the plan's targets. A target is left out for the rest of the request when
+    // its provider is unavailable, or when it asks to be left alone for longer than a backoff.
+    const excluded = new Set<string>();
+    let cursor = 0;
+    const nextTarget = (): ResolvedTarget | undefined => {
+      for (let i = 0; i < plan.targets.length; i++) {
+        const t = plan.targets[(cursor + i) % plan.targets.length]!;
+        if (!excluded.has(t.targetId)) {
+          cursor = (cursor + i + 1) % plan.targets.length;
+          return t;
+        }
       }
-    }
-    return undefined;
-  };
-
-  let target = nextTarget();
-  for (let attempt = 0; target && attempt < totalAttempts; attempt++) {
-    if (clientGone.aborted) break;
-    const remaining = deadline - performance.now();
-    if (remaining <= 0) {
-      lastFailure = { error: new GatewayError('UPSTREAM_TIMEOUT', `no target of route "${plan.route}" answered within ${plan.totalTimeoutMs} ms`) };
-      break;
-    }
-    const provider = ctx.provider(target.provider);
-    const record: AttemptRecord = { provider: target.provider, model: target.model, status: 0 };
-    if (!provider || provider.unavailable) {
-      record.error = provider?.unavailable ?? `provider "${target.provider}" is not configured`;
-      event.attempts.push(record);
-      lastFailure = { error: new GatewayError('PROVIDER_UNAVAILABLE', record.error) };
-      excluded.add(target.targetId);
-      target = nextTarget();
-      continue;
-    }
-
-    // One timer bounds this attempt until its first byte; once the reply is committed to the client it is cleared.
-    const attemptAbort = new AbortController();
-    const onClientGone = (): void => attemptAbort.abort(clientGone.reason);
-    clientGone.addEventListener('abort', onClientGone, { once: true });
-    const attemptMs = Math.min(plan.attemptTimeoutMs, remaining);
-    const timer = setTimeout(
-      () => attemptAbort.abort(new GatewayError('UPSTREAM_TIMEOUT', `provider "${provider.id}" gave no first byte within ${Math.round(attemptMs)} ms`)),
-      attemptMs,
-    );
-    const settleAttempt = (): void => {
-      clearTimeout(timer);
+      return undefined;
     };
-    const attemptStarted = performance.now();
-    let retryAfter: number | undefined;
-    try {
-      let prepared: Prepared;
-      try {
-        prepared = prepareBody(api, json, toCanonical, provider, target.model, facts.stream);
-      } catch (err) {
-        // A request this target's family cannot express is the client's problem, not the target's.
-        settleAttempt();
-        throw err;
-      }
-      const ownCredentials = callerCredentials(call, api.dialect.family, provider.family);
-      const up = await provider.send({
-        operation: prepared.operation,
-        body: prepared.body,
-        model: target.model,
-        stream: facts.stream,
-        signal: attemptAbort.signal,
-        requestId,
-        callerCredentials: ownCredentials,
-        forwardHeaders: provider.family === api.dialect.family ? forwardedHeaders(api, req) : undefined,
-      });
-      record.status = up.status;
-      if (up.status >= 400) {
-        const { raw: errRaw, parsed } = await readUpstreamError(ctx, prepared.upstream, up);
-        record.error = parsed.message.slice(0, 300);
-        event.attempts.push(record);
-        retryAfter = retryAfterMs(up.headers);
-        const ra = up.headers['retry-after'];
-        lastFailure = {
-          wire: clientError(provider, up.status, parsed),
-          passthrough: prepared.upstream === api.dialect && !isAuthFailure(up.status, parsed) ? { status: gatewayStatus(up.status), raw: errRaw } : undefined,
-          retryAfter: typeof ra === 'string' ? ra : undefined,
-        };
-        settleAttempt();
-        if (!RETRYABLE.has(up.status)) break;
-        ctx.router.failed(target.targetId, retryAfter);
-      } else {
-        event.provider = provider.id;
-        event.model = target.model;
-        event.route = target.route;
-        event.translated = prepared.translated;
-        event.credential = ownCredentials ? 'caller' : 'gateway';
-        event.status = up.status;
-        const pricing = target.pricing ? { pricing: target.pricing, source: target.pricingSource ?? 'config' } : null;
-        const relay = { ctx, call, api, provider, upstream: prepared.upstream, state, includeUsage: facts.includeUsage, restore: prepared.restore, signal: attemptAbort.signal };
-        // From the moment the record is written (state.settled) the reply belongs to this attempt: no fallback after it.
-        const commit = (): Promise<void> => settle(ctx, state, pricing);
-        if (!facts.stream) {
-          settleAttempt();
-          ctx.router.succeeded(target.targetId, ms(attemptStarted), sessionKey);
-          await relayNonStream(relay, up, commit);
-          return;
-        }
-        const opened = await openStream(relay, up);
-        if (opened.kind === 'content') {
-          settleAttempt();
-          ctx.router.succeeded(target.targetId, ms(attemptStarted), sessionKey);
-          await relayStream(relay, opened, commit);
-          return;
-        }
-        record.status = opened.status;
-        record.error = opened.message;
-        event.attempts.push(record);
-        lastFailure = { wire: { status: opened.status, kind: opened.errorKind, message: `provider "${provider.id}": ${opened.message}` } };
-        settleAttempt();
-        ctx.router.failed(target.targetId);
-      }
-    } catch (err) {
-      settleAttempt();
-      clientGone.removeEventListener('abort', onClientGone);
-      if (state.settled) throw err;
+
+    let target = nextTarget();
+    for (let attempt = 0; target && attempt < totalAttempts; attempt++) {
       if (clientGone.aborted) break;
-      const gErr = err instanceof GatewayError ? err : new GatewayError('UPSTREAM_ERROR', `provider "${provider.id}" failed: ${ctx.scrub((err as Error).message)}`, { cause: err });
-      if (gErr.code === 'BAD_REQUEST') throw gErr;
-      record.error = gErr.message.slice(0, 300);
-      event.attempts.push(record);
-      lastFailure = { error: attemptAbort.signal.aborted && attemptAbort.signal.reason instanceof GatewayError ? attemptAbort.signal.reason : gErr };
-      ctx.router.failed(target.targetId);
-    } finally {
-      clientGone.removeEventListener('abort', onClientGone);
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) {
+        lastFailure = { error: new GatewayError('UPSTREAM_TIMEOUT', `no target of route "${plan.route}" answered within ${plan.totalTimeoutMs} ms`) };
+        break;
+      }
+      const provider = ctx.provider(target.provider);
+      const record: AttemptRecord = { provider: target.provider, model: target.model, status: 0 };
+      if (!provider || provider.unavailable) {
+        record.error = provider?.unavailable ?? `provider "${target.provider}" is not configured`;
+        event.attempts.push(record);
+        lastFailure = { error: new GatewayError('PROVIDER_UNAVAILABLE', record.error) };
+        excluded.add(target.targetId);
+        target = nextTarget();
+        continue;
+      }
+
+      // One timer bounds this attempt until its first byte; once the reply is committed to the client it is cleared.
+      const attemptAbort = new AbortController();
+      const onClientGone = (): void => attemptAbort.abort(clientGone.reason);
+      clientGone.addEventListener('abort', onClientGone, { once: true });
+      const attemptMs = Math.min(plan.attemptTimeoutMs, remaining);
+      const timer = setTimeout(
+        () => attemptAbort.abort(new GatewayError('UPSTREAM_TIMEOUT', `provider "${provider.id}" gave no first byte within ${Math.round(attemptMs)} ms`)),
+        attemptMs,
+      );
+      const settleAttempt = (): void => {
+        clearTimeout(timer);
+      };
+      const attemptStarted = performance.now();
+      let retryAfter: number | undefined;
+      try {
+        let prepared: Prepared;
+        try {
+          prepared = prepareBody(api, json, toCanonical, provider, target.model, facts.stream);
+        } catch (err) {
+          // A request this target's family cannot express is the client's problem, not the target's.
+          settleAttempt();
+          throw err;
+        }
+        const ownCredentials = callerCredentials(call, api.dialect.family, provider.family);
+        const up = await provider.send({
+          operation: prepared.operation,
+          body: prepared.body,
+          model: target.model,
+          stream: facts.stream,
+          signal: attemptAbort.signal,
+          requestId,
+          callerCredentials: ownCredentials,
+          forwardHeaders: provider.family === api.dialect.family ? forwardedHeaders(api, req) : undefined,
+        });
+        record.status = up.status;
+        if (up.status >= 400) {
+          const { raw: errRaw, parsed } = await readUpstreamError(ctx, prepared.upstream, up);
+          record.error = parsed.message.slice(0, 300);
+          event.attempts.push(record);
+          retryAfter = retryAfterMs(up.headers);
+          const ra = up.headers['retry-after'];
+          lastFailure = {
+            wire: clientError(provider, up.status, parsed),
+            passthrough: prepared.upstream === api.dialect && !isAuthFailure(up.status, parsed) ? { status: gatewayStatus(up.status), raw: errRaw } : undefined,
+            retryAfter: typeof ra === 'string' ? ra : undefined,
+          };
+          settleAttempt();
+          if (!RETRYABLE.has(up.status)) break;
+          ctx.router.failed(target.targetId, retryAfter);
+        } else {
+          event.provider = provider.id;
+          event.model = target.model;
+          event.route = target.route;
+          event.translated = prepared.translated;
+          event.credential = ownCredentials ? 'caller' : 'gateway';
+          event.status = up.status;
+          const pricing = target.pricing ? { pricing: target.pricing, source: target.pricingSource ?? 'config' } : null;
+          const relay = { ctx, call, api, provider, upstream: prepared.upstream, state, includeUsage: facts.includeUsage, restore: prepared.restore, signal: attemptAbort.signal };
+          // From the moment the record is written (state.settled) the reply belongs to this attempt: no fallback after it.
+          const commit = (): Promise<void> => settle(ctx, state, pricing);
+          if (!facts.stream) {
+            settleAttempt();
+            ctx.router.succeeded(target.targetId, ms(attemptStarted), sessionKey);
+            await relayNonStream(relay, up, commit);
+            return;
+          }
+          const opened = await openStream(relay, up);
+          if (opened.kind === 'content') {
+            settleAttempt();
+            ctx.router.succeeded(target.targetId, ms(attemptStarted), sessionKey);
+            await relayStream(relay, opened, commit);
+            return;
+          }
+          record.status = opened.status;
+          record.error = opened.message;
+          event.attempts.push(record);
+          lastFailure = { wire: { status: opened.status, kind: opened.errorKind, message: `provider "${provider.id}": ${opened.message}` } };
+          settleAttempt();
+          ctx.router.failed(target.targetId);
+        }
+      } catch (err) {
+        settleAttempt();
+        clientGone.removeEventListener('abort', onClientGone);
+        if (state.settled) throw err;
+        if (clientGone.aborted) break;
+        const gErr = err instanceof GatewayError ? err : new GatewayError('UPSTREAM_ERROR', `provider "${provider.id}" failed: ${ctx.scrub((err as Error).message)}`, { cause: err });
+        if (gErr.code === 'BAD_REQUEST') throw gErr;
+        record.error = gErr.message.slice(0, 300);
+        event.attempts.push(record);
+        lastFailure = { error: attemptAbort.signal.aborted && attemptAbort.signal.reason instanceof GatewayError ? attemptAbort.signal.reason : gErr };
+        ctx.router.failed(target.targetId);
+      } finally {
+        clientGone.removeEventListener('abort', onClientGone);
+      }
+      if (retryAfter !== undefined && retryAfter > plan.maxBackoffMs) excluded.add(target.targetId);
+      const previous = target;
+      target = nextTarget();
+      // Another target is tried at once; the same one again only after a backoff.
+      if (target && target.targetId === previous.targetId && attempt + 1 < totalAttempts) {
+        const wait = Math.min(ctx.router.backoff(plan, attempt + 1, retryAfter), Math.max(0, deadline - performance.now()));
+        await sleep(wait, clientGone);
+      }
     }
-    if (retryAfter !== undefined && retryAfter > plan.maxBackoffMs) excluded.add(target.targetId);
-    const previous = target;
-    target = nextTarget();
-    // Another target is tried at once; the same one again only after a backoff.
-    if (target && target.targetId === previous.targetId && attempt + 1 < totalAttempts) {
-      const wait = Math.min(ctx.router.backoff(plan, attempt + 1, retryAfter), Math.max(0, deadline - performance.now()));
-      await sleep(wait, clientGone);
+
+    // Every attempt failed (or the client left): the ledger shows the request with its outcome.
+    event.outcome = clientGone.aborted ? 'client_aborted' : 'upstream_error';
+    const failure = lastFailure ?? { error: new GatewayError('UPSTREAM_ERROR', `no target of route "${plan.route}" could be tried`) };
+    event.status = 'error' in failure ? failure.error.status : (failure.passthrough?.status ?? failure.wire.status);
+    await settle(ctx, state, null).catch((e: Error) => ctx.log.error({ requestId, err: e.message }, 'could not record a failed request'));
+    if (clientGone.aborted) return;
+    if ('error' in failure) throw markRecorded(failure.error);
+    const headers: Record<string, string> = { 'x-request-id': requestId };
+    // An upstream rate limit says when to come back; the client's SDK honours it.
+    if (failure.retryAfter) headers['retry-after'] = failure.retryAfter;
+    const text = failure.passthrough ? failure.passthrough.raw : JSON.stringify(api.dialect.errorBody(failure.wire));
+    reply.send(failure.passthrough?.status ?? failure.wire.status, headers, text);
+  } finally {
+    // A request that ended without a record (refused by a target's family, say) spent nothing.
+    if (state.budget && !state.settled) {
+      state.budget.release();
+      state.budget.recorded();
     }
   }
-
-  // Every attempt failed (or the client left): the ledger shows the request with its outcome.
-  event.outcome = clientGone.aborted ? 'client_aborted' : 'upstream_error';
-  const failure = lastFailure ?? { error: new GatewayError('UPSTREAM_ERROR', `no target of route "${plan.route}" could be tried`) };
-  event.status = 'error' in failure ? failure.error.status : (failure.passthrough?.status ?? failure.wire.status);
-  await settle(ctx, state, null).catch((e: Error) => ctx.log.error({ requestId, err: e.message }, 'could not record a failed request'));
-  if (clientGone.aborted) return;
-  if ('error' in failure) throw markRecorded(failure.error);
-  const headers: Record<string, string> = { 'x-request-id': requestId };
-  // An upstream rate limit says when to come back; the client's SDK honours it.
-  if (failure.retryAfter) headers['retry-after'] = failure.retryAfter;
-  const text = failure.passthrough ? failure.passthrough.raw : JSON.stringify(api.dialect.errorBody(failure.wire));
-  reply.send(failure.passthrough?.status ?? failure.wire.status, headers, text);
 }
 
 /** Estimates, prices and records the request; the reply's last byte waits for this. */
@@ -545,7 +568,8 @@ async function settle(ctx: LlmContext, state: RelayState, pricing: { pricing: Pr
     // Where the provider's own counts are missing or stopped short (a cut stream, a client that
     // left before the final usage, a server that reports none), an upper-bound estimate from
     // sizes stands in, marked as such, so budgets and reports never see less than was used.
-    const outputEstimate = Math.ceil(state.outputChars / 3);
+    // Under a budget the provider was told the allowance, so no more than that can have been generated.
+    const outputEstimate = Math.min(Math.ceil(state.outputChars / 3), state.budget?.outputTokens ?? Infinity);
     const finalCounts = event.outcome === 'ok' && u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens + u.outputTokens > 0;
     if (!finalCounts) {
       const next = { ...u };
@@ -563,8 +587,11 @@ async function settle(ctx: LlmContext, state: RelayState, pricing: { pricing: Pr
   }
   event.latencyMs = ms(state.startedAt);
   event.response = { bytes: event.response.bytes, sha256: state.hash.digest('hex') };
+  state.budget?.settle(event.costUsd ?? 0);
   try {
     await ctx.ledger.append(event);
+    // Only now is the cost in the ledger for a restart to find; until then the reservation's note stays.
+    state.budget?.recorded();
   } catch (err) {
     throw new GatewayError(
       'LEDGER_UNAVAILABLE',

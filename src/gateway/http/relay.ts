@@ -6,6 +6,7 @@ import { GatewayError } from '../errors.js';
 import type { ProviderRuntime, UpstreamResponse } from '../llm/providers/types.js';
 import { readSse, sseFrame } from '../llm/sse.js';
 import type { Restorer } from '../llm/translate.js';
+import type { Reservation } from '../policy/budgets.js';
 import { mergeUsage } from '../llm/usage.js';
 import type { CallContext, InboundApi, LlmContext, LlmRequestEvent } from './llm.js';
 
@@ -18,6 +19,8 @@ export interface RelayState {
   startedAt: number;
   /** Set once the request is recorded. */
   settled: boolean;
+  /** The budget reservation the request holds, when its key has budgets. */
+  budget?: Reservation;
 }
 
 export interface Relay {

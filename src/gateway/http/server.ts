@@ -84,6 +84,8 @@ function respondError(req: IncomingMessage, res: ServerResponse, err: GatewayErr
   }
   const headers: Record<string, string> = { 'x-request-id': requestId };
   if (err.retryAfterSeconds !== undefined) headers['retry-after'] = String(err.retryAfterSeconds);
+  // The OpenAI and Anthropic SDKs honour this: a spent budget is not retried.
+  if (err.code === 'BUDGET_EXCEEDED') headers['x-should-retry'] = 'false';
   const dialect = dialectForPath(path, req);
   sendJson(res, err.status, dialect ? dialect.errorBody(wireInput(err)) : plainError(err), headers);
 }

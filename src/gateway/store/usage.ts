@@ -97,7 +97,7 @@ function totalsOf(r: Record<string, unknown>): UsageTotals {
  * `at` grows with `seq`: the first seq at or after a time is found by binary search on the
  * primary key, so a range reads only its own rows. Returns `last + 1` when no row is that late.
  */
-function firstSeqAtOrAfter(db: Db, at: string, first: number, last: number): number {
+export function firstSeqAtOrAfter(db: Db, at: string, first: number, last: number): number {
   const rowAtOrAfter = db.prepare('SELECT seq, at FROM events WHERE seq >= ? ORDER BY seq LIMIT 1');
   let lo = first;
   let hi = last + 1;

@@ -1,0 +1,63 @@
+// Admission of a model call under its key's budgets: the worst case is reserved before any
+// upstream call, and the answer's length is capped to what the budget can pay for.
+import { GatewayError } from '../errors.js';
+import type { RoutePlan } from '../llm/router.js';
+import type { Budgets, Reservation } from '../policy/budgets.js';
+import type { KeyRow } from '../store/keys.js';
+import type { InboundApi } from './llm.js';
+
+/** The output allowance reserved (and set upstream) when a request under a budget names none. */
+export const DEFAULT_OUTPUT_TOKENS = 32_768;
+/** The smallest answer worth starting: below it a request under a budget is refused, not clamped. */
+export const MIN_OUTPUT_TOKENS = 64;
+
+/** The highest USD per token any target of the plan may charge, for input (cache writes included) and output. */
+function worstPrices(plan: RoutePlan): { input: number; output: number } {
+  let input = 0;
+  let output = 0;
+  for (const t of plan.targets) {
+    const p = t.pricing;
+    if (!p) continue;
+    const tiers = [p, ...(p.longContext ? [p.longContext] : [])];
+    for (const tier of tiers) {
+      input = Math.max(input, tier.inputPerMTok, tier.cacheWritePerMTok ?? 0);
+      output = Math.max(output, tier.outputPerMTok);
+    }
+  }
+  return { input: input / 1e6, output: output / 1e6 };
+}
+
+/**
+ * Reserves the request's worst-case cost on every budget of its key: input at most one token per
+ * byte of the body, at the highest input price of any target it may go to, plus its output
+ * allowance at the highest output price. The allowance is what the client asked for (or
+ * DEFAULT_OUTPUT_TOKENS), clamped to what the budget has left; the limit is then written into the
+ * request, so the provider itself stops there. Throws BUDGET_EXCEEDED when not even
+ * MIN_OUTPUT_TOKENS fit. Returns undefined for a key without budgets.
+ */
+export function reserveBudget(
+  budgets: Budgets,
+  call: { key: KeyRow; requestId: string },
+  api: InboundApi,
+  json: Record<string, unknown>,
+  bytes: number,
+  plan: RoutePlan,
+): Reservation | undefined {
+  const { key } = call;
+  if (key.budgets.length === 0) return undefined;
+  const prices = worstPrices(plan);
+  const limit = api.outputLimit;
+  const asked = limit?.read(json);
+  const r = budgets.reserve({
+    requestId: call.requestId,
+    keyId: key.id,
+    subjects: [{ id: `key:${key.id}`, label: `key "${key.name}"`, budgets: key.budgets }],
+    inputUsd: bytes * prices.input,
+    outputUsdPerToken: prices.output,
+    wantedOutputTokens: limit ? (asked ?? DEFAULT_OUTPUT_TOKENS) : 0,
+    minOutputTokens: MIN_OUTPUT_TOKENS,
+  });
+  if ('ok' in r) throw new GatewayError('BUDGET_EXCEEDED', r.message);
+  if (limit && (asked === undefined || r.clamped)) limit.write(json, r.outputTokens);
+  return r;
+}

@@ -1,0 +1,193 @@
+// Budgets that cannot be overspent: admission reserves a request's worst-case cost across every
+// budget of its chain at once (synchronously: the gateway is one process), clamping the output
+// allowance to what remains; completion settles the real cost and releases the rest.
+import type { BudgetSpec, BudgetWindow } from '../../shared/contract.js';
+
+/**
+ * Windows are calendar periods in UTC: a day from 00:00, a week from Monday 00:00 (ISO), a month
+ * from the 1st; `total` never resets. `instance` names the current period; `resetsAt` is when the
+ * next begins (null for total).
+ */
+export function windowOf(window: BudgetWindow, now: Date): { instance: string; start: string; resetsAt: string | null } {
+  const y = now.getUTCFullYear();
+  const m = now.getUTCMonth();
+  const d = now.getUTCDate();
+  switch (window) {
+    case 'day': {
+      const start = new Date(Date.UTC(y, m, d));
+      return { instance: start.toISOString().slice(0, 10), start: start.toISOString(), resetsAt: new Date(Date.UTC(y, m, d + 1)).toISOString() };
+    }
+    case 'week': {
+      const sinceMonday = (now.getUTCDay() + 6) % 7;
+      const start = new Date(Date.UTC(y, m, d - sinceMonday));
+      return { instance: `week-of-${start.toISOString().slice(0, 10)}`, start: start.toISOString(), resetsAt: new Date(Date.UTC(y, m, d - sinceMonday + 7)).toISOString() };
+    }
+    case 'month': {
+      const start = new Date(Date.UTC(y, m, 1));
+      return { instance: start.toISOString().slice(0, 7), start: start.toISOString(), resetsAt: new Date(Date.UTC(y, m + 1, 1)).toISOString() };
+    }
+    case 'total':
+      return { instance: 'total', start: '', resetsAt: null };
+  }
+}
+
+/** Whose budgets a request draws on, e.g. `key:ID` labelled `key "laptop"`. */
+export interface BudgetSubject {
+  id: string;
+  label: string;
+  budgets: readonly BudgetSpec[];
+}
+
+export interface BudgetStore {
+  /** USD the subject spent at or after `since` ('' for all time), from the ledger. */
+  spentSince(subjectId: string, since: string): number;
+  /** Durably notes a reservation before the request goes upstream. */
+  hold(requestId: string, keyId: string, amountUsd: number): void;
+  /** Forgets it once the request's own record is committed. */
+  forget(requestId: string): void;
+}
+
+export interface ReserveRequest {
+  requestId: string;
+  keyId: string;
+  subjects: readonly BudgetSubject[];
+  /** The worst-case cost of the input (an upper bound on its tokens at the highest input price). */
+  inputUsd: number;
+  /** USD per output token at the highest output price among the request's targets. */
+  outputUsdPerToken: number;
+  /** The output the client asked for (its max_tokens), or the default allowance. */
+  wantedOutputTokens: number;
+  /** Below this, an answer is not worth starting: the request is refused instead. */
+  minOutputTokens: number;
+}
+
+export interface Reservation {
+  /** The output allowance: the tokens asked for, or fewer when the budget left cannot cover them. */
+  outputTokens: number;
+  clamped: boolean;
+  reservedUsd: number;
+  /** Charges the real cost and releases the rest of the reservation (at most once). */
+  settle(costUsd: number): void;
+  /** The request cost nothing: releases everything (at most once). */
+  release(): void;
+  /** Called once the request's record is committed: the durable note is no longer needed. */
+  recorded(): void;
+}
+
+export interface BudgetRefusal {
+  ok: false;
+  subject: string;
+  message: string;
+}
+
+interface WindowState {
+  instance: string;
+  spent: number;
+  reserved: number;
+}
+
+/** USD to 1e-9, so sums carry no float noise into comparisons with the limit. */
+const round = (usd: number): number => Math.round(usd * 1e9) / 1e9;
+const dollars = (usd: number): string => `$${usd.toFixed(usd !== 0 && Math.abs(usd) < 0.01 ? 4 : 2)}`;
+
+export interface Budgets {
+  reserve(req: ReserveRequest): Reservation | BudgetRefusal;
+  /** Reserved USD in flight, per subject: zero once every request has settled. */
+  inFlight(): Map<string, number>;
+}
+
+export function createBudgets(store: BudgetStore, now: () => Date = () => new Date()): Budgets {
+  const state = new Map<string, Map<BudgetWindow, WindowState>>();
+
+  /**
+   * The subject's state for a window, rolled over to the current period. Reservations in flight
+   * stay counted across a rollover: they will be charged in the period they settle in.
+   */
+  function windowState(subjectId: string, window: BudgetWindow, at: Date): WindowState {
+    let windows = state.get(subjectId);
+    if (!windows) state.set(subjectId, (windows = new Map()));
+    const w = windowOf(window, at);
+    let s = windows.get(window);
+    if (!s) {
+      s = { instance: w.instance, spent: store.spentSince(subjectId, w.start), reserved: 0 };
+      windows.set(window, s);
+    } else if (s.instance !== w.instance) {
+      s.instance = w.instance;
+      s.spent = 0;
+    }
+    return s;
+  }
+
+  return {
+    reserve(req) {
+      const at = now();
+      // The tightest window of the whole chain decides; nothing is taken until all are checked.
+      let left = Infinity;
+      let tightest: { subject: BudgetSubject; spec: BudgetSpec; s: WindowState } | undefined;
+      for (const subject of req.subjects) {
+        for (const spec of subject.budgets) {
+          const s = windowState(subject.id, spec.window, at);
+          const room = round(spec.amountUsd - s.spent - s.reserved);
+          if (room < left) {
+            left = room;
+            tightest = { subject, spec, s };
+          }
+        }
+      }
+      const affordable = req.outputUsdPerToken > 0 ? Math.floor(round(left - req.inputUsd) / req.outputUsdPerToken) : req.wantedOutputTokens;
+      const outputTokens = Math.min(req.wantedOutputTokens, Math.max(0, affordable));
+      if (tightest && outputTokens < Math.min(req.minOutputTokens, req.wantedOutputTokens)) {
+        const { subject, spec, s } = tightest;
+        const w = windowOf(spec.window, at);
+        const needed = round(req.inputUsd + Math.min(req.minOutputTokens, req.wantedOutputTokens) * req.outputUsdPerToken);
+        return {
+          ok: false,
+          subject: subject.id,
+          message:
+            `budget of ${subject.label} (${dollars(spec.amountUsd)} per ${spec.window === 'total' ? 'all time' : `${spec.window}, UTC`}) cannot cover this request: ` +
+            `spent ${dollars(s.spent)}, reserved ${dollars(s.reserved)} by requests in flight, ${dollars(Math.max(0, left))} left; ` +
+            `even a minimal answer needs ${dollars(needed)}. ${w.resetsAt ? `It resets at ${w.resetsAt}.` : 'A total budget does not reset: raise it with gatehouse keys update.'}`,
+        };
+      }
+      const reservedUsd = round(req.inputUsd + outputTokens * req.outputUsdPerToken);
+      // Each (subject, window) once, however many budgets share that window.
+      const held = new Map<string, { subjectId: string; window: BudgetWindow }>();
+      for (const subject of req.subjects) for (const spec of subject.budgets) held.set(`${subject.id}\n${spec.window}`, { subjectId: subject.id, window: spec.window });
+      for (const h of held.values()) {
+        const s = windowState(h.subjectId, h.window, at);
+        s.reserved = round(s.reserved + reservedUsd);
+      }
+      if (held.size > 0) store.hold(req.requestId, req.keyId, reservedUsd);
+      let open = held.size > 0;
+      const end = (costUsd: number): void => {
+        if (!open) return;
+        open = false;
+        const settledAt = now();
+        for (const h of held.values()) {
+          const s = windowState(h.subjectId, h.window, settledAt);
+          s.reserved = round(Math.max(0, s.reserved - reservedUsd));
+          s.spent = round(s.spent + costUsd);
+        }
+      };
+      return {
+        outputTokens,
+        clamped: outputTokens < req.wantedOutputTokens,
+        reservedUsd,
+        settle: (costUsd) => end(costUsd),
+        release: () => end(0),
+        recorded: () => {
+          if (held.size > 0) store.forget(req.requestId);
+        },
+      };
+    },
+    inFlight() {
+      const out = new Map<string, number>();
+      for (const [id, windows] of state) {
+        let max = 0;
+        for (const s of windows.values()) max = Math.max(max, s.reserved);
+        out.set(id, max);
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,57 @@
+// Budget state in SQLite: reservations in flight (written before the upstream call, deleted once
+// the request's record is committed) and what a key has spent since a time, read from the ledger.
+import type { Db } from './db.js';
+import { firstSeqAtOrAfter } from './usage.js';
+
+export interface ReservationRow {
+  requestId: string;
+  keyId: string;
+  amountUsd: number;
+  at: string;
+}
+
+export function insertReservation(db: Db, r: ReservationRow): void {
+  db.prepare('INSERT INTO budget_reservations (request_id, key_id, amount_usd, at) VALUES (?, ?, ?, ?)').run(r.requestId, r.keyId, r.amountUsd, r.at);
+}
+
+export function deleteReservation(db: Db, requestId: string): void {
+  db.prepare('DELETE FROM budget_reservations WHERE request_id = ?').run(requestId);
+}
+
+export function listReservations(db: Db): ReservationRow[] {
+  return db.prepare('SELECT request_id AS requestId, key_id AS keyId, amount_usd AS amountUsd, at FROM budget_reservations ORDER BY at').all() as ReservationRow[];
+}
+
+function seqSpan(db: Db): { first: number; last: number } {
+  const span = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM events').get() as { first: number | null; last: number | null };
+  return { first: span.first ?? 1, last: span.last ?? 0 };
+}
+
+/** Whether the ledger holds the request's own record (written at or after `since`). */
+export function requestRecorded(db: Db, requestId: string, since: string): boolean {
+  const { first, last } = seqSpan(db);
+  const from = firstSeqAtOrAfter(db, since, first, last);
+  const row = db
+    .prepare("SELECT 1 FROM events WHERE seq >= ? AND type IN ('llm.request', 'budget.reconciled') AND json_extract(body, '$.requestId') = ? LIMIT 1")
+    .get(from, requestId);
+  return row !== undefined;
+}
+
+/**
+ * USD a key has spent at or after `since` (an ISO time; '' for all time): its priced requests paid
+ * through the gateway's provider keys (a caller's own subscription is not the budget's money) and
+ * the reservations a crash left, charged in full.
+ */
+export function keySpentSince(db: Db, keyId: string, since: string): number {
+  const { first, last } = seqSpan(db);
+  const from = since === '' ? first : firstSeqAtOrAfter(db, since, first, last);
+  const row = db
+    .prepare(
+      `SELECT coalesce(sum(json_extract(body, '$.costUsd')), 0) AS spent FROM events
+       WHERE seq >= ? AND at >= ? AND type IN ('llm.request', 'budget.reconciled')
+         AND json_extract(body, '$.keyId') = ?
+         AND (type <> 'llm.request' OR coalesce(json_extract(body, '$.credential'), 'gateway') <> 'caller')`,
+    )
+    .get(from, since, keyId) as { spent: number };
+  return row.spent;
+}

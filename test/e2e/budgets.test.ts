@@ -1,0 +1,204 @@
+// Budgets under concurrency, end to end: the official SDKs -> gateway -> a slow mock provider that
+// honours max tokens, checked against the ledger: never overspent, refusals are 402s naming the
+// budget, clamped requests carry the clamp upstream, nothing stays reserved, and a crash mid-request
+// is charged in full at the next start.
+import Anthropic from '@anthropic-ai/sdk';
+import Database from 'better-sqlite3';
+import OpenAI from 'openai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockOpenAI, type MockOpenAI } from '../fixtures/mock-openai.js';
+import { runCli, serve } from '../helpers/cli.js';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+
+let oai: MockOpenAI;
+let gw: TestGateway;
+
+// $100 per million input tokens, $17,000 per million output tokens: one output token is $0.017.
+const PRICING = { inputPerMTok: 100, outputPerMTok: 17_000 };
+const OUT = PRICING.outputPerMTok / 1e6;
+
+function config(url: string): string {
+  return `version: 1
+server: { port: 0 }
+providers:
+  - { id: mock, type: openai-compatible, baseUrl: ${url}, apiKey: env:MOCK_UPSTREAM_KEY }
+routing: { retries: 0 }
+models:
+  - name: pricey
+    targets: [{ provider: mock, model: gpt-4o-mini, pricing: { inputPerMTok: ${PRICING.inputPerMTok}, outputPerMTok: ${PRICING.outputPerMTok} } }]
+`;
+}
+
+beforeAll(async () => {
+  // Four one-token deltas 25 ms apart: each call is slow enough for a hundred to overlap.
+  oai = await startMockOpenAI({ chunks: 4, chunkDelayMs: 25 });
+  gw = await startTestGateway(config(oai.url));
+});
+afterAll(async () => {
+  await gw?.stop();
+  await oai?.close();
+});
+
+async function budgetKey(amountUsd: number, name: string): Promise<{ id: string; secret: string }> {
+  const made = await gw.gateway.call('keys:create', { name, budgets: [{ amountUsd, window: 'total' }] }, 'cli');
+  return { id: made.key.id, secret: made.secret };
+}
+
+function spentBy(keyId: string): number {
+  return gw.events('llm.request').filter((e) => e.keyId === keyId).reduce((sum, e) => sum + ((e.costUsd as number | null) ?? 0), 0);
+}
+
+function openReservations(dataDir: string): number {
+  const db = new Database(join(dataDir, 'gatehouse.sqlite'), { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM budget_reservations').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+/** One streamed call; resolves with what happened (a refusal's status, headers and message). */
+async function streamed(client: OpenAI, i: number, maxTokens: number): Promise<{ ok: true; text: string } | { ok: false; status: number; headers: Headers; message: string }> {
+  try {
+    const stream = await client.chat.completions.create({ model: 'pricey', messages: [{ role: 'user', content: `hello ${i}` }], max_tokens: maxTokens, stream: true });
+    let text = '';
+    for await (const c of stream) text += c.choices[0]?.delta?.content ?? '';
+    return { ok: true, text };
+  } catch (err) {
+    const e = err as { status: number; headers: Headers; message: string };
+    return { ok: false, status: e.status, headers: e.headers, message: e.message };
+  }
+}
+
+describe('a budget under concurrency', () => {
+  it('a $1 total budget under waves of 100 concurrent ~$0.10 requests spends at most $1; every refusal is a 402 naming it', async () => {
+    const key = await budgetKey(1, 'one-dollar');
+    const client = new OpenAI({ apiKey: key.secret, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    let admitted = 0;
+    let refused = 0;
+    for (let wave = 0; wave < 6; wave++) {
+      // Worst case per request: ~150 body bytes at $0.0001 + 5 output tokens at $0.017 = ~$0.10.
+      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => streamed(client, i, 5)));
+      for (const r of results) {
+        if (r.ok) {
+          admitted++;
+          continue;
+        }
+        refused++;
+        expect(r.status).toBe(402);
+        expect(r.headers.get('x-should-retry')).toBe('false');
+        expect(r.message).toMatch(/budget of key "one-dollar" \(\$1\.00 per all time\) cannot cover this request: spent \$[\d.]+, reserved \$[\d.]+ by requests in flight/);
+      }
+      await expect.poll(() => gw.events('llm.request').filter((e) => e.keyId === key.id).length).toBe(admitted);
+      if (results.every((r) => !r.ok)) break;
+    }
+    const spent = spentBy(key.id);
+    // Real usage (4 output tokens of the 5 allowed) is most of the worst case: the budget ends up nearly spent, never over.
+    expect(spent).toBeLessThanOrEqual(1);
+    expect(spent).toBeGreaterThan(0.8);
+    expect(admitted).toBeGreaterThan(10);
+    // The last wave is refused whole: the budget has less than a minimal answer left.
+    expect(refused).toBeGreaterThan(100);
+    expect(openReservations(gw.dataDir)).toBe(0);
+    expect(gw.events('http.refused').filter((e) => e.keyId === key.id && e.code === 'BUDGET_EXCEEDED').length).toBe(refused);
+  }, 60_000);
+
+  it('clamps the output allowance to what is left, and tells the provider; refuses below a minimal answer', async () => {
+    const key = await budgetKey(1.2, 'small');
+    const client = new OpenAI({ apiKey: key.secret, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const before = oai.requests.length;
+    const r = await client.chat.completions.create({ model: 'pricey', messages: [{ role: 'user', content: 'a long answer please' }], max_tokens: 1000 });
+    const sent = oai.requests[before]!.body as { max_tokens?: number; max_completion_tokens?: number };
+    const allowance = sent.max_tokens ?? sent.max_completion_tokens!;
+    // $1.20 less the input's worst case, over $0.017 a token: about 70 of the 1000 asked for, and at least a minimal 64.
+    expect(allowance).toBeGreaterThanOrEqual(64);
+    expect(allowance).toBeLessThan(71);
+    expect(r.choices[0]!.message.content).toBe('echo: a long answer please');
+    expect(openReservations(gw.dataDir)).toBe(0);
+    // What is left now cannot pay for a minimal answer to a 1 KB prompt: refused, in the caller's own error shape.
+    const anthropic = new Anthropic({ apiKey: key.secret, baseURL: gw.url, maxRetries: 0 });
+    const err = (await anthropic.messages.create({ model: 'pricey', max_tokens: 100, messages: [{ role: 'user', content: 'more '.repeat(200) }] }).catch((e: unknown) => e)) as {
+      status: number;
+      error: { error: { type: string; message: string } };
+    };
+    expect(err.status).toBe(402);
+    expect(err.error.error.type).toBe('billing_error');
+    expect(err.error.error.message).toMatch(/budget of key "small" .* left; even a minimal answer needs \$1\.\d+/);
+    expect(spentBy(key.id)).toBeLessThanOrEqual(1.2);
+    expect(openReservations(gw.dataDir)).toBe(0);
+  });
+
+  it('writes an output limit into a request that named none, so the provider keeps to the reservation', async () => {
+    const key = await budgetKey(2, 'no-limit-given');
+    const client = new OpenAI({ apiKey: key.secret, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const before = oai.requests.length;
+    await client.chat.completions.create({ model: 'pricey', messages: [{ role: 'user', content: 'hi' }] });
+    const sent = oai.requests[before]!.body as { max_completion_tokens?: number };
+    // The default allowance (32768 tokens) clamped to what $2 pays for.
+    expect(sent.max_completion_tokens).toBeGreaterThanOrEqual(64);
+    expect(sent.max_completion_tokens! * OUT).toBeLessThanOrEqual(2);
+  });
+
+  it('releases everything when the upstream fails before answering', async () => {
+    const key = await budgetKey(0.2, 'failing');
+    const client = new OpenAI({ apiKey: key.secret, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    oai.setNext({ status: 500 });
+    await expect(client.chat.completions.create({ model: 'pricey', messages: [{ role: 'user', content: 'x' }], max_tokens: 5 })).rejects.toMatchObject({ status: 502 });
+    expect(spentBy(key.id)).toBe(0);
+    expect(openReservations(gw.dataDir)).toBe(0);
+    // The whole budget is still there: a request reserving most of it goes through.
+    const r = await client.chat.completions.create({ model: 'pricey', messages: [{ role: 'user', content: 'x' }], max_tokens: 10 });
+    expect(r.choices[0]!.message.content).toBeTruthy();
+  });
+});
+
+describe('a crash with a request in flight', () => {
+  it('charges the reservation in full at the next start, and keeps the budget from being overspent', async () => {
+    const slow = await startMockOpenAI({ chunks: 4, chunkDelayMs: 2_000 });
+    const dir = mkdtempSync(join(tmpdir(), 'gh-budget-crash-'));
+    writeFileSync(join(dir, 'gatehouse.yaml'), config(slow.url));
+    const env = { MOCK_UPSTREAM_KEY: 'sk-mock-upstream', GATEHOUSE_LOG_LEVEL: 'warn' };
+    try {
+      let served = await serve(['--data-dir', dir, '--port', '0'], env);
+      const made = await runCli(['keys', 'create', '--name', 'crashy', '--budget', '0.2/total', '--json', '--data-dir', dir], { env });
+      const { id, key } = JSON.parse(made.stdout) as { id: string; key: string };
+      const client = new OpenAI({ apiKey: key, baseURL: `${served.url}/v1`, maxRetries: 0 });
+      const inFlight = client.chat.completions.create({ model: 'pricey', messages: [{ role: 'user', content: 'slow' }], max_tokens: 5, stream: true }).then(
+        async (s) => {
+          for await (const _ of s);
+        },
+        () => undefined,
+      );
+      await expect.poll(() => slow.requests.length, { timeout: 5_000 }).toBe(1);
+      expect(openReservations(dir)).toBe(1);
+      await served.kill('SIGKILL');
+      await inFlight.catch(() => undefined);
+
+      served = await serve(['--data-dir', dir, '--port', '0'], env);
+      try {
+        expect(openReservations(dir)).toBe(0);
+        const db = new Database(join(dir, 'gatehouse.sqlite'), { readonly: true });
+        const reconciled = (db.prepare("SELECT body FROM events WHERE type = 'budget.reconciled'").all() as { body: string }[]).map((r) => JSON.parse(r.body) as { keyId: string; costUsd: number });
+        db.close();
+        expect(reconciled).toHaveLength(1);
+        expect(reconciled[0]!.keyId).toBe(id);
+        // ~150 bytes of input at $0.0001 plus 5 tokens at $0.017.
+        expect(reconciled[0]!.costUsd).toBeGreaterThan(0.085);
+        // What is left ($0.2 less that) cannot pay for another 5-token answer: it is clamped, and at 5+ tokens needed, refused.
+        const again = new OpenAI({ apiKey: key, baseURL: `${served.url}/v1`, maxRetries: 0 });
+        const before = slow.requests.length;
+        await again.chat.completions.create({ model: 'pricey', messages: [{ role: 'user', content: 'x' }], max_tokens: 50 }).catch(() => undefined);
+        const sent = slow.requests[before]?.body as { max_tokens?: number } | undefined;
+        if (sent) expect((sent.max_tokens ?? 0) * OUT + reconciled[0]!.costUsd).toBeLessThanOrEqual(0.2);
+      } finally {
+        await served.kill();
+      }
+    } finally {
+      await slow.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
