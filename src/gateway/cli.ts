@@ -158,8 +158,8 @@ function keyParams(f: KeyFlags): Omit<KeyCreateParams, 'name'> {
 
 /** Settings stored with the key but not enforced by this version yet; say so. */
 function unenforcedNote(p: Omit<KeyCreateParams, 'name'>): string | null {
-  const stored = [p.rpm && '--rpm', p.tpm && '--tpm', p.maxConcurrency && '--max-concurrency', p.mcpTools?.length && '--mcp-tools', p.userId && '--user', p.teamId && '--team'].filter(Boolean);
-  return stored.length ? `note: ${stored.join(', ')} ${stored.length > 1 ? 'are' : 'is'} recorded with the key but not enforced by this version of Gatehouse yet (--models, --expires and --budget are).` : null;
+  const stored = [p.mcpTools?.length && '--mcp-tools', p.userId && '--user', p.teamId && '--team'].filter(Boolean);
+  return stored.length ? `note: ${stored.join(', ')} ${stored.length > 1 ? 'are' : 'is'} recorded with the key but not enforced by this version of Gatehouse yet (--models, --expires, --budget, --rpm, --tpm and --max-concurrency are).` : null;
 }
 
 function table(rows: string[][]): string {

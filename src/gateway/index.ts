@@ -15,6 +15,7 @@ import { makeGuard } from './http/guard.js';
 import { AdminAuth } from './http/admin.js';
 import { closeUpgraded, createHttpServer } from './http/server.js';
 import { createBudgets } from './policy/budgets.js';
+import { createRateLimiter } from './policy/limits.js';
 import { deleteReservation, insertReservation, keySpentSince, listReservations, requestRecorded } from './store/budgets.js';
 import type { LlmContext, LlmRequestEvent } from './http/llm.js';
 import { createRouter } from './llm/router.js';
@@ -282,6 +283,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
     );
     const llm: LlmContext = {
       budgets,
+      limits: createRateLimiter({ now: () => performance.now() }),
       config: () => loaded.config,
       provider: (id) => providers.get(id),
       router,

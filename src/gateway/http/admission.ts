@@ -1,8 +1,9 @@
-// Admission of a model call under its key's budgets: the worst case is reserved before any
-// upstream call, and the answer's length is capped to what the budget can pay for.
+// Admission of a model call under its key's rate limits and budgets: a slot and the worst-case
+// cost are taken before any upstream call, and the answer's length is capped to what the budget can pay for.
 import { GatewayError } from '../errors.js';
 import type { RoutePlan } from '../llm/router.js';
 import type { Budgets, Reservation } from '../policy/budgets.js';
+import type { Admission, RateLimiter } from '../policy/limits.js';
 import type { KeyRow } from '../store/keys.js';
 import type { InboundApi } from './llm.js';
 
@@ -60,4 +61,18 @@ export function reserveBudget(
   if ('ok' in r) throw new GatewayError('BUDGET_EXCEEDED', r.message);
   if (limit && (asked === undefined || r.clamped)) limit.write(json, r.outputTokens);
   return r;
+}
+
+/**
+ * Takes the request's place under its key's rate limits (requests and tokens per minute, requests
+ * in flight), all or nothing; refused with 429 and retry-after, having taken nothing. The token
+ * estimate is a quarter of the body's bytes, corrected with the real usage when the request
+ * settles. Returns undefined for a key without limits.
+ */
+export function admitLimits(limits: RateLimiter, key: KeyRow, bytes: number): Admission | undefined {
+  if (!key.rpm && !key.tpm && !key.maxConcurrency) return undefined;
+  const r = limits.admit([{ id: `key:${key.id}`, label: `key "${key.name}"`, limits: { rpm: key.rpm, tpm: key.tpm, maxConcurrency: key.maxConcurrency } }], Math.ceil(bytes / 4));
+  if (r.ok) return r;
+  if (r.retryAfterMs === null) throw new GatewayError('BAD_REQUEST', `${r.message}: this request alone is larger than the limit`);
+  throw new GatewayError('RATE_LIMITED', r.message, { retryAfterSeconds: Math.max(1, Math.ceil(r.retryAfterMs / 1000)) });
 }

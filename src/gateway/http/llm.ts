@@ -20,7 +20,8 @@ import { isObject, readJson } from './io.js';
 import { relayNonStream, relayStream, openStream, type RelayState } from './relay.js';
 import type { Reply } from './reply.js';
 import type { Budgets } from '../policy/budgets.js';
-import { reserveBudget } from './admission.js';
+import { admitLimits, reserveBudget } from './admission.js';
+import type { RateLimiter } from '../policy/limits.js';
 
 export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
 
@@ -34,6 +35,8 @@ export interface LlmContext {
   scrub(text: string): string;
   /** The budgets every key's calls draw on. */
   budgets: Budgets;
+  /** Requests and tokens per minute and requests in flight, per key. */
+  limits: RateLimiter;
   /** Upstream model ids per provider as provider/model, for GET /v1/models (cached by the caller). */
   upstreamModels(): Promise<string[]>;
   onCompleted(event: LlmRequestEvent): void;
@@ -389,9 +392,16 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
     request: { bytes, sha256 },
     response: { bytes: 0, sha256: '' },
   };
-  // Reserved last, once the request is known to be well formed and routable: nothing below may leave it held.
-  const budget = reserveBudget(ctx.budgets, call, api, json, bytes, plan);
-  const state: RelayState = { event, hash: createHash('sha256'), outputChars: 0, startedAt: call.startedAt, settled: false, budget };
+  // Taken last, once the request is known to be well formed and routable: nothing below may leave them held.
+  const limit = admitLimits(ctx.limits, key, bytes);
+  let budget;
+  try {
+    budget = reserveBudget(ctx.budgets, call, api, json, bytes, plan);
+  } catch (err) {
+    limit?.release();
+    throw err;
+  }
+  const state: RelayState = { event, hash: createHash('sha256'), outputChars: 0, startedAt: call.startedAt, settled: false, budget, limit };
 
   try {
     const deadline = performance.now() + plan.totalTimeoutMs;
@@ -550,9 +560,10 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
     reply.send(failure.passthrough?.status ?? failure.wire.status, headers, text);
   } finally {
     // A request that ended without a record (refused by a target's family, say) spent nothing.
-    if (state.budget && !state.settled) {
-      state.budget.release();
-      state.budget.recorded();
+    if (!state.settled) {
+      state.budget?.release();
+      state.budget?.recorded();
+      state.limit?.release();
     }
   }
 }
@@ -588,6 +599,8 @@ async function settle(ctx: LlmContext, state: RelayState, pricing: { pricing: Pr
   event.latencyMs = ms(state.startedAt);
   event.response = { bytes: event.response.bytes, sha256: state.hash.digest('hex') };
   state.budget?.settle(event.costUsd ?? 0);
+  const t = event.usage;
+  state.limit?.settle(t.inputTokens + t.cacheReadTokens + t.cacheWriteTokens + t.outputTokens);
   try {
     await ctx.ledger.append(event);
     // Only now is the cost in the ledger for a restart to find; until then the reservation's note stays.

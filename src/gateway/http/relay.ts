@@ -7,6 +7,7 @@ import type { ProviderRuntime, UpstreamResponse } from '../llm/providers/types.j
 import { readSse, sseFrame } from '../llm/sse.js';
 import type { Restorer } from '../llm/translate.js';
 import type { Reservation } from '../policy/budgets.js';
+import type { Admission } from '../policy/limits.js';
 import { mergeUsage } from '../llm/usage.js';
 import type { CallContext, InboundApi, LlmContext, LlmRequestEvent } from './llm.js';
 
@@ -21,6 +22,8 @@ export interface RelayState {
   settled: boolean;
   /** The budget reservation the request holds, when its key has budgets. */
   budget?: Reservation;
+  /** Its place under the key's rate limits, when the key has any. */
+  limit?: Admission;
 }
 
 export interface Relay {
