@@ -16,6 +16,7 @@ import { AdminAuth } from './http/admin.js';
 import { closeUpgraded, createHttpServer } from './http/server.js';
 import { createBudgets } from './policy/budgets.js';
 import { createRateLimiter } from './policy/limits.js';
+import { postAlert } from './policy/alert-webhook.js';
 import { deleteReservation, insertReservation, keySpentSince, listReservations, requestRecorded } from './store/budgets.js';
 import type { LlmContext, LlmRequestEvent } from './http/llm.js';
 import { createRouter } from './llm/router.js';
@@ -280,6 +281,15 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
         forget: (requestId) => deleteReservation(database, requestId),
       },
       now,
+      {
+        thresholds: () => loaded.config.alerts.thresholds,
+        fire: (alert) => {
+          control.emit('budget:alert', alert);
+          ledger.append({ type: 'budget.alert', ...alert }).catch((e: Error) => log.error({ err: e.message }, 'could not record a budget alert'));
+          const hook = loaded.config.alerts.webhook;
+          if (hook) void postAlert(hook, alert, secrets, log);
+        },
+      },
     );
     const llm: LlmContext = {
       budgets,

@@ -238,6 +238,21 @@ export interface ControlEvents {
     inputTokens: number;
     outputTokens: number;
   };
+  'budget:alert': BudgetAlert;
+}
+
+/** A budget's spend crossed one of the alert thresholds (`alerts.thresholds` in the config, percent). */
+export interface BudgetAlert {
+  /** Whose budget: `key:ID`, `user:ID`, `team:ID`. */
+  subject: string;
+  label: string;
+  window: BudgetWindow;
+  /** The window's period, e.g. `2026-11-24`, `week-of-2026-11-23`, `2026-11`, `total`. */
+  period: string;
+  amountUsd: number;
+  spentUsd: number;
+  thresholdPercent: number;
+  at: string;
 }
 
 export type ControlEventName = keyof ControlEvents;

@@ -6,6 +6,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import Database from 'better-sqlite3';
 import OpenAI from 'openai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -201,4 +203,49 @@ describe('a crash with a request in flight', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('budget alerts', () => {
+  it('sends an event, a ledger record and a webhook call when spend crosses each threshold', async () => {
+    const received: { headers: IncomingHttpHeaders; body: Record<string, unknown> }[] = [];
+    const hook = createServer((req, res) => {
+      let text = '';
+      req.on('data', (d: Buffer) => (text += d.toString()));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body: JSON.parse(text) as Record<string, unknown> });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/alerts`;
+    const g = await startTestGateway(
+      `${config(oai.url)}alerts:
+  thresholds: [50, 90]
+  webhook: { url: ${hookUrl}, headers: { authorization: "Bearer \${env:HOOK_TOKEN}" } }
+`,
+      { env: { HOOK_TOKEN: 'hook-secret-123' } },
+    );
+    try {
+      const events: unknown[] = [];
+      const unsubscribe = g.gateway.control.subscribe((e) => {
+        if (e.event === 'budget:alert') events.push(e.data);
+      });
+      const made = await g.gateway.call('keys:create', { name: 'alerted', budgets: [{ amountUsd: 0.2, window: 'month' }] }, 'cli');
+      const client = new OpenAI({ apiKey: made.secret, baseURL: `${g.url}/v1`, maxRetries: 0 });
+      // Each call really costs ~4 output tokens at $0.017: ~$0.07; the second crosses 50%, the third 90%... if it fits.
+      for (let i = 0; i < 3; i++) await client.chat.completions.create({ model: 'pricey', messages: [{ role: 'user', content: 'x' }], max_tokens: 5 }).catch(() => undefined);
+      await expect.poll(() => received.length).toBeGreaterThanOrEqual(1);
+      const first = received[0]!;
+      expect(first.headers.authorization).toBe('Bearer hook-secret-123');
+      expect(first.body).toMatchObject({ type: 'budget.alert', subject: `key:${made.key.id}`, label: 'key "alerted"', window: 'month', amountUsd: 0.2, thresholdPercent: 50 });
+      expect(first.body.spentUsd as number).toBeGreaterThanOrEqual(0.1);
+      expect(events).toContainEqual(expect.objectContaining({ thresholdPercent: 50 }));
+      expect(g.events('budget.alert')).toContainEqual(expect.objectContaining({ thresholdPercent: 50, subject: `key:${made.key.id}` }));
+      expect(JSON.stringify(g.events())).not.toContain('hook-secret-123');
+      unsubscribe();
+    } finally {
+      await g.stop();
+      hook.close();
+    }
+  });
 });

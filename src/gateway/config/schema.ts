@@ -125,6 +125,14 @@ export const ledgerSchema = z.strictObject({
 // Sections default with `prefault({})` (parse `{}` each time) rather than `default(parsed)`: zod copies
 // a default only shallowly, so one parsed config's `allowedHosts` array would be shared with every
 // later config that omits `server`, and a mutation of one would leak into the others.
+/** Budget alerts: an event (and, optionally, a webhook call) when spend crosses each threshold. */
+export const alertsSchema = z.strictObject({
+  /** Percent of a budget; each fires once per budget period. */
+  thresholds: z.array(z.number().gt(0).max(1000)).default([50, 80, 100]),
+  /** POSTed the alert as JSON; header values may contain `${keychain:NAME}` or `${env:NAME}`. */
+  webhook: z.strictObject({ url: z.url({ protocol: /^https?$/ }), headers: z.record(z.string(), z.string()).default({}) }).optional(),
+});
+
 export const configSchema = z
   .strictObject({
     version: z.literal(1, { error: 'expected version: 1 (the only config version this Gatehouse reads)' }),
@@ -133,6 +141,7 @@ export const configSchema = z
     models: z.array(routeSchema).default([]),
     aliases: z.record(z.string(), z.string()).default({}),
     routing: routingSchema.prefault({}),
+    alerts: alertsSchema.prefault({}),
     guardrails: guardrailsSchema.prefault({}),
     mcpServers: z.array(mcpServerSchema).default([]),
     ledger: ledgerSchema.prefault({}),

@@ -1,7 +1,7 @@
 // Budgets that cannot be overspent: admission reserves a request's worst-case cost across every
 // budget of its chain at once (synchronously: the gateway is one process), clamping the output
 // allowance to what remains; completion settles the real cost and releases the rest.
-import type { BudgetSpec, BudgetWindow } from '../../shared/contract.js';
+import type { BudgetAlert, BudgetSpec, BudgetWindow } from '../../shared/contract.js';
 
 /**
  * Windows are calendar periods in UTC: a day from 00:00, a week from Monday 00:00 (ISO), a month
@@ -96,7 +96,13 @@ export interface Budgets {
   inFlight(): Map<string, number>;
 }
 
-export function createBudgets(store: BudgetStore, now: () => Date = () => new Date()): Budgets {
+export interface BudgetAlerts {
+  /** Percentages of a budget at which to alert, read at each settle (the config may change). */
+  thresholds(): readonly number[];
+  fire(alert: BudgetAlert): void;
+}
+
+export function createBudgets(store: BudgetStore, now: () => Date = () => new Date(), alerts?: BudgetAlerts): Budgets {
   const state = new Map<string, Map<BudgetWindow, WindowState>>();
 
   /**
@@ -116,6 +122,24 @@ export function createBudgets(store: BudgetStore, now: () => Date = () => new Da
       s.spent = 0;
     }
     return s;
+  }
+
+  /** Alerts for each budget whose spend went from below a threshold to at or above it: once per period. */
+  function crossed(subjects: readonly BudgetSubject[], before: Map<string, number>, at: Date, a: BudgetAlerts): void {
+    const thresholds = a.thresholds();
+    for (const subject of subjects) {
+      for (const spec of subject.budgets) {
+        const was = before.get(`${subject.id}\n${spec.window}`);
+        const s = state.get(subject.id)?.get(spec.window);
+        if (was === undefined || !s || spec.amountUsd <= 0) continue;
+        for (const t of thresholds) {
+          const line = (spec.amountUsd * t) / 100;
+          if (was < line && s.spent >= line) {
+            a.fire({ subject: subject.id, label: subject.label, window: spec.window, period: s.instance, amountUsd: spec.amountUsd, spentUsd: s.spent, thresholdPercent: t, at: at.toISOString() });
+          }
+        }
+      }
+    }
   }
 
   return {
@@ -163,11 +187,14 @@ export function createBudgets(store: BudgetStore, now: () => Date = () => new Da
         if (!open) return;
         open = false;
         const settledAt = now();
-        for (const h of held.values()) {
+        const before = new Map<string, number>();
+        for (const [id, h] of held) {
           const s = windowState(h.subjectId, h.window, settledAt);
+          before.set(id, s.spent);
           s.reserved = round(Math.max(0, s.reserved - reservedUsd));
           s.spent = round(s.spent + costUsd);
         }
+        if (alerts && costUsd > 0) crossed(req.subjects, before, settledAt, alerts);
       };
       return {
         outputTokens,
