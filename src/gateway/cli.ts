@@ -1,4 +1,4 @@
-// The plain-Node entry: `gatehouse serve`, `keys`, `secrets`, `config`, `console`, `status`, `report`, `agents setup`, `doctor`.
+// The plain-Node entry: `gatehouse serve`, `keys`, `users`, `teams`, `secrets`, `config`, `console`, `status`, `report`, `agents setup`, `doctor`.
 import { Command, CommanderError, Option } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
@@ -14,6 +14,9 @@ import {
   type KeyCreateParams,
   type KeySummary,
   type KeyWithSecret,
+  type PolicyFields,
+  type TeamSummary,
+  type UserSummary,
   type UsageGroupBy,
   type UsageReport,
   type UsageRow,
@@ -111,31 +114,51 @@ function isoDate(v: string): string {
   return new Date(t).toISOString();
 }
 
-function keyOptions(cmd: Command): Command {
+/** The grant, budget and limit flags keys, users and teams share; `whose` says whose calls they govern. */
+function policyOptions(cmd: Command, whose: string): Command {
   return cmd
-    .option('--user <id>', 'the user the key belongs to')
-    .option('--team <id>', 'the team the key belongs to')
-    .option('--models <globs>', 'routes/models the key may call, comma-separated globs', globs)
-    .option('--mcp-tools <globs>', 'MCP tools (server__tool) the key may call, comma-separated globs', globs)
-    .option('--budget <amount/window>', 'a spending limit in USD, repeatable: 5/day, 50/month', parseBudget)
-    .option('--rpm <n>', 'requests per minute', positiveInt('--rpm'))
-    .option('--tpm <n>', 'tokens per minute', positiveInt('--tpm'))
-    .option('--max-concurrency <n>', 'requests in flight at once', positiveInt('--max-concurrency'))
-    .option('--default-route <route>', 'the route for model names the config does not know (names agents send on their own)')
-    .option('--expires <iso>', 'when the key stops working', isoDate)
-    .option('--json', 'print JSON');
+    .option('--models <globs>', `routes/models ${whose} may call, comma-separated globs`, globs)
+    .option('--mcp-tools <globs>', `MCP tools (server__tool) ${whose} may call, comma-separated globs`, globs)
+    .option('--budget <amount/window>', `a spending limit in USD on ${whose}, repeatable: 5/day, 50/month`, parseBudget)
+    .option('--rpm <n>', `requests per minute of ${whose}`, positiveInt('--rpm'))
+    .option('--tpm <n>', `tokens per minute of ${whose}`, positiveInt('--tpm'))
+    .option('--max-concurrency <n>', `requests of ${whose} in flight at once`, positiveInt('--max-concurrency'));
 }
 
-interface KeyFlags {
-  name?: string;
-  user?: string;
-  team?: string;
+interface PolicyFlags {
   models?: string[];
   mcpTools?: string[];
   budget?: BudgetSpec[];
   rpm?: number;
   tpm?: number;
   maxConcurrency?: number;
+}
+
+function policyParams(f: PolicyFlags): Partial<PolicyFields> {
+  const p: Partial<PolicyFields> = {};
+  if (f.models) p.models = f.models;
+  if (f.mcpTools) p.mcpTools = f.mcpTools;
+  if (f.budget) p.budgets = f.budget;
+  if (f.rpm !== undefined) p.rpm = f.rpm;
+  if (f.tpm !== undefined) p.tpm = f.tpm;
+  if (f.maxConcurrency !== undefined) p.maxConcurrency = f.maxConcurrency;
+  return p;
+}
+
+function keyOptions(cmd: Command): Command {
+  return policyOptions(
+    cmd.option('--user <id|name>', 'the user the key belongs to (gatehouse users list)').option('--team <id|name>', 'the team the key belongs to (gatehouse teams list)'),
+    'the key',
+  )
+    .option('--default-route <route>', 'the route for model names the config does not know (names agents send on their own)')
+    .option('--expires <iso>', 'when the key stops working', isoDate)
+    .option('--json', 'print JSON');
+}
+
+interface KeyFlags extends PolicyFlags {
+  name?: string;
+  user?: string;
+  team?: string;
   defaultRoute?: string;
   expires?: string;
   json?: boolean;
@@ -145,12 +168,7 @@ function keyParams(f: KeyFlags): Omit<KeyCreateParams, 'name'> {
   const p: Omit<KeyCreateParams, 'name'> = {};
   if (f.user !== undefined) p.userId = f.user;
   if (f.team !== undefined) p.teamId = f.team;
-  if (f.models) p.models = f.models;
-  if (f.mcpTools) p.mcpTools = f.mcpTools;
-  if (f.budget) p.budgets = f.budget;
-  if (f.rpm !== undefined) p.rpm = f.rpm;
-  if (f.tpm !== undefined) p.tpm = f.tpm;
-  if (f.maxConcurrency !== undefined) p.maxConcurrency = f.maxConcurrency;
+  Object.assign(p, policyParams(f));
   if (f.defaultRoute !== undefined) p.defaultRoute = f.defaultRoute;
   if (f.expires !== undefined) p.expiresAt = f.expires;
   return p;
@@ -173,6 +191,93 @@ function keysTable(keys: KeySummary[]): string {
     ['ID', 'NAME', 'PREFIX', 'STATUS', 'MODELS', 'EXPIRES', 'CREATED'],
     ...keys.map((k) => [k.id, k.name, `${k.prefix}…`, k.status, k.models.join(',') || '*', k.expiresAt ?? '-', k.createdAt]),
   ]);
+}
+
+function ownersTable(kind: 'user' | 'team', rows: (UserSummary | TeamSummary)[]): string {
+  if (rows.length === 0) return `no ${kind}s yet: gatehouse ${kind}s create --name NAME`;
+  const email = (r: UserSummary | TeamSummary): string[] => (kind === 'user' ? [('email' in r && r.email) || '-'] : []);
+  return table([
+    ['ID', 'NAME', ...(kind === 'user' ? ['EMAIL'] : []), 'STATUS', 'KEYS', 'MODELS', 'BUDGETS', 'CREATED'],
+    ...rows.map((r) => [
+      r.id,
+      r.name,
+      ...email(r),
+      r.status,
+      String(r.keyCount),
+      r.models.join(',') || '*',
+      r.budgets.map((b) => `${b.amountUsd}/${b.window}`).join(',') || '-',
+      r.createdAt,
+    ]),
+  ]);
+}
+
+/** Users' and teams' policies and disabling are recorded but not applied to requests yet; say so. */
+function ownerNote(kind: 'user' | 'team', what: 'policy' | 'disable'): string {
+  return what === 'policy'
+    ? `note: the grants, budgets and limits of a ${kind} are recorded but not enforced by this version of Gatehouse yet (each key's own are).`
+    : `note: disabling a ${kind} is recorded but not enforced by this version of Gatehouse yet: its keys keep working until revoked.`;
+}
+
+/** `gatehouse users ...` and `gatehouse teams ...`: the same commands over either record. */
+function ownerCommands(
+  program: Command,
+  io: Io,
+  kind: 'user' | 'team',
+  call: <M extends ControlMethod>(m: M, p: ControlParams<M>) => Promise<ControlResult<M>>,
+): void {
+  const plural = `${kind}s` as const;
+  const cmd = program
+    .command(plural)
+    .description(
+      kind === 'user'
+        ? 'users: the people keys belong to, with grants, budgets and limits over all their keys (never deleted: disable one instead)'
+        : 'teams: groups of keys, with grants, budgets and limits over all their keys (never deleted: disable one instead)',
+    );
+  const print = (r: UserSummary | TeamSummary, json: boolean | undefined, verb: string): void =>
+    io.out(json ? JSON.stringify(r, null, 2) : `${verb} ${kind} ${r.id} (${r.name})`);
+  const whose = `the ${kind}'s keys (all together)`;
+  type Flags = PolicyFlags & { name?: string; email?: string; json?: boolean };
+  const withEmail = (c: Command): Command => (kind === 'user' ? c.option('--email <address>', 'contact address') : c);
+
+  policyOptions(withEmail(cmd.command('create').description(`create a ${kind}`).requiredOption('--name <name>', 'a unique name, usable in place of the id')), whose)
+    .option('--json', 'print JSON')
+    .action(async (f: Flags) => {
+      const policy = policyParams(f);
+      const email = kind === 'user' && f.email !== undefined ? { email: f.email } : {};
+      const r = await call(`${plural}:create`, { name: f.name!, ...email, ...policy });
+      print(r, f.json, 'created');
+      if (Object.keys(policy).length) io.err(ownerNote(kind, 'policy'));
+    });
+  cmd
+    .command('list')
+    .description(`list ${plural} with the number of keys (not revoked) each has`)
+    .option('--json', 'print JSON')
+    .action(async (f: { json?: boolean }) => {
+      const list = await call(`${plural}:list`, {});
+      io.out(f.json ? JSON.stringify(list, null, 2) : ownersTable(kind, list));
+    });
+  policyOptions(withEmail(cmd.command('update <id|name>').description(`change a ${kind}`).option('--name <name>', 'a new unique name')), whose)
+    .option('--json', 'print JSON')
+    .action(async (ref: string, f: Flags) => {
+      const policy = policyParams(f);
+      const email = kind === 'user' && f.email !== undefined ? { email: f.email } : {};
+      const r = await call(`${plural}:update`, { id: ref, ...(f.name !== undefined ? { name: f.name } : {}), ...email, ...policy });
+      print(r, f.json, 'updated');
+      if (Object.keys(policy).length) io.err(ownerNote(kind, 'policy'));
+    });
+  cmd
+    .command('disable <id|name>')
+    .description(`disable a ${kind}: all its keys are refused (there is no delete: the ledger keeps referring to it)`)
+    .option('--json', 'print JSON')
+    .action(async (ref: string, f: { json?: boolean }) => {
+      print(await call(`${plural}:disable`, { id: ref }), f.json, 'disabled');
+      io.err(ownerNote(kind, 'disable'));
+    });
+  cmd
+    .command('enable <id|name>')
+    .description(`enable a disabled ${kind} again`)
+    .option('--json', 'print JSON')
+    .action(async (ref: string, f: { json?: boolean }) => print(await call(`${plural}:enable`, { id: ref }), f.json, 'enabled'));
 }
 
 function printKeySecret(io: Io, r: KeyWithSecret, json: boolean | undefined, verb: string): void {
@@ -371,6 +476,9 @@ export function buildProgram(io: Io): Command {
       const k = await call('keys:revoke', { id });
       io.out(f.json ? JSON.stringify(k, null, 2) : `revoked key ${k.id} (${k.name})`);
     });
+
+  ownerCommands(program, io, 'user', call);
+  ownerCommands(program, io, 'team', call);
 
   const secrets = program.command('secrets').description('provider secrets in the OS keychain (referred to as keychain:NAME)');
   secrets

@@ -56,6 +56,52 @@ export interface KeyWithSecret {
   secret: string;
 }
 
+/**
+ * The grants, budgets and limits a key, a user and a team each carry. A request must pass those of
+ * its key, the key's user and the key's team.
+ */
+export interface PolicyFields {
+  /** Route/model globs; empty means all. */
+  models: string[];
+  /** MCP tool globs (`server__tool`); empty means all. */
+  mcpTools: string[];
+  budgets: BudgetSpec[];
+  rpm: number | null;
+  tpm: number | null;
+  maxConcurrency: number | null;
+}
+
+/** A user: owns keys. Never deleted; disabling one refuses all its keys at once. */
+export interface UserSummary extends PolicyFields {
+  id: string;
+  /** Unique: commands and the `userId` of a key accept it in place of the id. */
+  name: string;
+  email: string | null;
+  createdAt: string;
+  disabledAt: string | null;
+  status: 'active' | 'disabled';
+  /** Keys of this user that are not revoked. */
+  keyCount: number;
+}
+
+/** A team: groups keys (of any users). Never deleted; disabling one refuses all its keys at once. */
+export interface TeamSummary extends PolicyFields {
+  id: string;
+  /** Unique: commands and the `teamId` of a key accept it in place of the id. */
+  name: string;
+  createdAt: string;
+  disabledAt: string | null;
+  status: 'active' | 'disabled';
+  /** Keys of this team that are not revoked. */
+  keyCount: number;
+}
+
+export type TeamCreateParams = { name: string } & Partial<PolicyFields>;
+export type UserCreateParams = TeamCreateParams & { email?: string | null };
+/** `id` is the id or the name; `name` renames. */
+export type TeamUpdateParams = { id: string; name?: string } & Partial<PolicyFields>;
+export type UserUpdateParams = TeamUpdateParams & { email?: string | null };
+
 export interface SecretInfo {
   name: string;
   backend: 'keychain';
@@ -187,6 +233,17 @@ export interface ControlMethods {
   'keys:update': { params: KeyUpdateParams; result: KeySummary };
   'keys:rotate': { params: { id: string }; result: KeyWithSecret };
   'keys:revoke': { params: { id: string }; result: KeySummary };
+  /** Users and teams: `id` in update/disable/enable is the id or the unique name. No delete: disable instead. */
+  'users:create': { params: UserCreateParams; result: UserSummary };
+  'users:list': { params: Record<string, never>; result: UserSummary[] };
+  'users:update': { params: UserUpdateParams; result: UserSummary };
+  'users:disable': { params: { id: string }; result: UserSummary };
+  'users:enable': { params: { id: string }; result: UserSummary };
+  'teams:create': { params: TeamCreateParams; result: TeamSummary };
+  'teams:list': { params: Record<string, never>; result: TeamSummary[] };
+  'teams:update': { params: TeamUpdateParams; result: TeamSummary };
+  'teams:disable': { params: { id: string }; result: TeamSummary };
+  'teams:enable': { params: { id: string }; result: TeamSummary };
   'secrets:list': { params: Record<string, never>; result: SecretInfo[] };
   'secrets:set': { params: { name: string; value: string }; result: SecretInfo };
   'secrets:delete': { params: { name: string }; result: { deleted: boolean } };
@@ -209,6 +266,16 @@ export const CONTROL_METHODS = [
   'keys:update',
   'keys:rotate',
   'keys:revoke',
+  'users:create',
+  'users:list',
+  'users:update',
+  'users:disable',
+  'users:enable',
+  'teams:create',
+  'teams:list',
+  'teams:update',
+  'teams:disable',
+  'teams:enable',
   'secrets:list',
   'secrets:set',
   'secrets:delete',
@@ -224,6 +291,8 @@ export interface ControlEvents {
   'config:applied': { hash: string; at: string };
   'config:rejected': { at: string; issues: ConfigIssue[] };
   'keys:changed': { id: string; change: 'created' | 'updated' | 'rotated' | 'revoked' };
+  'users:changed': { id: string; change: 'created' | 'updated' | 'disabled' | 'enabled' };
+  'teams:changed': { id: string; change: 'created' | 'updated' | 'disabled' | 'enabled' };
   'secrets:changed': { name: string; change: 'set' | 'deleted' };
   'request:completed': {
     requestId: string;

@@ -8,20 +8,32 @@ const optionalLimit = z.int().positive().max(1_000_000_000).nullable().optional(
 const isoDate = z.iso.datetime({ offset: true }).nullable().optional();
 const budget = z.strictObject({ amountUsd: z.number().positive().max(1e9), window: z.enum(['day', 'week', 'month', 'total']) });
 
-const keyFields = {
-  userId: id.nullable().optional(),
-  teamId: id.nullable().optional(),
+const policyFields = {
   models: globList.optional(),
   mcpTools: globList.optional(),
   budgets: z.array(budget).max(16).optional(),
   rpm: optionalLimit,
   tpm: optionalLimit,
   maxConcurrency: optionalLimit,
+};
+
+const keyFields = {
+  /** The user's (team's) id or unique name; the service stores the id. */
+  userId: id.nullable().optional(),
+  teamId: id.nullable().optional(),
+  ...policyFields,
   defaultRoute: z.string().min(1).max(256).nullable().optional(),
   expiresAt: isoDate,
 };
 
 const empty = z.strictObject({});
+// A user or team name stands in for its id on the command line: no leading "-", no surrounding spaces.
+const ownerName = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^(?![-\s])\P{Cc}*(?<!\s)$/u, { error: 'expected a name not starting with "-", without control characters or surrounding spaces' });
+const email = z.email().max(254).nullable().optional();
 const secretName = z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, { error: 'expected letters, digits, ".", "-" or "_" (at most 128)' });
 const editPath = z.array(z.union([z.string(), z.int().min(0)])).min(1);
 // Only the shape here: store/usage.ts reads the forms (UTC day or zoned timestamp) and names a bad one.
@@ -34,6 +46,16 @@ export const PARAMS = {
   'keys:update': z.strictObject({ id, name: z.string().min(1).max(128).optional(), ...keyFields }),
   'keys:rotate': z.strictObject({ id }),
   'keys:revoke': z.strictObject({ id }),
+  'users:create': z.strictObject({ name: ownerName, email, ...policyFields }),
+  'users:list': empty,
+  'users:update': z.strictObject({ id, name: ownerName.optional(), email, ...policyFields }),
+  'users:disable': z.strictObject({ id }),
+  'users:enable': z.strictObject({ id }),
+  'teams:create': z.strictObject({ name: ownerName, ...policyFields }),
+  'teams:list': empty,
+  'teams:update': z.strictObject({ id, name: ownerName.optional(), ...policyFields }),
+  'teams:disable': z.strictObject({ id }),
+  'teams:enable': z.strictObject({ id }),
   'secrets:list': empty,
   'secrets:set': z.strictObject({ name: secretName, value: z.string().min(1).max(65_536) }),
   'secrets:delete': z.strictObject({ name: secretName }),

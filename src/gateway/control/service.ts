@@ -11,7 +11,9 @@ import type {
   ControlMethods,
   ControlResult,
   GatewayStatus,
+  PolicyFields,
   SecretInfo,
+  UserUpdateParams,
 } from '../../shared/contract.js';
 import { ControlError } from '../../shared/control-client.js';
 import { mintSecret, summarize, type KeyIndex } from '../policy/keys.js';
@@ -19,6 +21,23 @@ import type { SecretStore } from '../secrets/store.js';
 import type { Db } from '../store/db.js';
 import { getKey, insertKey, listKeys, revokeKey, setKeySecret, updateKey, type KeyRow } from '../store/keys.js';
 import type { Ledger, LedgerEventInput } from '../store/ledger.js';
+import {
+  findTeam,
+  findUser,
+  insertTeam,
+  insertUser,
+  listTeams,
+  listUsers,
+  setTeamDisabled,
+  setUserDisabled,
+  teamKeyCounts,
+  updateTeam,
+  updateUser,
+  userKeyCounts,
+  type TeamRow,
+  type UserChanges,
+  type UserRow,
+} from '../store/users.js';
 import { usageReport, UsageParamsError } from '../store/usage.js';
 import { describeZodError, PARAMS } from './schemas.js';
 
@@ -52,6 +71,44 @@ export interface ControlService {
   emit<E extends ControlEventName>(event: E, data: ControlEvents[E]): void;
 }
 
+/** The store functions of users or teams: one shape, so both get the same control-plane behaviour. */
+interface OwnerStore<R extends TeamRow> {
+  kind: 'user' | 'team';
+  find(db: Db, ref: string): R | undefined;
+  list(db: Db): R[];
+  insert(db: Db, row: R): void;
+  /** Method syntax on purpose: teams take the user's changes minus `email`, which their params never carry. */
+  update(db: Db, id: string, changes: UserChanges): void;
+  setDisabled(db: Db, id: string, disabledAt: string | null): void;
+  keyCounts(db: Db): Map<string, number>;
+}
+
+const USERS: OwnerStore<UserRow> = {
+  kind: 'user',
+  find: findUser,
+  list: listUsers,
+  insert: insertUser,
+  update: updateUser,
+  setDisabled: setUserDisabled,
+  keyCounts: userKeyCounts,
+};
+
+const TEAMS: OwnerStore<TeamRow> = {
+  kind: 'team',
+  find: findTeam,
+  list: listTeams,
+  insert: insertTeam,
+  update: updateTeam,
+  setDisabled: setTeamDisabled,
+  keyCounts: teamKeyCounts,
+};
+
+const mintId = (prefix: string): string => `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+
+function policyOf(p: Partial<PolicyFields>): PolicyFields {
+  return { models: p.models ?? [], mcpTools: p.mcpTools ?? [], budgets: p.budgets ?? [], rpm: p.rpm ?? null, tpm: p.tpm ?? null, maxConcurrency: p.maxConcurrency ?? null };
+}
+
 type Handlers = { [M in ControlMethod]: (params: ControlMethods[M]['params'], actor: Actor) => Promise<ControlResult<M>> | ControlResult<M> };
 
 export function createControlService(deps: ControlDeps): ControlService {
@@ -80,10 +137,89 @@ export function createControlService(deps: ControlDeps): ControlService {
     return k;
   };
 
+  /**
+   * Create, list, update, disable and enable for users or teams. Records are never deleted (keys
+   * and the ledger refer to them); disabling is the way to stop one.
+   */
+  const owners = <R extends TeamRow>(store: OwnerStore<R>) => {
+    const { kind } = store;
+    const plural = `${kind}s` as const;
+    const summary = (row: R, counts = store.keyCounts(deps.db)) => ({
+      ...row,
+      status: row.disabledAt ? ('disabled' as const) : ('active' as const),
+      keyCount: counts.get(row.id) ?? 0,
+    });
+    const mustFind = (ref: string): R => {
+      const row = store.find(deps.db, ref);
+      if (!row) throw new ControlError('not_found', `no ${kind} with id or name "${ref}"; list them with: gatehouse ${plural} list`);
+      return row;
+    };
+    /** Names stand in for ids, so a name may be neither another record's name nor its id. */
+    const checkName = (name: string, self?: string): void => {
+      const other = store.find(deps.db, name);
+      if (!other || other.id === self) return;
+      throw new ControlError(
+        'conflict',
+        other.name === name ? `a ${kind} named "${name}" already exists (${other.id})` : `"${name}" is the id of ${kind} "${other.name}"; choose another name`,
+      );
+    };
+    const changed = (id: string, change: 'created' | 'updated' | 'disabled' | 'enabled'): void => emit(`${plural}:changed`, { id, change });
+    return {
+      create(row: R, actor: Actor) {
+        checkName(row.name);
+        recorded({ type: `admin.${kind}.created`, actor, [kind]: row }, () => store.insert(deps.db, row));
+        changed(row.id, 'created');
+        return summary(row);
+      },
+      list() {
+        const counts = store.keyCounts(deps.db);
+        return store.list(deps.db).map((row) => summary(row, counts));
+      },
+      update(p: UserUpdateParams, actor: Actor) {
+        const { id: ref, ...changes } = p;
+        const { id } = mustFind(ref);
+        if (changes.name !== undefined) checkName(changes.name, id);
+        recorded({ type: `admin.${kind}.updated`, actor, [`${kind}Id`]: id, changes }, () => store.update(deps.db, id, changes));
+        changed(id, 'updated');
+        return summary(mustFind(id));
+      },
+      setDisabled(ref: string, disabled: boolean, actor: Actor) {
+        const existing = mustFind(ref);
+        if (Boolean(existing.disabledAt) !== disabled) {
+          const verb = disabled ? 'disabled' : 'enabled';
+          recorded({ type: `admin.${kind}.${verb}`, actor, [`${kind}Id`]: existing.id, name: existing.name }, () =>
+            store.setDisabled(deps.db, existing.id, disabled ? deps.now().toISOString() : null),
+          );
+          changed(existing.id, verb);
+        }
+        return summary(mustFind(existing.id));
+      },
+    };
+  };
+  const users = owners(USERS);
+  const teams = owners(TEAMS);
+
+  /** A key's user and team may be given by id or name; they must exist, and the id is what is stored. */
+  const keyOwners = <P extends { userId?: string | null; teamId?: string | null }>(p: P): P => {
+    const out = { ...p };
+    if (p.userId != null) {
+      const user = findUser(deps.db, p.userId);
+      if (!user) throw new ControlError('invalid_params', `userId: no user with id or name "${p.userId}"; see gatehouse users list, or create one with gatehouse users create --name NAME`);
+      out.userId = user.id;
+    }
+    if (p.teamId != null) {
+      const team = findTeam(deps.db, p.teamId);
+      if (!team) throw new ControlError('invalid_params', `teamId: no team with id or name "${p.teamId}"; see gatehouse teams list, or create one with gatehouse teams create --name NAME`);
+      out.teamId = team.id;
+    }
+    return out;
+  };
+
   const handlers: Handlers = {
     'status:get': () => deps.status(),
 
-    'keys:create': (p, actor) => {
+    'keys:create': (params, actor) => {
+      const p = keyOwners(params);
       const now = deps.now().toISOString();
       const { secret, prefix, hash } = mintSecret();
       const row: KeyRow = {
@@ -121,7 +257,7 @@ export function createControlService(deps: ControlDeps): ControlService {
 
     'keys:update': (p, actor) => {
       mustGet(p.id);
-      const { id, ...changes } = p;
+      const { id, ...changes } = keyOwners(p);
       recorded({ type: 'admin.key.updated', actor, keyId: id, changes }, () => updateKey(deps.db, id, changes));
       deps.keys.reload();
       emit('keys:changed', { id, change: 'updated' });
@@ -150,6 +286,19 @@ export function createControlService(deps: ControlDeps): ControlService {
       }
       return summarize(mustGet(p.id), deps.now());
     },
+
+    'users:create': (p, actor) =>
+      users.create({ id: mintId('usr'), name: p.name, email: p.email ?? null, ...policyOf(p), createdAt: deps.now().toISOString(), disabledAt: null }, actor),
+    'users:list': () => users.list(),
+    'users:update': (p, actor) => users.update(p, actor),
+    'users:disable': (p, actor) => users.setDisabled(p.id, true, actor),
+    'users:enable': (p, actor) => users.setDisabled(p.id, false, actor),
+
+    'teams:create': (p, actor) => teams.create({ id: mintId('team'), name: p.name, ...policyOf(p), createdAt: deps.now().toISOString(), disabledAt: null }, actor),
+    'teams:list': () => teams.list(),
+    'teams:update': (p, actor) => teams.update(p, actor),
+    'teams:disable': (p, actor) => teams.setDisabled(p.id, true, actor),
+    'teams:enable': (p, actor) => teams.setDisabled(p.id, false, actor),
 
     'secrets:list': async () => {
       const store = await deps.secrets();
