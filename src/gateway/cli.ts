@@ -176,8 +176,8 @@ function keyParams(f: KeyFlags): Omit<KeyCreateParams, 'name'> {
 
 /** Settings stored with the key but not enforced by this version yet; say so. */
 function unenforcedNote(p: Omit<KeyCreateParams, 'name'>): string | null {
-  const stored = [p.mcpTools?.length && '--mcp-tools', p.userId && '--user', p.teamId && '--team'].filter(Boolean);
-  return stored.length ? `note: ${stored.join(', ')} ${stored.length > 1 ? 'are' : 'is'} recorded with the key but not enforced by this version of Gatehouse yet (--models, --expires, --budget, --rpm, --tpm and --max-concurrency are).` : null;
+  const stored = [p.mcpTools?.length && '--mcp-tools'].filter(Boolean);
+  return stored.length ? `note: ${stored.join(', ')} is recorded with the key but not enforced until Gatehouse serves MCP.` : null;
 }
 
 function table(rows: string[][]): string {
@@ -211,13 +211,6 @@ function ownersTable(kind: 'user' | 'team', rows: (UserSummary | TeamSummary)[])
   ]);
 }
 
-/** Users' and teams' policies and disabling are recorded but not applied to requests yet; say so. */
-function ownerNote(kind: 'user' | 'team', what: 'policy' | 'disable'): string {
-  return what === 'policy'
-    ? `note: the grants, budgets and limits of a ${kind} are recorded but not enforced by this version of Gatehouse yet (each key's own are).`
-    : `note: disabling a ${kind} is recorded but not enforced by this version of Gatehouse yet: its keys keep working until revoked.`;
-}
-
 /** `gatehouse users ...` and `gatehouse teams ...`: the same commands over either record. */
 function ownerCommands(
   program: Command,
@@ -246,7 +239,6 @@ function ownerCommands(
       const email = kind === 'user' && f.email !== undefined ? { email: f.email } : {};
       const r = await call(`${plural}:create`, { name: f.name!, ...email, ...policy });
       print(r, f.json, 'created');
-      if (Object.keys(policy).length) io.err(ownerNote(kind, 'policy'));
     });
   cmd
     .command('list')
@@ -263,7 +255,6 @@ function ownerCommands(
       const email = kind === 'user' && f.email !== undefined ? { email: f.email } : {};
       const r = await call(`${plural}:update`, { id: ref, ...(f.name !== undefined ? { name: f.name } : {}), ...email, ...policy });
       print(r, f.json, 'updated');
-      if (Object.keys(policy).length) io.err(ownerNote(kind, 'policy'));
     });
   cmd
     .command('disable <id|name>')
@@ -271,7 +262,6 @@ function ownerCommands(
     .option('--json', 'print JSON')
     .action(async (ref: string, f: { json?: boolean }) => {
       print(await call(`${plural}:disable`, { id: ref }), f.json, 'disabled');
-      io.err(ownerNote(kind, 'disable'));
     });
   cmd
     .command('enable <id|name>')

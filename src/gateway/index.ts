@@ -17,7 +17,8 @@ import { closeUpgraded, createHttpServer } from './http/server.js';
 import { createBudgets } from './policy/budgets.js';
 import { createRateLimiter } from './policy/limits.js';
 import { postAlert } from './policy/alert-webhook.js';
-import { deleteReservation, insertReservation, keySpentSince, listReservations, requestRecorded } from './store/budgets.js';
+import { deleteReservation, insertReservation, keySpentSince, listReservations, ownerSpentSince, requestRecorded } from './store/budgets.js';
+import { getTeam, getUser } from './store/users.js';
 import type { LlmContext, LlmRequestEvent } from './http/llm.js';
 import { createRouter } from './llm/router.js';
 import { adminToken, ensureDataDir, releaseLock, takeLock } from './instance.js';
@@ -276,7 +277,12 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
     reconcileReservations(database, ledger, log);
     const budgets = createBudgets(
       {
-        spentSince: (subjectId, since) => (subjectId.startsWith('key:') ? keySpentSince(database, subjectId.slice(4), since) : 0),
+        spentSince: (subjectId, since) => {
+          const [kind, id] = [subjectId.slice(0, subjectId.indexOf(':')), subjectId.slice(subjectId.indexOf(':') + 1)];
+          if (kind === 'key') return keySpentSince(database, id, since);
+          if (kind === 'user' || kind === 'team') return ownerSpentSince(database, kind, id, since);
+          return 0;
+        },
         hold: (requestId, keyId, amountUsd) => insertReservation(database, { requestId, keyId, amountUsd, at: now().toISOString() }),
         forget: (requestId) => deleteReservation(database, requestId),
       },
@@ -294,6 +300,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
     const llm: LlmContext = {
       budgets,
       limits: createRateLimiter({ now: () => performance.now() }),
+      owners: (key) => ({ user: key.userId ? getUser(database, key.userId) : undefined, team: key.teamId ? getTeam(database, key.teamId) : undefined }),
       config: () => loaded.config,
       provider: (id) => providers.get(id),
       router,

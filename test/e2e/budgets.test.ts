@@ -249,3 +249,31 @@ describe('budget alerts', () => {
     }
   });
 });
+
+describe('the chain: key, user, team', () => {
+  it("a team's budget is shared by its keys, a user's grants and limits apply to each of its keys, and disabling the team stops them", async () => {
+    const team = await gw.gateway.call('teams:create', { name: 'squad', budgets: [{ amountUsd: 0.3, window: 'day' }] }, 'cli');
+    const user = await gw.gateway.call('users:create', { name: 'bo', models: ['pricey'], rpm: 1000 }, 'cli');
+    const keys = await Promise.all(['k-a', 'k-b'].map((name) => gw.gateway.call('keys:create', { name, userId: 'bo', teamId: 'squad' }, 'cli')));
+    const clients = keys.map((k) => new OpenAI({ apiKey: k.secret, baseURL: `${gw.url}/v1`, maxRetries: 0 }));
+    // Two keys with no budget of their own, 40 concurrent ~$0.10 requests each: together they stay within the team's $0.30.
+    const results = await Promise.all(clients.flatMap((c) => Array.from({ length: 40 }, (_, i) => streamed(c, i, 5))));
+    const refused = results.filter((r) => !r.ok);
+    expect(results.filter((r) => r.ok).length).toBeGreaterThan(0);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) expect(r).toMatchObject({ status: 402, message: expect.stringMatching(/budget of team "squad" \(\$0\.30 per day, UTC\)/) });
+    expect(spentBy(keys[0]!.key.id) + spentBy(keys[1]!.key.id)).toBeLessThanOrEqual(0.3);
+    expect(openReservations(gw.dataDir)).toBe(0);
+
+    // The user's grants: only "pricey"; listing and calling anything else is refused, naming the user.
+    const list = await clients[0]!.models.list();
+    expect(list.data.map((m) => m.id)).toEqual(['pricey']);
+
+    await gw.gateway.call('teams:disable', { id: team.id }, 'cli');
+    const off = await streamed(clients[1]!, 0, 5);
+    expect(off).toMatchObject({ ok: false, status: 401, message: expect.stringMatching(/the team of key "k-b" \(squad\) is disabled/) });
+    await gw.gateway.call('teams:enable', { id: team.id }, 'cli');
+    const ungranted = await clients[1]!.chat.completions.create({ model: 'mock/gpt-4o', messages: [{ role: 'user', content: 'x' }], max_tokens: 5 }).catch((e: unknown) => e);
+    expect(ungranted).toMatchObject({ status: 403, message: expect.stringMatching(new RegExp(`user "${user.name}" is not granted the model "mock/gpt-4o" \\(its grants: pricey\\)`)) });
+  }, 60_000);
+});

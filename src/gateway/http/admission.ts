@@ -1,16 +1,63 @@
-// Admission of a model call under its key's rate limits and budgets: a slot and the worst-case
+// Admission of a model call under the rate limits and budgets of its key, the key's user and team: a slot and the worst-case
 // cost are taken before any upstream call, and the answer's length is capped to what the budget can pay for.
 import { GatewayError } from '../errors.js';
+import { modelGranted } from '../policy/keys.js';
 import type { RoutePlan } from '../llm/router.js';
 import type { Budgets, Reservation } from '../policy/budgets.js';
 import type { Admission, RateLimiter } from '../policy/limits.js';
 import type { KeyRow } from '../store/keys.js';
+import type { TeamRow, UserRow } from '../store/users.js';
+import type { BudgetSubject } from '../policy/budgets.js';
+import type { LimitSubject } from '../policy/limits.js';
 import type { InboundApi } from './llm.js';
 
 /** The output allowance reserved (and set upstream) when a request under a budget names none. */
 export const DEFAULT_OUTPUT_TOKENS = 32_768;
 /** The smallest answer worth starting: below it a request under a budget is refused, not clamped. */
 export const MIN_OUTPUT_TOKENS = 64;
+
+/** The key's user and team, whose grants, limits and budgets apply to its calls as well as its own. */
+export interface Owners {
+  user?: UserRow;
+  team?: TeamRow;
+}
+
+/** Refuses a key whose user or team is disabled (or gone): disabling one stops all its keys at once. */
+export function checkOwners(key: KeyRow, owners: Owners): void {
+  if (key.userId && (!owners.user || owners.user.disabledAt)) {
+    throw new GatewayError('AUTH_INVALID', `the user of key "${key.name}" (${owners.user?.name ?? key.userId}) is disabled; enable it with gatehouse users enable`);
+  }
+  if (key.teamId && (!owners.team || owners.team.disabledAt)) {
+    throw new GatewayError('AUTH_INVALID', `the team of key "${key.name}" (${owners.team?.name ?? key.teamId}) is disabled; enable it with gatehouse teams enable`);
+  }
+}
+
+/** Key, user, team: the chain in order, each with how refusals name it. */
+function chain(key: KeyRow, owners: Owners): { id: string; label: string; row: Pick<KeyRow, 'models' | 'budgets' | 'rpm' | 'tpm' | 'maxConcurrency'> }[] {
+  return [
+    { id: `key:${key.id}`, label: `key "${key.name}"`, row: key },
+    ...(owners.user ? [{ id: `user:${owners.user.id}`, label: `user "${owners.user.name}"`, row: owners.user }] : []),
+    ...(owners.team ? [{ id: `team:${owners.team.id}`, label: `team "${owners.team.name}"`, row: owners.team }] : []),
+  ];
+}
+
+/** The first link of the chain whose model grants do not cover any of `names`; undefined when all do. */
+export function missingGrant(key: KeyRow, owners: Owners, names: string[]): { label: string; grants: string[] } | undefined {
+  for (const link of chain(key, owners)) if (!modelGranted(link.row, names)) return { label: link.label, grants: link.row.models };
+  return undefined;
+}
+
+export function budgetSubjects(key: KeyRow, owners: Owners): BudgetSubject[] {
+  return chain(key, owners)
+    .filter((l) => l.row.budgets.length > 0)
+    .map((l) => ({ id: l.id, label: l.label, budgets: l.row.budgets }));
+}
+
+function limitSubjects(key: KeyRow, owners: Owners): LimitSubject[] {
+  return chain(key, owners)
+    .filter((l) => l.row.rpm || l.row.tpm || l.row.maxConcurrency)
+    .map((l) => ({ id: l.id, label: l.label, limits: { rpm: l.row.rpm, tpm: l.row.tpm, maxConcurrency: l.row.maxConcurrency } }));
+}
 
 /** The highest USD per token any target of the plan may charge, for input (cache writes included) and output. */
 function worstPrices(plan: RoutePlan): { input: number; output: number } {
@@ -39,20 +86,22 @@ function worstPrices(plan: RoutePlan): { input: number; output: number } {
 export function reserveBudget(
   budgets: Budgets,
   call: { key: KeyRow; requestId: string },
+  owners: Owners,
   api: InboundApi,
   json: Record<string, unknown>,
   bytes: number,
   plan: RoutePlan,
 ): Reservation | undefined {
   const { key } = call;
-  if (key.budgets.length === 0) return undefined;
+  const subjects = budgetSubjects(key, owners);
+  if (subjects.length === 0) return undefined;
   const prices = worstPrices(plan);
   const limit = api.outputLimit;
   const asked = limit?.read(json);
   const r = budgets.reserve({
     requestId: call.requestId,
     keyId: key.id,
-    subjects: [{ id: `key:${key.id}`, label: `key "${key.name}"`, budgets: key.budgets }],
+    subjects,
     inputUsd: bytes * prices.input,
     outputUsdPerToken: prices.output,
     wantedOutputTokens: limit ? (asked ?? DEFAULT_OUTPUT_TOKENS) : 0,
@@ -69,9 +118,10 @@ export function reserveBudget(
  * estimate is a quarter of the body's bytes, corrected with the real usage when the request
  * settles. Returns undefined for a key without limits.
  */
-export function admitLimits(limits: RateLimiter, key: KeyRow, bytes: number): Admission | undefined {
-  if (!key.rpm && !key.tpm && !key.maxConcurrency) return undefined;
-  const r = limits.admit([{ id: `key:${key.id}`, label: `key "${key.name}"`, limits: { rpm: key.rpm, tpm: key.tpm, maxConcurrency: key.maxConcurrency } }], Math.ceil(bytes / 4));
+export function admitLimits(limits: RateLimiter, key: KeyRow, owners: Owners, bytes: number): Admission | undefined {
+  const subjects = limitSubjects(key, owners);
+  if (subjects.length === 0) return undefined;
+  const r = limits.admit(subjects, Math.ceil(bytes / 4));
   if (r.ok) return r;
   if (r.retryAfterMs === null) throw new GatewayError('BAD_REQUEST', `${r.message}: this request alone is larger than the limit`);
   throw new GatewayError('RATE_LIMITED', r.message, { retryAfterSeconds: Math.max(1, Math.ceil(r.retryAfterMs / 1000)) });

@@ -20,7 +20,7 @@ import { isObject, readJson } from './io.js';
 import { relayNonStream, relayStream, openStream, type RelayState } from './relay.js';
 import type { Reply } from './reply.js';
 import type { Budgets } from '../policy/budgets.js';
-import { admitLimits, reserveBudget } from './admission.js';
+import { admitLimits, budgetSubjects, checkOwners, missingGrant, reserveBudget, type Owners } from './admission.js';
 import type { RateLimiter } from '../policy/limits.js';
 
 export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
@@ -35,8 +35,10 @@ export interface LlmContext {
   scrub(text: string): string;
   /** The budgets every key's calls draw on. */
   budgets: Budgets;
-  /** Requests and tokens per minute and requests in flight, per key. */
+  /** Requests and tokens per minute and requests in flight, per key, user and team. */
   limits: RateLimiter;
+  /** The key's user and team (read at each call, so a change applies at once). */
+  owners(key: KeyRow): Owners;
   /** Upstream model ids per provider as provider/model, for GET /v1/models (cached by the caller). */
   upstreamModels(): Promise<string[]>;
   onCompleted(event: LlmRequestEvent): void;
@@ -196,7 +198,8 @@ function unknownModel(config: GatehouseConfig, key: KeyRow, requested: string): 
 }
 
 /** Resolves, checks the grant, and returns the plan for this request. */
-export function planFor(ctx: LlmContext, key: KeyRow, requested: string, session: string | undefined): RoutePlan {
+export function planFor(ctx: LlmContext, key: KeyRow, requested: string, session: string | undefined, owners: Owners = ctx.owners(key)): RoutePlan {
+  checkOwners(key, owners);
   const config = ctx.config();
   const familyOf = (id: string): Family | undefined => ctx.provider(id)?.family;
   let plan = ctx.router.plan(config, requested, session ?? `key:${key.id}`, familyOf);
@@ -204,12 +207,13 @@ export function planFor(ctx: LlmContext, key: KeyRow, requested: string, session
   // default route when it has one; the ledger keeps the name that was asked for.
   if (!plan && key.defaultRoute) plan = ctx.router.plan(config, key.defaultRoute, session ?? `key:${key.id}`, familyOf);
   if (!plan) throw unknownModel(config, key, requested);
-  const granted = (t: ResolvedTarget): boolean => modelGranted(key, [requested, t.route, `${t.provider}/${t.model}`]);
-  let targets = plan.targets.filter(granted);
+  const namesOf = (t: ResolvedTarget): string[] => [requested, t.route, `${t.provider}/${t.model}`];
+  let targets = plan.targets.filter((t) => missingGrant(key, owners, namesOf(t)) === undefined);
   if (targets.length === 0) {
-    throw new GatewayError('MODEL_NOT_GRANTED', `key "${key.name}" is not granted the model "${requested}" (its grants: ${key.models.join(', ')})`, { param: 'model' });
+    const missing = missingGrant(key, owners, namesOf(plan.targets[0]!))!;
+    throw new GatewayError('MODEL_NOT_GRANTED', `${missing.label} is not granted the model "${requested}" (its grants: ${missing.grants.join(', ')})`, { param: 'model' });
   }
-  if (key.budgets.length > 0) {
+  if (budgetSubjects(key, owners).length > 0) {
     // A budget cannot be kept on a call whose price is unknown.
     const priced = targets.filter((t) => t.pricing !== undefined);
     if (priced.length === 0) {
@@ -345,7 +349,8 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
   const facts = api.describe(json, req);
   // An explicit session header wins over ids read from the body.
   const session = sessionFromHeaders(req) ?? facts.session;
-  let plan = planFor(ctx, key, facts.model, session);
+  const owners = ctx.owners(key);
+  let plan = planFor(ctx, key, facts.model, session, owners);
   if (api.passthroughOnly) {
     // These calls have no translation: only targets of the API's own family can take them.
     const family = api.dialect.family;
@@ -393,10 +398,10 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
     response: { bytes: 0, sha256: '' },
   };
   // Taken last, once the request is known to be well formed and routable: nothing below may leave them held.
-  const limit = admitLimits(ctx.limits, key, bytes);
+  const limit = admitLimits(ctx.limits, key, owners, bytes);
   let budget;
   try {
-    budget = reserveBudget(ctx.budgets, call, api, json, bytes, plan);
+    budget = reserveBudget(ctx.budgets, call, owners, api, json, bytes, plan);
   } catch (err) {
     limit?.release();
     throw err;

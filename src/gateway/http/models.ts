@@ -5,7 +5,7 @@ import { geminiGenerate } from '../llm/dialects/gemini/index.js';
 import { fitRequest } from '../llm/translate.js';
 import type { CanonicalRequest, Family } from '../llm/canonical.js';
 import { GatewayError } from '../errors.js';
-import { modelGranted } from '../policy/keys.js';
+import { missingGrant } from './admission.js';
 import { readText } from '../llm/providers/transport.js';
 import { isObject, readJson } from './io.js';
 import { anthropicMessagesApi } from './apis.js';
@@ -17,7 +17,8 @@ const listedSince = new Date();
 async function grantedModelIds(ctx: LlmContext, call: CallContext): Promise<string[]> {
   const names = new Set(listModelNames(ctx.config()));
   for (const id of await ctx.upstreamModels()) names.add(id);
-  const ids = [...names].filter((n) => modelGranted(call.key, [n]));
+  const owners = ctx.owners(call.key);
+  const ids = [...names].filter((n) => missingGrant(call.key, owners, [n]) === undefined);
   await ctx.ledger.append({ type: 'llm.models', requestId: call.requestId, keyId: call.key.id, count: ids.length });
   return ids;
 }

@@ -106,7 +106,7 @@ export function globMatch(pattern: string, name: string): boolean {
   return re.test(name);
 }
 
-export function modelGranted(key: KeyRow, names: string[]): boolean {
+export function modelGranted(key: Pick<KeyRow, 'models'>, names: string[]): boolean {
   if (key.models.length === 0) return true;
   return names.some((n) => key.models.some((g) => globMatch(g, n)));
 }

@@ -55,3 +55,9 @@ export function keySpentSince(db: Db, keyId: string, since: string): number {
     .get(from, since, keyId) as { spent: number };
   return row.spent;
 }
+
+/** USD the keys of a user or team spent at or after `since`, counted as keySpentSince counts one key's. */
+export function ownerSpentSince(db: Db, owner: 'user' | 'team', ownerId: string, since: string): number {
+  const keyIds = (db.prepare(`SELECT id FROM keys WHERE ${owner === 'user' ? 'user_id' : 'team_id'} = ?`).all(ownerId) as { id: string }[]).map((k) => k.id);
+  return keyIds.reduce((sum, id) => sum + keySpentSince(db, id, since), 0);
+}
