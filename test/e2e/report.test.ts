@@ -67,9 +67,14 @@ function sum(events: LedgerRequest[], f: (e: LedgerRequest) => number): number {
   return events.reduce((s, e) => s + f(e), 0);
 }
 
+/** User and team ids by name. */
+const owners: Record<string, string> = {};
+
 beforeAll(async () => {
   mock = await startMockOpenAI();
   gw = await startTestGateway(configFor(mock.url, ROUTES));
+  for (const name of ['ann', 'bot']) owners[name] = (await gw.gateway.call('users:create', { name }, 'local')).id;
+  owners.core = (await gw.gateway.call('teams:create', { name: 'core' }, 'local')).id;
   const made = async (name: string, userId: string, teamId: string): Promise<{ id: string; secret: string }> => {
     const r = await gw.gateway.call('keys:create', { name, userId, teamId }, 'local');
     return { id: r.key.id, secret: r.secret };
@@ -200,12 +205,14 @@ describe('gatehouse report against a running gateway', () => {
 
   it('--group-by user / team / model / session / day, and a range that leaves everything out', async () => {
     const byUser = JSON.parse((await report('--format', 'json', '--group-by', 'user')).stdout) as UsageReport;
-    expect(byUser.rows.map((x) => [x.group, x.requests]).sort()).toEqual([
-      ['ann', 3],
-      ['bot', 2],
-    ]);
+    expect(byUser.rows.map((x) => [x.group, x.requests]).sort()).toEqual(
+      [
+        [owners.ann, 3],
+        [owners.bot, 2],
+      ].sort(),
+    );
     const byTeam = JSON.parse((await report('--format', 'json', '--group-by', 'team')).stdout) as UsageReport;
-    expect(byTeam.rows.map((x) => [x.group, x.requests])).toEqual([['core', 5]]);
+    expect(byTeam.rows.map((x) => [x.group, x.requests])).toEqual([[owners.core, 5]]);
     const byModel = JSON.parse((await report('--format', 'json', '--group-by', 'model')).stdout) as UsageReport;
     expect(byModel.rows.map((x) => x.group).sort()).toEqual(['mock/gpt-4o', 'mock/gpt-4o-mini', 'mock/mock-error']);
     const bySession = JSON.parse((await report('--format', 'json', '--group-by', 'session')).stdout) as UsageReport;
