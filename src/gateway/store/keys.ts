@@ -43,6 +43,25 @@ interface RawKeyRow {
   revoked_at: string | null;
 }
 
+/** The grants, budgets and limits columns keys, users and teams share, parsed. */
+export function policyFromRaw(r: { models: string; mcp_tools: string; budgets: string; rpm: number | null; tpm: number | null; max_concurrency: number | null }): {
+  models: string[];
+  mcpTools: string[];
+  budgets: BudgetSpec[];
+  rpm: number | null;
+  tpm: number | null;
+  maxConcurrency: number | null;
+} {
+  return {
+    models: JSON.parse(r.models) as string[],
+    mcpTools: JSON.parse(r.mcp_tools) as string[],
+    budgets: JSON.parse(r.budgets) as BudgetSpec[],
+    rpm: r.rpm,
+    tpm: r.tpm,
+    maxConcurrency: r.max_concurrency,
+  };
+}
+
 function fromRaw(r: RawKeyRow): KeyRow {
   return {
     id: r.id,
@@ -51,12 +70,7 @@ function fromRaw(r: RawKeyRow): KeyRow {
     secretHash: r.secret_hash,
     userId: r.user_id,
     teamId: r.team_id,
-    models: JSON.parse(r.models) as string[],
-    mcpTools: JSON.parse(r.mcp_tools) as string[],
-    budgets: JSON.parse(r.budgets) as BudgetSpec[],
-    rpm: r.rpm,
-    tpm: r.tpm,
-    maxConcurrency: r.max_concurrency,
+    ...policyFromRaw(r),
     defaultRoute: r.default_route,
     expiresAt: r.expires_at,
     createdAt: r.created_at,

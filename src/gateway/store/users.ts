@@ -1,6 +1,7 @@
 // The user and team repositories: plain functions over the `users` and `teams` tables (one shape, one file).
 import type { BudgetSpec } from '../../shared/contract.js';
 import type { Db } from './db.js';
+import { policyFromRaw } from './keys.js';
 
 /** The grants, budgets and limits a user or team carries, parsed; the same fields as a key's. */
 export interface PolicyRow {
@@ -47,12 +48,7 @@ function fromRaw(r: RawRow): PolicyRow {
   return {
     id: r.id,
     name: r.name,
-    models: JSON.parse(r.models) as string[],
-    mcpTools: JSON.parse(r.mcp_tools) as string[],
-    budgets: JSON.parse(r.budgets) as BudgetSpec[],
-    rpm: r.rpm,
-    tpm: r.tpm,
-    maxConcurrency: r.max_concurrency,
+    ...policyFromRaw(r),
     createdAt: r.created_at,
     disabledAt: r.disabled_at,
   };
