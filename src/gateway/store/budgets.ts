@@ -38,26 +38,30 @@ export function requestRecorded(db: Db, requestId: string, since: string): boole
 }
 
 /**
- * USD a key has spent at or after `since` (an ISO time; '' for all time): its priced requests paid
- * through the gateway's provider keys (a caller's own subscription is not the budget's money) and
- * the reservations a crash left, charged in full.
+ * USD spent at or after `since` (an ISO time; '' for all time) by the keys `keyFilter` selects (SQL
+ * over `keyId`, with `?` for `arg`): their priced requests paid through the gateway's provider keys
+ * (a caller's own subscription is not the budget's money) and the reservations a crash left, charged in full.
  */
-export function keySpentSince(db: Db, keyId: string, since: string): number {
+function spentSince(db: Db, keyFilter: string, arg: string, since: string): number {
   const { first, last } = seqSpan(db);
   const from = since === '' ? first : firstSeqAtOrAfter(db, since, first, last);
   const row = db
     .prepare(
       `SELECT coalesce(sum(json_extract(body, '$.costUsd')), 0) AS spent FROM events
        WHERE seq >= ? AND at >= ? AND type IN ('llm.request', 'budget.reconciled')
-         AND json_extract(body, '$.keyId') = ?
+         AND ${keyFilter}
          AND (type <> 'llm.request' OR coalesce(json_extract(body, '$.credential'), 'gateway') <> 'caller')`,
     )
-    .get(from, since, keyId) as { spent: number };
+    .get(from, since, arg) as { spent: number };
   return row.spent;
 }
 
-/** USD the keys of a user or team spent at or after `since`, counted as keySpentSince counts one key's. */
+export function keySpentSince(db: Db, keyId: string, since: string): number {
+  return spentSince(db, "json_extract(body, '$.keyId') = ?", keyId, since);
+}
+
+/** What the keys of a user or team spent, counted as one key's is. */
 export function ownerSpentSince(db: Db, owner: 'user' | 'team', ownerId: string, since: string): number {
-  const keyIds = (db.prepare(`SELECT id FROM keys WHERE ${owner === 'user' ? 'user_id' : 'team_id'} = ?`).all(ownerId) as { id: string }[]).map((k) => k.id);
-  return keyIds.reduce((sum, id) => sum + keySpentSince(db, id, since), 0);
+  const column = owner === 'user' ? 'user_id' : 'team_id';
+  return spentSince(db, `json_extract(body, '$.keyId') IN (SELECT id FROM keys WHERE ${column} = ?)`, ownerId, since);
 }
