@@ -288,6 +288,11 @@ function lastUserText(body: unknown): string {
   return Array.isArray(c) ? c.map((b: { type?: string; text?: string }) => (b.type === 'text' ? (b.text ?? '') : '')).join('') : '';
 }
 
+/** The text the mock Anthropic answers a Messages request body with. */
+function anthropicReplyText(body: unknown): string {
+  return mockAnthropicReply(body as Record<string, unknown>).content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+}
+
 /** The last user message's text of a Responses request body (`input` items). */
 function lastResponsesUserText(body: unknown): string {
   const input = (body as { input?: unknown } | undefined)?.input;
@@ -403,7 +408,7 @@ describe('Claude Code (claude -p) through gatehouse serve', () => {
       const messages = r.anth.requests.filter((q) => q.path === '/v1/messages');
       const main = messages.filter((q) => lastUserText(q.body).includes(PROMPT));
       expect(main.length, why).toBeGreaterThan(0);
-      const expected = mockAnthropicReply(main.at(-1)!.body as Record<string, unknown>).content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+      const expected = anthropicReplyText(main.at(-1)!.body);
       expect(expected).toContain(PROMPT);
       expect(run.stdout.trim(), why).toBe(expected.trim());
       expect(r.oai.requests, why).toHaveLength(0);
@@ -517,7 +522,7 @@ describe('Gemini CLI (gemini -p) through gatehouse serve', () => {
       const messages = r.anth.requests.filter((q) => q.path === '/v1/messages');
       const main = messages.filter((q) => lastUserText(q.body).includes(PROMPT));
       expect(main.length, why).toBeGreaterThan(0);
-      const expected = mockAnthropicReply(main.at(-1)!.body as Record<string, unknown>).content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+      const expected = anthropicReplyText(main.at(-1)!.body);
       expect(expected).toContain(PROMPT);
       expect(run.stdout.trim(), why).toBe(expected.trim());
       expect(r.gem.requests.length + r.oai.requests.length, why).toBe(0);
@@ -628,7 +633,7 @@ enabled = false
       const messages = r.anth.requests.filter((q) => q.path === '/v1/messages');
       const main = messages.filter((q) => lastUserText(q.body).includes(PROMPT));
       expect(main.length, why).toBeGreaterThan(0);
-      const expected = mockAnthropicReply(main.at(-1)!.body as Record<string, unknown>).content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+      const expected = anthropicReplyText(main.at(-1)!.body);
       expect(expected).toContain(PROMPT);
       expect(run.stdout.trim(), why).toBe(expected.trim());
       expect(r.oai.requests.length + r.gem.requests.length, why).toBe(0);
@@ -674,7 +679,7 @@ enabled = false
       const messages = r.anth.requests.filter((q) => q.path === '/v1/messages');
       const main = messages.filter((q) => lastUserText(q.body).includes(PROMPT));
       expect(main.length, why).toBeGreaterThan(0);
-      const expected = mockAnthropicReply(main.at(-1)!.body as Record<string, unknown>).content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+      const expected = anthropicReplyText(main.at(-1)!.body);
       expect(run.stdout.trim(), why).toBe(expected.trim());
 
       await expect.poll(() => usageRows(r).length).toBe(messages.length);

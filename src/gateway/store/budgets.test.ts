@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keySpentSince, ownerSpentSince, requestRecorded } from './budgets.js';
 import { openDatabase, type Db } from './db.js';
+import { keyRow } from '../../../test/fixtures/key-row.js';
 import { insertKey } from './keys.js';
 import { createLedger, type Ledger } from './ledger.js';
 
@@ -24,25 +25,7 @@ beforeEach(() => {
     ['k2', 'u1'],
     ['k3', null],
   ] as const) {
-    insertKey(db, {
-      id,
-      name: id,
-      prefix: `gh_${id}`,
-      secretHash: Buffer.from(id.padEnd(32, '.')),
-      userId,
-      teamId: null,
-      models: [],
-      mcpTools: [],
-      budgets: [],
-      rpm: null,
-      tpm: null,
-      maxConcurrency: null,
-      defaultRoute: null,
-      expiresAt: null,
-      createdAt: clock.toISOString(),
-      rotatedAt: null,
-      revokedAt: null,
-    });
+    insertKey(db, keyRow(id, { userId }));
   }
 });
 afterEach(() => {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { UsageTotals } from '../../shared/contract.js';
 import { openDatabase, type Db } from './db.js';
-import { insertKey, type KeyRow } from './keys.js';
+import { keyRow } from '../../../test/fixtures/key-row.js';
+import { insertKey } from './keys.js';
 import { createLedger, type Ledger } from './ledger.js';
 import { usageRange, usageReport, UsageParamsError } from './usage.js';
 
@@ -27,26 +28,7 @@ afterEach(() => {
 });
 
 function key(id: string, name: string, userId: string | null, teamId: string | null): void {
-  const row: KeyRow = {
-    id,
-    name,
-    prefix: `gh_${id}`,
-    secretHash: Buffer.from(id.padEnd(32, '.')),
-    userId,
-    teamId,
-    models: [],
-    mcpTools: [],
-    budgets: [],
-    rpm: null,
-    tpm: null,
-    maxConcurrency: null,
-    defaultRoute: null,
-    expiresAt: null,
-    createdAt: clock.toISOString(),
-    rotatedAt: null,
-    revokedAt: null,
-  };
-  insertKey(db, row);
+  insertKey(db, keyRow(id, { name, userId, teamId, createdAt: clock.toISOString() }));
 }
 
 interface Req {

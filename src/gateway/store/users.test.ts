@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_MIGRATIONS_DIR, openDatabase, type Db } from './db.js';
+import { keyRow } from '../../../test/fixtures/key-row.js';
 import { insertKey, revokeKey, type KeyRow } from './keys.js';
 import {
   findTeam,
@@ -65,26 +66,7 @@ const team = (over: Partial<TeamRow> = {}): TeamRow => ({
 });
 
 let keySeq = 0;
-const key = (over: Partial<KeyRow> = {}): KeyRow => ({
-  id: `key_${++keySeq}`,
-  name: 'k',
-  prefix: 'gh_x',
-  secretHash: Buffer.from(`hash-${keySeq}`),
-  userId: null,
-  teamId: null,
-  models: [],
-  mcpTools: [],
-  budgets: [],
-  rpm: null,
-  tpm: null,
-  maxConcurrency: null,
-  defaultRoute: null,
-  expiresAt: null,
-  createdAt: '2026-11-24T10:00:00.000Z',
-  rotatedAt: null,
-  revokedAt: null,
-  ...over,
-});
+const key = (over: Partial<KeyRow> = {}): KeyRow => keyRow(`key_${++keySeq}`, { name: 'k', prefix: 'gh_x', ...over });
 
 describe('users', () => {
   it('round-trips every field, the policy JSON parsed', () => {
