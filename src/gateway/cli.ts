@@ -5,6 +5,8 @@ import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, r
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import {
+  BUDGET_WINDOWS,
+  parseBudgetSpec,
   USAGE_COUNT_FIELDS,
   USAGE_GROUP_BYS,
   type BudgetSpec,
@@ -92,9 +94,9 @@ async function withControl<T>(dataDir: string, fn: (client: ControlClient) => Pr
 }
 
 function parseBudget(spec: string, all: BudgetSpec[] = []): BudgetSpec[] {
-  const m = spec.match(/^\$?(\d+(?:\.\d+)?)\/(day|week|month|total)$/);
-  if (!m) throw new CliError(`--budget "${spec}": expected AMOUNT/WINDOW in US dollars, e.g. 5/day or 50/month (windows: day, week, month, total)`, EXIT.usage);
-  return [...all, { amountUsd: Number(m[1]), window: m[2] as BudgetSpec['window'] }];
+  const parsed = parseBudgetSpec(spec);
+  if (!parsed) throw new CliError(`--budget "${spec}": expected AMOUNT/WINDOW in US dollars, e.g. 5/day or 50/month (windows: ${BUDGET_WINDOWS.join(', ')})`, EXIT.usage);
+  return [...all, parsed];
 }
 
 function positiveInt(flag: string): (v: string) => number {
@@ -295,6 +297,8 @@ function reportGroupBy(v: string): UsageGroupBy {
 /** The descriptive columns between `group` and the counts, per grouping. */
 const CSV_DETAILS: Partial<Record<UsageGroupBy, readonly (keyof UsageRow)[]>> = {
   key: ['label'],
+  user: ['label'],
+  team: ['label'],
   request: ['at', 'provider', 'model', 'status', 'outcome'],
 };
 

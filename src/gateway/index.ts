@@ -14,10 +14,10 @@ import { createControlService, type Actor, type ControlService } from './control
 import { makeGuard } from './http/guard.js';
 import { AdminAuth } from './http/admin.js';
 import { closeUpgraded, createHttpServer } from './http/server.js';
-import { createBudgets } from './policy/budgets.js';
+import { createBudgets, GLOBAL_BUDGET } from './policy/budgets.js';
 import { createRateLimiter } from './policy/limits.js';
 import { postAlert } from './policy/alert-webhook.js';
-import { deleteReservation, insertReservation, keySpentSince, listReservations, ownerSpentSince, requestRecorded } from './store/budgets.js';
+import { allSpentSince, deleteReservation, insertReservation, keySpentSince, listReservations, ownerSpentSince, requestRecorded } from './store/budgets.js';
 import { getTeam, getUser } from './store/users.js';
 import type { LlmContext, LlmRequestEvent } from './http/llm.js';
 import { createRouter } from './llm/router.js';
@@ -278,10 +278,11 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
     const budgets = createBudgets(
       {
         spentSince: (subjectId, since) => {
+          if (subjectId === GLOBAL_BUDGET) return allSpentSince(database, since);
           const [kind, id] = [subjectId.slice(0, subjectId.indexOf(':')), subjectId.slice(subjectId.indexOf(':') + 1)];
           if (kind === 'key') return keySpentSince(database, id, since);
           if (kind === 'user' || kind === 'team') return ownerSpentSince(database, kind, id, since);
-          return 0;
+          throw new Error(`unknown budget subject ${subjectId}`);
         },
         hold: (requestId, keyId, amountUsd) => insertReservation(database, { requestId, keyId, amountUsd, at: now().toISOString() }),
         forget: (requestId) => deleteReservation(database, requestId),

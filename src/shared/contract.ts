@@ -9,6 +9,14 @@ export interface BudgetSpec {
   window: BudgetWindow;
 }
 
+export const BUDGET_WINDOWS: readonly BudgetWindow[] = ['day', 'week', 'month', 'total'];
+
+/** `5/day`, `$50/month`: how budgets are written on the command line and in the config; undefined when malformed. */
+export function parseBudgetSpec(text: string): BudgetSpec | undefined {
+  const m = /^\$?(\d+(?:\.\d+)?)\/(day|week|month|total)$/.exec(text.trim());
+  return m ? { amountUsd: Number(m[1]), window: m[2] as BudgetWindow } : undefined;
+}
+
 /** A virtual key as the control plane shows it: never the secret, only its prefix. */
 export interface KeySummary {
   id: string;
@@ -210,7 +218,7 @@ export interface UsageRow extends UsageTotals {
    * `(none)` where the request has no such value.
    */
   group: string;
-  /** Group by key only: the key's name (null when the key is unknown). */
+  /** Group by key, user or team: its name (null when it is unknown or the group is `(none)`). */
   label?: string | null;
   /** Group by request only: when it was recorded, where it went and how it ended. */
   at?: string;
@@ -312,7 +320,7 @@ export interface ControlEvents {
 
 /** A budget's spend crossed one of the alert thresholds (`alerts.thresholds` in the config, percent). */
 export interface BudgetAlert {
-  /** Whose budget: `key:ID`, `user:ID`, `team:ID`. */
+  /** Whose budget: `key:ID`, `user:ID`, `team:ID`, or `global` (the config's `budgets`). */
   subject: string;
   label: string;
   window: BudgetWindow;

@@ -157,6 +157,93 @@ describe('a budget under concurrency', () => {
   });
 });
 
+describe('streams under a budget', () => {
+  let wild: MockOpenAI;
+  let g: TestGateway;
+  beforeAll(async () => {
+    // A server that ignores max_tokens: every reply is 300 deltas (one token each), whatever the limit says.
+    wild = await startMockOpenAI({ chunks: 300, chunkDelayMs: 2, ignoreOutputLimit: true });
+    g = await startTestGateway(config(wild.url));
+  });
+  afterAll(async () => {
+    await g?.stop();
+    await wild?.close();
+  });
+  const long = 'tell me everything '.repeat(30);
+
+  it('ends a stream that runs past the allowance, in the client\'s own dialect, billed no more than the budget', async () => {
+    const made = await g.gateway.call('keys:create', { name: 'wild-openai', budgets: [{ amountUsd: 2, window: 'total' }] }, 'cli');
+    const client = new OpenAI({ apiKey: made.secret, baseURL: `${g.url}/v1`, maxRetries: 0 });
+    const stream = await client.chat.completions.create({ model: 'pricey', messages: [{ role: 'user', content: long }], max_tokens: 1000, stream: true });
+    let deltas = 0;
+    let finish: string | null | undefined;
+    for await (const c of stream) {
+      if (c.choices[0]?.delta?.content) deltas++;
+      finish = c.choices[0]?.finish_reason ?? finish;
+    }
+    const sent = wild.requests.at(-1)!.body as { max_tokens?: number; max_completion_tokens?: number };
+    const allowance = sent.max_tokens ?? sent.max_completion_tokens!;
+    // About $1.95 of the $2 is left for output after the input's worst case: ~114 tokens of the 1000 asked for.
+    expect(allowance).toBeGreaterThan(100);
+    expect(allowance).toBeLessThan(1000);
+    expect(finish).toBe('length');
+    expect(deltas).toBe(allowance);
+    const [record] = g.events('llm.request').filter((e) => e.keyId === made.key.id);
+    expect(record).toMatchObject({ outcome: 'budget_cut', usageEstimated: true, usage: expect.objectContaining({ outputTokens: allowance }) });
+    expect(record!.costUsd as number).toBeLessThanOrEqual(2);
+    expect(openReservations(g.dataDir)).toBe(0);
+    // The upstream call was abandoned: the mock never got to write its end.
+    await expect.poll(() => wild.requests.at(-1)!.reply.includes('[DONE]'), { timeout: 3_000 }).toBe(false);
+  });
+
+  it('a translated stream (Anthropic client) ends with stop_reason max_tokens and a well-formed message_stop', async () => {
+    const made = await g.gateway.call('keys:create', { name: 'wild-anthropic', budgets: [{ amountUsd: 2, window: 'total' }] }, 'cli');
+    const client = new Anthropic({ apiKey: made.secret, baseURL: g.url, maxRetries: 0 });
+    const stream = client.messages.stream({ model: 'pricey', max_tokens: 1000, messages: [{ role: 'user', content: long }] });
+    const message = await stream.finalMessage();
+    expect(message.stop_reason).toBe('max_tokens');
+    const text = message.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+    expect(text.length).toBeGreaterThan(0);
+    const [record] = g.events('llm.request').filter((e) => e.keyId === made.key.id);
+    expect(record).toMatchObject({ outcome: 'budget_cut', translated: true });
+    expect(message.usage.output_tokens).toBe((record!.usage as { outputTokens: number }).outputTokens);
+    expect(record!.costUsd as number).toBeLessThanOrEqual(2);
+    expect(openReservations(g.dataDir)).toBe(0);
+  });
+
+  it('a client that disconnects mid-stream is billed for what was generated, and the rest is released', async () => {
+    const made = await g.gateway.call('keys:create', { name: 'leaver', budgets: [{ amountUsd: 5, window: 'total' }] }, 'cli');
+    const client = new OpenAI({ apiKey: made.secret, baseURL: `${g.url}/v1`, maxRetries: 0 });
+    const abort = new AbortController();
+    const stream = await client.chat.completions.create({ model: 'pricey', messages: [{ role: 'user', content: long }], max_tokens: 200, stream: true }, { signal: abort.signal });
+    let deltas = 0;
+    await (async () => {
+      for await (const c of stream) {
+        if (c.choices[0]?.delta?.content) deltas++;
+        if (deltas === 20) abort.abort();
+      }
+    })().catch(() => undefined);
+    await expect.poll(() => g.events('llm.request').filter((e) => e.keyId === made.key.id).length).toBe(1);
+    const [record] = g.events('llm.request').filter((e) => e.keyId === made.key.id);
+    const billed = (record!.usage as { outputTokens: number }).outputTokens;
+    expect(record).toMatchObject({ outcome: 'client_aborted', usageEstimated: true });
+    // At least what the client saw; at most the allowance.
+    expect(billed).toBeGreaterThanOrEqual(20);
+    expect(billed).toBeLessThanOrEqual(200);
+    expect(record!.costUsd as number).toBeGreaterThanOrEqual(20 * OUT);
+    expect(openReservations(g.dataDir)).toBe(0);
+    // What was not spent is free again: the key's whole remaining budget can be reserved.
+    const spent = record!.costUsd as number;
+    const again = await client.chat.completions.create({ model: 'pricey', messages: [{ role: 'user', content: 'x' }], max_tokens: 10_000 });
+    expect(again.choices[0]!.finish_reason).toBe('stop');
+    const second = wild.requests.at(-1)!.body as { max_tokens?: number; max_completion_tokens?: number };
+    const allowance = (second.max_tokens ?? second.max_completion_tokens!) * OUT;
+    // Clamped to what is left after the first request's real charge (less the small input's worst case).
+    expect(allowance).toBeLessThanOrEqual(5 - spent);
+    expect(allowance).toBeGreaterThan(5 - spent - 0.04);
+  });
+});
+
 describe('a crash with a request in flight', () => {
   it('charges the reservation in full at the next start, and keeps the budget from being overspent', async () => {
     const slow = await startMockOpenAI({ chunks: 4, chunkDelayMs: 2_000 });
@@ -203,6 +290,63 @@ describe('a crash with a request in flight', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('the global budget, hundreds of requests and a restart in the middle', () => {
+  it('never spends more than the config\'s budget across a kill -9, and leaves no reservation behind', async () => {
+    const slow = await startMockOpenAI({ chunks: 4, chunkDelayMs: 150 });
+    const dir = mkdtempSync(join(tmpdir(), 'gh-budget-global-'));
+    writeFileSync(join(dir, 'gatehouse.yaml'), `${config(slow.url)}budgets: ["15/total"]\n`);
+    const env = { MOCK_UPSTREAM_KEY: 'sk-mock-upstream', GATEHOUSE_LOG_LEVEL: 'warn' };
+    const ledger = (): { type: string; costUsd: number | null }[] => {
+      const db = new Database(join(dir, 'gatehouse.sqlite'), { readonly: true });
+      try {
+        return (db.prepare("SELECT type, body FROM events WHERE type IN ('llm.request', 'budget.reconciled')").all() as { type: string; body: string }[]).map((r) => ({
+          type: r.type,
+          costUsd: (JSON.parse(r.body) as { costUsd: number | null }).costUsd,
+        }));
+      } finally {
+        db.close();
+      }
+    };
+    const spent = (): number => ledger().reduce((sum, e) => sum + (e.costUsd ?? 0), 0);
+    try {
+      let served = await serve(['--data-dir', dir, '--port', '0'], env);
+      const secrets = await Promise.all(
+        ['ga', 'gb'].map(async (name) => (JSON.parse((await runCli(['keys', 'create', '--name', name, '--json', '--data-dir', dir], { env })).stdout) as { key: string }).key),
+      );
+      const wave = (url: string): Promise<Awaited<ReturnType<typeof streamed>>[]> =>
+        Promise.all(secrets.flatMap((secret) => Array.from({ length: 100 }, (_, i) => streamed(new OpenAI({ apiKey: secret, baseURL: `${url}/v1`, maxRetries: 0 }), i, 5))));
+
+      // 200 at once, ~$0.10 worst case each against $15: some are refused at once, the rest are in flight when the gateway is killed.
+      const first = wave(served.url);
+      await expect.poll(() => ledger().length, { timeout: 20_000, interval: 20 }).toBeGreaterThanOrEqual(5);
+      expect(openReservations(dir)).toBeGreaterThan(0);
+      await served.kill('SIGKILL');
+      const firstResults = await first;
+      const refusedFirst = firstResults.filter((r) => !r.ok && r.status === 402);
+      expect(refusedFirst.length).toBeGreaterThan(0);
+      for (const r of refusedFirst) expect(r).toMatchObject({ message: expect.stringMatching(/budget of the gateway \(budgets in the config\) \(\$15\.00 per all time\)/) });
+
+      served = await serve(['--data-dir', dir, '--port', '0'], env);
+      try {
+        // The requests the crash cut short were charged in full.
+        expect(ledger().filter((e) => e.type === 'budget.reconciled').length).toBeGreaterThan(0);
+        expect(openReservations(dir)).toBe(0);
+        const second = await wave(served.url);
+        for (const r of second) if (!r.ok) expect(r).toMatchObject({ status: 402 });
+        expect(second.some((r) => !r.ok)).toBe(true);
+        await expect.poll(() => openReservations(dir)).toBe(0);
+        expect(spent()).toBeLessThanOrEqual(15);
+        expect(spent()).toBeGreaterThan(12);
+      } finally {
+        await served.kill();
+      }
+    } finally {
+      await slow.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('budget alerts', () => {

@@ -2,6 +2,7 @@
 // aliases, MCP servers and policies. Every object is strict, so an unknown or misspelt field is an
 // error naming it rather than a setting silently ignored.
 import { z } from 'zod';
+import { BUDGET_WINDOWS, parseBudgetSpec } from '../../shared/contract.js';
 
 export const PROVIDER_TYPES = ['openai', 'anthropic', 'gemini', 'azure-openai', 'openai-compatible'] as const;
 
@@ -133,6 +134,16 @@ export const alertsSchema = z.strictObject({
   webhook: z.strictObject({ url: z.url({ protocol: /^https?$/ }), headers: z.record(z.string(), z.string()).default({}) }).optional(),
 });
 
+/** `5/day`, `50/month`: a budget on all the gateway's traffic, on top of each key's, user's and team's. */
+const globalBudget = z.string().transform((text, ctx) => {
+  const spec = parseBudgetSpec(text);
+  if (!spec) {
+    ctx.addIssue({ code: 'custom', message: `expected AMOUNT/WINDOW in US dollars, e.g. 100/month (windows: ${BUDGET_WINDOWS.join(', ')})` });
+    return z.NEVER;
+  }
+  return spec;
+});
+
 export const configSchema = z
   .strictObject({
     version: z.literal(1, { error: 'expected version: 1 (the only config version this Gatehouse reads)' }),
@@ -141,6 +152,8 @@ export const configSchema = z
     models: z.array(routeSchema).default([]),
     aliases: z.record(z.string(), z.string()).default({}),
     routing: routingSchema.prefault({}),
+    /** Budgets on everything the gateway spends, whichever key spends it. */
+    budgets: z.array(globalBudget).default([]),
     alerts: alertsSchema.prefault({}),
     guardrails: guardrailsSchema.prefault({}),
     mcpServers: z.array(mcpServerSchema).default([]),

@@ -3,11 +3,12 @@
 import { GatewayError } from '../errors.js';
 import { modelGranted } from '../policy/keys.js';
 import type { RoutePlan } from '../llm/router.js';
-import type { Budgets, Reservation } from '../policy/budgets.js';
+import { GLOBAL_BUDGET, type Budgets, type Reservation } from '../policy/budgets.js';
 import type { Admission, RateLimiter } from '../policy/limits.js';
 import type { KeyRow } from '../store/keys.js';
 import type { TeamRow, UserRow } from '../store/users.js';
 import type { BudgetSubject } from '../policy/budgets.js';
+import type { BudgetSpec } from '../../shared/contract.js';
 import type { LimitSubject } from '../policy/limits.js';
 import type { InboundApi } from './llm.js';
 
@@ -32,12 +33,20 @@ export function checkOwners(key: KeyRow, owners: Owners): void {
   }
 }
 
+interface Link {
+  id: string;
+  label: string;
+  /** The command that changes this link's policy, for refusals to name. */
+  raise: string;
+  row: Pick<KeyRow, 'models' | 'budgets' | 'rpm' | 'tpm' | 'maxConcurrency'>;
+}
+
 /** Key, user, team: the chain in order, each with how refusals name it. */
-function chain(key: KeyRow, owners: Owners): { id: string; label: string; row: Pick<KeyRow, 'models' | 'budgets' | 'rpm' | 'tpm' | 'maxConcurrency'> }[] {
+function chain(key: KeyRow, owners: Owners): Link[] {
   return [
-    { id: `key:${key.id}`, label: `key "${key.name}"`, row: key },
-    ...(owners.user ? [{ id: `user:${owners.user.id}`, label: `user "${owners.user.name}"`, row: owners.user }] : []),
-    ...(owners.team ? [{ id: `team:${owners.team.id}`, label: `team "${owners.team.name}"`, row: owners.team }] : []),
+    { id: `key:${key.id}`, label: `key "${key.name}"`, raise: 'gatehouse keys update', row: key },
+    ...(owners.user ? [{ id: `user:${owners.user.id}`, label: `user "${owners.user.name}"`, raise: 'gatehouse users update', row: owners.user }] : []),
+    ...(owners.team ? [{ id: `team:${owners.team.id}`, label: `team "${owners.team.name}"`, raise: 'gatehouse teams update', row: owners.team }] : []),
   ];
 }
 
@@ -47,10 +56,13 @@ export function missingGrant(key: KeyRow, owners: Owners, names: string[]): { la
   return undefined;
 }
 
-export function budgetSubjects(key: KeyRow, owners: Owners): BudgetSubject[] {
-  return chain(key, owners)
+/** Every budget a key's call draws on: its own, its user's, its team's, and the global ones from the config. */
+export function budgetSubjects(key: KeyRow, owners: Owners, global: readonly BudgetSpec[]): BudgetSubject[] {
+  const subjects: BudgetSubject[] = chain(key, owners)
     .filter((l) => l.row.budgets.length > 0)
-    .map((l) => ({ id: l.id, label: l.label, budgets: l.row.budgets }));
+    .map((l) => ({ id: l.id, label: l.label, budgets: l.row.budgets, raise: l.raise }));
+  if (global.length > 0) subjects.push({ id: GLOBAL_BUDGET, label: 'the gateway (budgets in the config)', budgets: global, raise: 'the budgets section of the config' });
+  return subjects;
 }
 
 function limitSubjects(key: KeyRow, owners: Owners): LimitSubject[] {
@@ -91,9 +103,10 @@ export function reserveBudget(
   json: Record<string, unknown>,
   bytes: number,
   plan: RoutePlan,
+  global: readonly BudgetSpec[],
 ): Reservation | undefined {
   const { key } = call;
-  const subjects = budgetSubjects(key, owners);
+  const subjects = budgetSubjects(key, owners, global);
   if (subjects.length === 0) return undefined;
   const prices = worstPrices(plan);
   const limit = api.outputLimit;

@@ -17,7 +17,7 @@ import { modelGranted, type PresentedKey } from '../policy/keys.js';
 import type { KeyRow } from '../store/keys.js';
 import type { Ledger, LedgerEventInput } from '../store/ledger.js';
 import { isObject, readJson } from './io.js';
-import { relayNonStream, relayStream, openStream, type RelayState } from './relay.js';
+import { billedOutputEstimate, relayNonStream, relayStream, openStream, type RelayState } from './relay.js';
 import type { Reply } from './reply.js';
 import type { Budgets } from '../policy/budgets.js';
 import { admitLimits, budgetSubjects, checkOwners, missingGrant, reserveBudget, type Owners } from './admission.js';
@@ -44,7 +44,11 @@ export interface LlmContext {
   onCompleted(event: LlmRequestEvent): void;
 }
 
-export type Outcome = 'ok' | 'upstream_error' | 'upstream_cut' | 'client_aborted';
+/**
+ * `budget_cut`: the provider went on past the output allowance the budget reserved (it ignored the
+ * limit written into the request), so the gateway ended the stream there.
+ */
+export type Outcome = 'ok' | 'upstream_error' | 'upstream_cut' | 'client_aborted' | 'budget_cut';
 
 export interface AttemptRecord {
   provider: string;
@@ -213,14 +217,15 @@ export function planFor(ctx: LlmContext, key: KeyRow, requested: string, session
     const missing = missingGrant(key, owners, namesOf(plan.targets[0]!))!;
     throw new GatewayError('MODEL_NOT_GRANTED', `${missing.label} is not granted the model "${requested}" (its grants: ${missing.grants.join(', ')})`, { param: 'model' });
   }
-  if (budgetSubjects(key, owners).length > 0) {
+  const subjects = budgetSubjects(key, owners, config.budgets);
+  if (subjects.length > 0) {
     // A budget cannot be kept on a call whose price is unknown.
     const priced = targets.filter((t) => t.pricing !== undefined);
     if (priced.length === 0) {
       const names = targets.map((t) => `${t.provider}/${t.model}`).join(', ');
       throw new GatewayError(
         'MODEL_UNPRICED',
-        `key "${key.name}" has a budget, and no price is known for ${names}: add pricing (inputPerMTok, outputPerMTok) to the route's target in the config`,
+        `${subjects[0]!.label} has a budget, and no price is known for ${names}: add pricing (inputPerMTok, outputPerMTok) to the route's target in the config`,
         { param: 'model' },
       );
     }
@@ -401,12 +406,12 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
   const limit = admitLimits(ctx.limits, key, owners, bytes);
   let budget;
   try {
-    budget = reserveBudget(ctx.budgets, call, owners, api, json, bytes, plan);
+    budget = reserveBudget(ctx.budgets, call, owners, api, json, bytes, plan, ctx.config().budgets);
   } catch (err) {
     limit?.release();
     throw err;
   }
-  const state: RelayState = { event, hash: createHash('sha256'), outputChars: 0, startedAt: call.startedAt, settled: false, budget, limit };
+  const state: RelayState = { event, hash: createHash('sha256'), outputChars: 0, outputDeltas: 0, startedAt: call.startedAt, settled: false, budget, limit };
 
   try {
     const deadline = performance.now() + plan.totalTimeoutMs;
@@ -504,7 +509,18 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
           event.credential = ownCredentials ? 'caller' : 'gateway';
           event.status = up.status;
           const pricing = target.pricing ? { pricing: target.pricing, source: target.pricingSource ?? 'config' } : null;
-          const relay = { ctx, call, api, provider, upstream: prepared.upstream, state, includeUsage: facts.includeUsage, restore: prepared.restore, signal: attemptAbort.signal };
+          const relay = {
+            ctx,
+            call,
+            api,
+            provider,
+            upstream: prepared.upstream,
+            state,
+            includeUsage: facts.includeUsage,
+            restore: prepared.restore,
+            signal: attemptAbort.signal,
+            stopUpstream: () => attemptAbort.abort(new GatewayError('BUDGET_EXCEEDED', 'the stream reached the output allowance of its budget')),
+          };
           // From the moment the record is written (state.settled) the reply belongs to this attempt: no fallback after it.
           const commit = (): Promise<void> => settle(ctx, state, pricing);
           if (!facts.stream) {
@@ -584,8 +600,7 @@ async function settle(ctx: LlmContext, state: RelayState, pricing: { pricing: Pr
     // Where the provider's own counts are missing or stopped short (a cut stream, a client that
     // left before the final usage, a server that reports none), an upper-bound estimate from
     // sizes stands in, marked as such, so budgets and reports never see less than was used.
-    // Under a budget the provider was told the allowance, so no more than that can have been generated.
-    const outputEstimate = Math.min(Math.ceil(state.outputChars / 3), state.budget?.outputTokens ?? Infinity);
+    const outputEstimate = billedOutputEstimate(state);
     const finalCounts = event.outcome === 'ok' && u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens + u.outputTokens > 0;
     if (!finalCounts) {
       const next = { ...u };

@@ -17,6 +17,8 @@ export interface RelayState {
   hash: Hash;
   /** Characters of generated content seen, for an estimate when no usage is reported. */
   outputChars: number;
+  /** Content deltas seen: each carries at least one token, so a floor on the output so far. */
+  outputDeltas: number;
   startedAt: number;
   /** Set once the request is recorded. */
   settled: boolean;
@@ -42,6 +44,31 @@ export interface Relay {
   restore: Restorer;
   /** Aborted when the client goes away; the upstream call is cancelled with it. */
   signal: AbortSignal;
+  /** Cancels the upstream call (the budget's allowance is used up). */
+  stopUpstream(): void;
+}
+
+/**
+ * Output tokens to bill when the provider's own count is missing or stopped short (a cut stream, a
+ * client that left before the final usage): an upper-bound guess of a token per three characters,
+ * never below the deltas seen, and never above the allowance the provider was told under a budget
+ * (a stream that tried to go past it is ended there).
+ */
+export function billedOutputEstimate(state: RelayState): number {
+  const guess = Math.max(Math.ceil(state.outputChars / 3), state.outputDeltas, state.event.usage.outputTokens);
+  return Math.min(guess, state.budget?.outputTokens ?? Infinity);
+}
+
+/**
+ * Whether a stream under a budget has gone past its output allowance: the provider's running count
+ * where it reports one, else a floor from what was seen (a delta is at least a token; English runs
+ * about four characters a token). A provider that keeps to the limit written into its request never
+ * trips this; one that ignores it is stopped within a few tokens of the allowance.
+ */
+function pastAllowance(state: RelayState): boolean {
+  if (!state.budget || state.budget.outputTokens <= 0) return false;
+  const floor = Math.max(state.event.usage.outputTokens, state.outputDeltas, Math.floor(state.outputChars / 4));
+  return floor > state.budget.outputTokens;
 }
 
 interface Held {
@@ -118,12 +145,15 @@ function observe(state: RelayState, e: StreamEvent): void {
       break;
     case 'text_delta':
       state.outputChars += e.text.length;
+      if (e.text.length > 0) state.outputDeltas++;
       break;
     case 'tool_args_delta':
       state.outputChars += e.json.length;
+      if (e.json.length > 0) state.outputDeltas++;
       break;
     case 'reasoning_delta':
       state.outputChars += e.text?.length ?? 0;
+      if (e.text) state.outputDeltas++;
       break;
     default:
       break;
@@ -138,18 +168,30 @@ export async function relayStream(r: Relay, opened: Extract<Opened, { kind: 'con
   const encoder = api.dialect.streamEncoder({ id: state.event.requestId, model: state.event.model, includeUsage: r.includeUsage });
   reply.startStream(replyHeaders(r));
 
+  // A passthrough stream under a budget is followed by an encoder of its own dialect, so that if the
+  // provider runs past the allowance the stream can be closed the way the provider would have closed it.
+  const shadow = passthrough && state.budget ? api.dialect.streamEncoder({ id: state.event.requestId, model: state.event.model, includeUsage: r.includeUsage }) : undefined;
   let finalFrame = '';
   let upstreamError = false;
+  let budgetCut = false;
   const handle = (item: Held): string => {
+    if (budgetCut) return '';
     let out = '';
     for (const e of item.events) {
       observe(state, e);
+      if (e.type !== 'error' && !upstreamError && pastAllowance(state)) {
+        // What went past the allowance is not sent; the rest of the batch is dropped with it.
+        budgetCut = true;
+        return passthrough ? '' : out;
+      }
       if (e.type === 'error') {
         upstreamError = true;
         state.event.outcome = 'upstream_error';
         if (!passthrough) out += encoder.error({ status: e.status, kind: e.kind, message: `provider "${r.provider.id}": ${r.ctx.scrub(e.message)}` });
       } else if (!passthrough && !upstreamError) {
         for (const restored of r.restore.event(e)) out += encoder.encode(restored);
+      } else if (shadow && !upstreamError) {
+        shadow.encode(e);
       }
     }
     if (passthrough) {
@@ -183,8 +225,13 @@ export async function relayStream(r: Relay, opened: Extract<Opened, { kind: 'con
         out += handle({ ev, events, done: opened.decoder.done });
       }
       await write(out);
+      if (budgetCut) break;
     }
-    if (!opened.decoder.done && !upstreamError) state.event.outcome = 'upstream_cut';
+    if (budgetCut) {
+      state.event.outcome = 'budget_cut';
+      r.stopUpstream();
+      await opened.rest.return?.();
+    } else if (!opened.decoder.done && !upstreamError) state.event.outcome = 'upstream_cut';
   } catch (err) {
     state.event.outcome = r.signal.aborted && !(r.signal.reason instanceof GatewayError && r.signal.reason.code === 'UPSTREAM_TIMEOUT') ? 'client_aborted' : 'upstream_cut';
     if (state.event.outcome !== 'client_aborted') r.ctx.log.warn({ requestId: state.event.requestId, err: r.ctx.scrub((err as Error).message) }, 'upstream stream failed');
@@ -197,6 +244,12 @@ export async function relayStream(r: Relay, opened: Extract<Opened, { kind: 'con
   // The last frames are counted in the record before it is written, and sent only after.
   let tail: string;
   if (state.event.outcome === 'ok') tail = passthrough ? finalFrame : encoder.end();
+  else if (state.event.outcome === 'budget_cut') {
+    // Ended as the provider ends an answer that reached its output limit, with the usage that will be billed.
+    const closer = shadow ?? encoder;
+    const usage = { ...state.event.usage, outputTokens: billedOutputEstimate(state) };
+    tail = closer.encode({ type: 'finish', stopReason: 'max_tokens' }) + closer.encode({ type: 'usage', usage }) + closer.end();
+  }
   else if (upstreamError) tail = finalFrame;
   else tail = encoder.error({ status: 502, kind: 'upstream', code: 'upstream_cut', message: `provider "${r.provider.id}" ended the stream before it finished; the reply is incomplete` });
   state.hash.update(tail);

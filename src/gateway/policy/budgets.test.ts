@@ -14,7 +14,7 @@ function memoryStore(spent: Record<string, number> = {}): BudgetStore & { held: 
   };
 }
 
-const subject = (budgets: BudgetSpec[], id = 'key:k1') => ({ id, label: `key "${id}"`, budgets });
+const subject = (budgets: BudgetSpec[], id = 'key:k1') => ({ id, label: `key "${id}"`, budgets, raise: 'gatehouse keys update' });
 const request = (budgets: BudgetSpec[], over: Partial<Parameters<ReturnType<typeof createBudgets>['reserve']>[0]> = {}) => ({
   requestId: `r${Math.random()}`,
   keyId: 'k1',

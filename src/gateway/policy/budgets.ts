@@ -31,11 +31,16 @@ export function windowOf(window: BudgetWindow, now: Date): { instance: string; s
   }
 }
 
+/** The subject of the config's `budgets`: everything the gateway spends through its own provider keys. */
+export const GLOBAL_BUDGET = 'global';
+
 /** Whose budgets a request draws on, e.g. `key:ID` labelled `key "laptop"`. */
 export interface BudgetSubject {
   id: string;
   label: string;
   budgets: readonly BudgetSpec[];
+  /** How a person raises this subject's budgets, e.g. `gatehouse keys update`. */
+  raise: string;
 }
 
 export interface BudgetStore {
@@ -170,7 +175,7 @@ export function createBudgets(store: BudgetStore, now: () => Date = () => new Da
           message:
             `budget of ${subject.label} (${dollars(spec.amountUsd)} per ${spec.window === 'total' ? 'all time' : `${spec.window}, UTC`}) cannot cover this request: ` +
             `spent ${dollars(s.spent)}, reserved ${dollars(s.reserved)} by requests in flight, ${dollars(Math.max(0, left))} left; ` +
-            `even a minimal answer needs ${dollars(needed)}. ${w.resetsAt ? `It resets at ${w.resetsAt}.` : 'A total budget does not reset: raise it with gatehouse keys update.'}`,
+            `even a minimal answer needs ${dollars(needed)}. ${w.resetsAt ? `It resets at ${w.resetsAt}.` : `A total budget does not reset: raise it with ${subject.raise}.`}`,
         };
       }
       const reservedUsd = round(req.inputUsd + outputTokens * req.outputUsdPerToken);

@@ -56,6 +56,11 @@ function spentSince(db: Db, keyFilter: string, arg: string, since: string): numb
   return row.spent;
 }
 
+/** What every key spent: the gateway's own spend, for the config's global budgets. */
+export function allSpentSince(db: Db, since: string): number {
+  return spentSince(db, "coalesce(?, '') = ''", '', since);
+}
+
 export function keySpentSince(db: Db, keyId: string, since: string): number {
   return spentSince(db, "json_extract(body, '$.keyId') = ?", keyId, since);
 }

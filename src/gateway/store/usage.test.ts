@@ -8,6 +8,7 @@ import type { UsageTotals } from '../../shared/contract.js';
 import { openDatabase, type Db } from './db.js';
 import { keyRow } from '../../../test/fixtures/key-row.js';
 import { insertKey } from './keys.js';
+import { insertTeam, insertUser } from './users.js';
 import { createLedger, type Ledger } from './ledger.js';
 import { usageRange, usageReport, UsageParamsError } from './usage.js';
 
@@ -151,7 +152,10 @@ describe('usageReport grouping', () => {
     expect(r.totals).toEqual({ ...ZERO, requests: 4, inputTokens: 109, outputTokens: 26, cacheReadTokens: 50, cacheWriteTokens: 10, reasoningTokens: 5, costUsd: 0.025 });
   });
 
-  it('groups by the user and team of the key, "(none)" where the key has none', async () => {
+  it('groups by the user and team of the key, labelled with their names, "(none)" where the key has none', async () => {
+    const policy = { models: [], mcpTools: [], budgets: [], rpm: null, tpm: null, maxConcurrency: null, createdAt: clock.toISOString(), disabledAt: null };
+    insertUser(db, { id: 'ann', name: 'Ann', email: null, ...policy });
+    insertTeam(db, { id: 'core', name: 'Core', ...policy });
     key('key_a', 'a', 'ann', 'core');
     key('key_b', 'b', 'bob', 'core');
     key('key_c', 'c', null, null);
@@ -167,7 +171,25 @@ describe('usageReport grouping', () => {
       ['(none)', 1, 1],
       ['core', 2, 0.75],
     ]);
-    expect(usageReport(db, { groupBy: 'user' }).rows[0]).not.toHaveProperty('label');
+    // Bob's user record is gone: his group keeps its id and has no name.
+    expect(usageReport(db, { groupBy: 'user' }).rows.map((x) => [x.group, x.label])).toEqual([
+      ['(none)', null],
+      ['ann', 'Ann'],
+      ['bob', null],
+    ]);
+    expect(usageReport(db, { groupBy: 'team' }).rows.map((x) => x.label)).toEqual([null, 'Core']);
+  });
+
+  it('counts what a crash left reserved (charged in full at the next start) as a request of its key', async () => {
+    key('key_a', 'a', null, null);
+    await request({ keyId: 'key_a', costUsd: 0.5 });
+    ledger.appendNow({ type: 'budget.reconciled', requestId: 'req_lost', keyId: 'key_a', costUsd: 0.125, reservedAt: clock.toISOString() });
+    const r = usageReport(db, { groupBy: 'key' });
+    expect(r.rows).toEqual([expect.objectContaining({ group: 'key_a', requests: 2, costUsd: 0.625, estimatedRequests: 1, errors: 1 })]);
+    expect(usageReport(db, { groupBy: 'request' }).rows.map((x) => [x.group, x.outcome])).toEqual([
+      [expect.any(String), 'ok'],
+      ['req_lost', 'reconciled'],
+    ]);
   });
 
   it('groups by provider/model, provider, route and session', async () => {

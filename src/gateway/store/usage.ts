@@ -70,6 +70,13 @@ const GROUP_SQL: Record<UsageGroupBy, string> = {
   request: 'u.seq',
 };
 
+/** Where a group's name comes from, as `named`: keys, users and teams are reported by id and labelled by name. */
+const LABEL_JOINS: Partial<Record<UsageGroupBy, string>> = {
+  key: 'LEFT JOIN keys named ON named.id = u.key_id',
+  user: 'LEFT JOIN users named ON named.id = k.user_id',
+  team: 'LEFT JOIN teams named ON named.id = k.team_id',
+};
+
 // Summed in SQL and rounded once, so a total is never the sum of already-rounded parts and
 // carries no float noise (costs are recorded to 1e-9 USD).
 const SUMS = `
@@ -141,11 +148,11 @@ function readReport(db: Db, groupBy: UsageGroupBy, range: { from?: string; to?: 
     where.push('u.at < @to');
     args.to = range.to;
   }
-  const source = `FROM llm_usage u LEFT JOIN keys k ON k.id = u.key_id WHERE ${where.join(' AND ')}`;
+  const source = `FROM llm_usage u LEFT JOIN keys k ON k.id = u.key_id ${LABEL_JOINS[groupBy] ?? ''} WHERE ${where.join(' AND ')}`;
 
   const extra =
-    groupBy === 'key'
-      ? ', max(k.name) AS label'
+    groupBy === 'key' || groupBy === 'user' || groupBy === 'team'
+      ? ', max(named.name) AS label'
       : groupBy === 'request'
         ? ', max(u.request_id) AS requestId, max(u.at) AS at, max(u.provider) AS provider, max(u.model) AS model, max(u.status) AS status, max(u.outcome) AS outcome'
         : '';
@@ -154,7 +161,7 @@ function readReport(db: Db, groupBy: UsageGroupBy, range: { from?: string; to?: 
 
   const rows = grouped.map((r): UsageRow => {
     const totals = totalsOf(r);
-    if (groupBy === 'key') return { group: String(r.grp), label: (r.label as string | null) ?? null, ...totals };
+    if (groupBy === 'key' || groupBy === 'user' || groupBy === 'team') return { group: String(r.grp), label: (r.label as string | null) ?? null, ...totals };
     if (groupBy === 'request') {
       return {
         group: (r.requestId as string | null) ?? NONE,
