@@ -31,6 +31,8 @@ routing: { retries: 0 }
 models:
   - name: pricey
     targets: [{ provider: mock, model: gpt-4o-mini, pricing: { inputPerMTok: ${PRICING.inputPerMTok}, outputPerMTok: ${PRICING.outputPerMTok} } }]
+  - name: bounded
+    targets: [{ provider: mock, model: gpt-4o-mini, maxOutputTokens: 100, pricing: { inputPerMTok: ${PRICING.inputPerMTok}, outputPerMTok: ${PRICING.outputPerMTok} } }]
 `;
 }
 
@@ -142,6 +144,24 @@ describe('a budget under concurrency', () => {
     // The default allowance (32768 tokens) clamped to what $2 pays for.
     expect(sent.max_completion_tokens).toBeGreaterThanOrEqual(64);
     expect(sent.max_completion_tokens! * OUT).toBeLessThanOrEqual(2);
+  });
+
+  it("reserves a model's known max output for a request that names no limit, and leaves the request as it was", async () => {
+    const key = await budgetKey(2, 'bounded-model');
+    const client = new OpenAI({ apiKey: key.secret, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const before = oai.requests.length;
+    await client.chat.completions.create({ model: 'bounded', messages: [{ role: 'user', content: 'hi' }] });
+    // 100 tokens at $0.017 fit in $2: nothing to clamp, and the model cannot write more than its maximum.
+    const sent = oai.requests[before]!.body as Record<string, unknown>;
+    expect(sent).not.toHaveProperty('max_tokens');
+    expect(sent).not.toHaveProperty('max_completion_tokens');
+    // Under $1.50 the 100 tokens ($1.70) do not fit: the allowance is clamped and written.
+    const small = await budgetKey(1.5, 'bounded-small');
+    const smallClient = new OpenAI({ apiKey: small.secret, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    await smallClient.chat.completions.create({ model: 'bounded', messages: [{ role: 'user', content: 'hi' }] });
+    const clamped = oai.requests.at(-1)!.body as { max_completion_tokens?: number };
+    expect(clamped.max_completion_tokens).toBeLessThan(100);
+    expect(clamped.max_completion_tokens).toBeGreaterThanOrEqual(64);
   });
 
   it('releases everything when the upstream fails before answering', async () => {

@@ -58,6 +58,8 @@ export const targetSchema = z.strictObject({
   provider: z.string().min(1),
   model: z.string().min(1),
   pricing: pricingSchema.optional(),
+  /** The model's max output tokens, where the catalog does not know it: what a budget reserves for a call that names no limit. */
+  maxOutputTokens: z.int().positive().max(10_000_000).optional(),
   weight: z.number().positive().optional(),
 });
 

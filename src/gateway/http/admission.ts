@@ -88,12 +88,24 @@ function worstPrices(plan: RoutePlan): { input: number; output: number } {
 }
 
 /**
- * Reserves the request's worst-case cost on every budget of its key: input at most one token per
+ * The output a call that names no limit may produce at worst: the largest max output of the plan's
+ * targets, when every one is known; else DEFAULT_OUTPUT_TOKENS, which must then be written into the
+ * request for the reservation to hold.
+ */
+function defaultAllowance(plan: RoutePlan): { tokens: number; mustWrite: boolean } {
+  const known = plan.targets.map((t) => t.maxOutputTokens);
+  if (known.every((n): n is number => n !== undefined)) return { tokens: Math.max(...known), mustWrite: false };
+  return { tokens: DEFAULT_OUTPUT_TOKENS, mustWrite: true };
+}
+
+/**
+ * Reserves the request's worst-case cost on every budget of its chain: input at most one token per
  * byte of the body, at the highest input price of any target it may go to, plus its output
- * allowance at the highest output price. The allowance is what the client asked for (or
- * DEFAULT_OUTPUT_TOKENS), clamped to what the budget has left; the limit is then written into the
- * request, so the provider itself stops there. Throws BUDGET_EXCEEDED when not even
- * MIN_OUTPUT_TOKENS fit. Returns undefined for a key without budgets.
+ * allowance at the highest output price. The allowance is what the client asked for, else the
+ * models' max output (DEFAULT_OUTPUT_TOKENS where unknown), clamped to what the budget has left;
+ * a clamped (or otherwise unbounded) allowance is written into the request, so the provider itself
+ * stops there. Throws BUDGET_EXCEEDED when not even MIN_OUTPUT_TOKENS fit. Returns undefined for a
+ * call under no budget.
  */
 export function reserveBudget(
   budgets: Budgets,
@@ -111,17 +123,18 @@ export function reserveBudget(
   const prices = worstPrices(plan);
   const limit = api.outputLimit;
   const asked = limit?.read(json);
+  const fallback = defaultAllowance(plan);
   const r = budgets.reserve({
     requestId: call.requestId,
     keyId: key.id,
     subjects,
     inputUsd: bytes * prices.input,
     outputUsdPerToken: prices.output,
-    wantedOutputTokens: limit ? (asked ?? DEFAULT_OUTPUT_TOKENS) : 0,
+    wantedOutputTokens: limit ? (asked ?? fallback.tokens) : 0,
     minOutputTokens: MIN_OUTPUT_TOKENS,
   });
   if ('ok' in r) throw new GatewayError('BUDGET_EXCEEDED', r.message);
-  if (limit && (asked === undefined || r.clamped)) limit.write(json, r.outputTokens);
+  if (limit && (r.clamped || (asked === undefined && fallback.mustWrite))) limit.write(json, r.outputTokens);
   return r;
 }
 

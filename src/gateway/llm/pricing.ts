@@ -16,6 +16,11 @@ export interface PriceCatalogEntry {
   except?: readonly string[];
   /** USD per million tokens, as published. */
   pricing: Pricing;
+  /**
+   * The most output one call can produce (the model's published max output tokens): what a call that
+   * names no limit may cost at worst, so what a budget reserves for it.
+   */
+  maxOutputTokens?: number;
   note?: string;
 }
 
@@ -33,19 +38,20 @@ const M = 1_000_000;
 // 5-minute writes (1.25x input; the page's own column), cache hits 0.1x input. Long context: a request
 // whose input (input + cache reads + cache writes) exceeds 200K tokens is billed at the long-context
 // rates for all of its tokens, and the prompt-caching multipliers apply on top of those rates.
+// Max output tokens: the "Max output" row of https://platform.claude.com/docs/en/models and each model's page.
 const ANTHROPIC: PriceCatalogVendor = {
   source: 'https://platform.claude.com/docs/en/about-claude/pricing',
   asOf: '2026-11-24',
   entries: [
-    { ids: ['claude-opus-4-5'], pricing: { inputPerMTok: 5, cacheWritePerMTok: 6.25, cacheReadPerMTok: 0.5, outputPerMTok: 25 } },
+    { ids: ['claude-opus-4-5'], maxOutputTokens: 64_000, pricing: { inputPerMTok: 5, cacheWritePerMTok: 6.25, cacheReadPerMTok: 0.5, outputPerMTok: 25 } },
     {
-      ids: ['claude-opus-4-1'],
+      ids: ['claude-opus-4-1'], maxOutputTokens: 32_000,
       pricing: { inputPerMTok: 15, cacheWritePerMTok: 18.75, cacheReadPerMTok: 1.5, outputPerMTok: 75 },
       note: 'listed as retired on the Claude API except on Bedrock and Google Cloud',
     },
-    { ids: ['claude-opus-4', 'claude-opus-4-0'], pricing: { inputPerMTok: 15, cacheWritePerMTok: 18.75, cacheReadPerMTok: 1.5, outputPerMTok: 75 } },
+    { ids: ['claude-opus-4', 'claude-opus-4-0'], maxOutputTokens: 32_000, pricing: { inputPerMTok: 15, cacheWritePerMTok: 18.75, cacheReadPerMTok: 1.5, outputPerMTok: 75 } },
     {
-      ids: ['claude-sonnet-4-5'],
+      ids: ['claude-sonnet-4-5'], maxOutputTokens: 64_000,
       pricing: {
         inputPerMTok: 3,
         cacheWritePerMTok: 3.75,
@@ -55,7 +61,7 @@ const ANTHROPIC: PriceCatalogVendor = {
       },
     },
     {
-      ids: ['claude-sonnet-4', 'claude-sonnet-4-0'],
+      ids: ['claude-sonnet-4', 'claude-sonnet-4-0'], maxOutputTokens: 64_000,
       pricing: {
         inputPerMTok: 3,
         cacheWritePerMTok: 3.75,
@@ -64,46 +70,48 @@ const ANTHROPIC: PriceCatalogVendor = {
         longContext: { aboveInputTokens: 200_000, inputPerMTok: 6, cacheWritePerMTok: 7.5, cacheReadPerMTok: 0.6, outputPerMTok: 22.5 },
       },
     },
-    { ids: ['claude-haiku-4-5'], pricing: { inputPerMTok: 1, cacheWritePerMTok: 1.25, cacheReadPerMTok: 0.1, outputPerMTok: 5 } },
-    { ids: ['claude-3-5-haiku'], pricing: { inputPerMTok: 0.8, cacheWritePerMTok: 1, cacheReadPerMTok: 0.08, outputPerMTok: 4 } },
-    { ids: ['claude-3-haiku'], pricing: { inputPerMTok: 0.25, cacheWritePerMTok: 0.3, cacheReadPerMTok: 0.03, outputPerMTok: 1.25 } },
+    { ids: ['claude-haiku-4-5'], maxOutputTokens: 64_000, pricing: { inputPerMTok: 1, cacheWritePerMTok: 1.25, cacheReadPerMTok: 0.1, outputPerMTok: 5 } },
+    { ids: ['claude-3-5-haiku'], maxOutputTokens: 8_192, pricing: { inputPerMTok: 0.8, cacheWritePerMTok: 1, cacheReadPerMTok: 0.08, outputPerMTok: 4 } },
+    { ids: ['claude-3-haiku'], maxOutputTokens: 4_096, pricing: { inputPerMTok: 0.25, cacheWritePerMTok: 0.3, cacheReadPerMTok: 0.03, outputPerMTok: 1.25 } },
   ],
 };
 
 // OpenAI: standard tier, text tokens ("Input", "Cached input", "Output"). OpenAI does not bill cache
-// writes (its Usage never reports any), so no write price is given.
+// writes (its Usage never reports any), so no write price is given. Max output tokens: each model's
+// page under https://developers.openai.com/api/docs/models ("Max output tokens").
 const OPENAI: PriceCatalogVendor = {
   source: 'https://developers.openai.com/api/docs/pricing',
   asOf: '2026-11-24',
   entries: [
-    { ids: ['gpt-5'], pricing: { inputPerMTok: 1.25, cacheReadPerMTok: 0.125, outputPerMTok: 10 } },
-    { ids: ['gpt-5-mini'], pricing: { inputPerMTok: 0.25, cacheReadPerMTok: 0.025, outputPerMTok: 2 } },
-    { ids: ['gpt-5-nano'], pricing: { inputPerMTok: 0.05, cacheReadPerMTok: 0.005, outputPerMTok: 0.4 } },
-    { ids: ['gpt-4.1'], pricing: { inputPerMTok: 2, cacheReadPerMTok: 0.5, outputPerMTok: 8 } },
-    { ids: ['gpt-4.1-mini'], pricing: { inputPerMTok: 0.4, cacheReadPerMTok: 0.1, outputPerMTok: 1.6 } },
-    { ids: ['gpt-4.1-nano'], pricing: { inputPerMTok: 0.1, cacheReadPerMTok: 0.025, outputPerMTok: 0.4 } },
+    { ids: ['gpt-5'], maxOutputTokens: 128_000, pricing: { inputPerMTok: 1.25, cacheReadPerMTok: 0.125, outputPerMTok: 10 } },
+    { ids: ['gpt-5-mini'], maxOutputTokens: 128_000, pricing: { inputPerMTok: 0.25, cacheReadPerMTok: 0.025, outputPerMTok: 2 } },
+    { ids: ['gpt-5-nano'], maxOutputTokens: 128_000, pricing: { inputPerMTok: 0.05, cacheReadPerMTok: 0.005, outputPerMTok: 0.4 } },
+    { ids: ['gpt-4.1'], maxOutputTokens: 32_768, pricing: { inputPerMTok: 2, cacheReadPerMTok: 0.5, outputPerMTok: 8 } },
+    { ids: ['gpt-4.1-mini'], maxOutputTokens: 32_768, pricing: { inputPerMTok: 0.4, cacheReadPerMTok: 0.1, outputPerMTok: 1.6 } },
+    { ids: ['gpt-4.1-nano'], maxOutputTokens: 32_768, pricing: { inputPerMTok: 0.1, cacheReadPerMTok: 0.025, outputPerMTok: 0.4 } },
     {
-      ids: ['gpt-4o'],
+      ids: ['gpt-4o'], maxOutputTokens: 16_384,
       except: ['gpt-4o-2024-05-13'],
       pricing: { inputPerMTok: 2.5, cacheReadPerMTok: 1.25, outputPerMTok: 10 },
       note: 'the first snapshot, gpt-4o-2024-05-13, has its own higher price and is left out',
     },
-    { ids: ['gpt-4o-mini'], pricing: { inputPerMTok: 0.15, cacheReadPerMTok: 0.075, outputPerMTok: 0.6 } },
-    { ids: ['o3'], pricing: { inputPerMTok: 2, cacheReadPerMTok: 0.5, outputPerMTok: 8 } },
-    { ids: ['o4-mini'], pricing: { inputPerMTok: 1.1, cacheReadPerMTok: 0.275, outputPerMTok: 4.4 } },
+    { ids: ['gpt-4o-mini'], maxOutputTokens: 16_384, pricing: { inputPerMTok: 0.15, cacheReadPerMTok: 0.075, outputPerMTok: 0.6 } },
+    { ids: ['o3'], maxOutputTokens: 100_000, pricing: { inputPerMTok: 2, cacheReadPerMTok: 0.5, outputPerMTok: 8 } },
+    { ids: ['o4-mini'], maxOutputTokens: 100_000, pricing: { inputPerMTok: 1.1, cacheReadPerMTok: 0.275, outputPerMTok: 4.4 } },
   ],
 };
 
 // Gemini Developer API, paid tier, text/image/video input (audio input is dearer and not modelled).
 // 2.5 Pro is tiered at 200K prompt tokens for input, output and context-cache reads alike. The
 // context-cache read prices of 2.5 Flash and Flash-Lite could not be confirmed, so they are absent
-// and cache reads of those two are charged at the input price (an upper bound).
+// and cache reads of those two are charged at the input price (an upper bound). Max output tokens:
+// "Output token limit" on https://ai.google.dev/gemini-api/docs/models.
 const GEMINI: PriceCatalogVendor = {
   source: 'https://ai.google.dev/gemini-api/docs/pricing',
   asOf: '2026-11-24',
   entries: [
     {
-      ids: ['gemini-2.5-pro'],
+      ids: ['gemini-2.5-pro'], maxOutputTokens: 65_536,
       pricing: {
         inputPerMTok: 1.25,
         cacheReadPerMTok: 0.125,
@@ -111,8 +119,8 @@ const GEMINI: PriceCatalogVendor = {
         longContext: { aboveInputTokens: 200_000, inputPerMTok: 2.5, cacheReadPerMTok: 0.25, outputPerMTok: 15 },
       },
     },
-    { ids: ['gemini-2.5-flash'], pricing: { inputPerMTok: 0.3, outputPerMTok: 2.5 }, note: 'cache-read price not confirmed; charged at the input price' },
-    { ids: ['gemini-2.5-flash-lite'], pricing: { inputPerMTok: 0.1, outputPerMTok: 0.4 }, note: 'cache-read price not confirmed; charged at the input price' },
+    { ids: ['gemini-2.5-flash'], maxOutputTokens: 65_536, pricing: { inputPerMTok: 0.3, outputPerMTok: 2.5 }, note: 'cache-read price not confirmed; charged at the input price' },
+    { ids: ['gemini-2.5-flash-lite'], maxOutputTokens: 65_536, pricing: { inputPerMTok: 0.1, outputPerMTok: 0.4 }, note: 'cache-read price not confirmed; charged at the input price' },
   ],
 };
 
@@ -157,6 +165,11 @@ export function catalogEntry(vendor: string, model: string): PriceCatalogEntry |
   if (!book) return null;
   const m = normalizeModel(model);
   return book.entries.find((e) => entryMatches(e, m)) ?? null;
+}
+
+/** The model's published max output tokens (the config's `maxOutputTokens` first), when known. */
+export function maxOutputFor(providerType: string, model: string, configured?: number): number | undefined {
+  return configured ?? catalogEntry(providerType, model)?.maxOutputTokens;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Resolves the model name a client asked for to a provider and upstream model, and suggests names for a misspelt one.
 import type { GatehouseConfig, Pricing } from '../config/schema.js';
 import { globMatch } from '../policy/keys.js';
-import { catalogVendor, priceFor } from './pricing.js';
+import { catalogVendor, maxOutputFor, priceFor } from './pricing.js';
 
 export interface ResolvedTarget {
   /** The name the client sent. */
@@ -14,17 +14,26 @@ export interface ResolvedTarget {
   pricing: Pricing | undefined;
   /** Where `pricing` came from; absent when the target is unpriced. */
   pricingSource?: 'config' | 'catalog';
+  /** The most output one call can produce (the config's `maxOutputTokens`, else the catalog's); absent when unknown. */
+  maxOutputTokens?: number;
   /** The target's weight for weighted routes (1 unless configured). */
   weight: number;
   /** Stable id for health and session affinity: `${route}#${index}` for a route target, `${provider}/${model}` when addressed directly. */
   targetId: string;
 }
 
-function priced(config: GatehouseConfig, providerId: string, model: string, configured: Pricing | undefined): Pick<ResolvedTarget, 'pricing' | 'pricingSource'> {
+function priced(
+  config: GatehouseConfig,
+  providerId: string,
+  model: string,
+  configured: Pricing | undefined,
+  maxOutput: number | undefined,
+): Pick<ResolvedTarget, 'pricing' | 'pricingSource' | 'maxOutputTokens'> {
   const provider = config.providers.find((p) => p.id === providerId);
   const vendor = provider ? catalogVendor(provider) : undefined;
   const price = priceFor(vendor ?? '', model, configured);
-  return price ? { pricing: price.pricing, pricingSource: price.source } : { pricing: undefined };
+  const maxOutputTokens = maxOutputFor(vendor ?? '', model, maxOutput);
+  return { ...(price ? { pricing: price.pricing, pricingSource: price.source } : { pricing: undefined }), ...(maxOutputTokens ? { maxOutputTokens } : {}) };
 }
 
 /**
@@ -41,7 +50,7 @@ export function resolveModel(config: GatehouseConfig, requested: string): Resolv
         route: route.name,
         provider: t.provider,
         model: t.model,
-        ...priced(config, t.provider, t.model, t.pricing),
+        ...priced(config, t.provider, t.model, t.pricing, t.maxOutputTokens),
         weight: t.weight ?? 1,
         targetId: `${route.name}#${i}`,
       }));
@@ -51,7 +60,7 @@ export function resolveModel(config: GatehouseConfig, requested: string): Resolv
       const provider = name.slice(0, slash);
       const model = name.slice(slash + 1);
       if (model !== '' && config.providers.some((p) => p.id === provider)) {
-        return [{ requested, route: name, provider, model, ...priced(config, provider, model, undefined), weight: 1, targetId: name }];
+        return [{ requested, route: name, provider, model, ...priced(config, provider, model, undefined, undefined), weight: 1, targetId: name }];
       }
     }
     return null;
