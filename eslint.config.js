@@ -40,6 +40,12 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/gateway/mcp/**', 'src/gateway/policy/**', 'src/gateway/llm/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [ELECTRON, upper(['http', 'control', 'main', 'preload', 'renderer'], 'mcp, policy and llm sit below http and control: they do not import them.')] }],
+    },
+  },
+  {
     files: ['src/gateway/llm/providers/*/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [ELECTRON, upper(['http', 'control'], 'providers do not reach up into http or control.'), { regex: '^\\.\\./(?!types|transport|\\.\\.)', message: 'no provider imports another provider.' }] }],

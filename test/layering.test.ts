@@ -37,6 +37,13 @@ describe('layering', () => {
     expect(await violations('src/main/x.ts', "import { openDatabase } from '../gateway/store/db';\nexport const o = openDatabase;\n")).toHaveLength(1);
   });
 
+  it('mcp, policy and llm do not import http or control', async () => {
+    expect(await violations('src/gateway/mcp/x.ts', "import { a } from '../http/io.js';\nexport const b = a;\n")).toHaveLength(1);
+    expect(await violations('src/gateway/policy/x.ts', "import { a } from '../control/service.js';\nexport const b = a;\n")).toHaveLength(1);
+    expect(await violations('src/gateway/llm/x.ts', "import { a } from '../http/llm.js';\nexport const b = a;\n")).toHaveLength(1);
+    expect(await violations('src/gateway/mcp/x.ts', "import { a } from '../policy/keys.js';\nexport const b = a;\n")).toEqual([]);
+  });
+
   it('no provider imports another provider', async () => {
     expect(await violations('src/gateway/llm/providers/anthropic/index.ts', "import { a } from '../openai-compatible/index.js';\nexport const b = a;\n")).toHaveLength(1);
     expect(await violations('src/gateway/llm/providers/anthropic/index.ts', "import type { ProviderRuntime } from '../types.js';\nexport type P = ProviderRuntime;\n")).toEqual([]);

@@ -23,6 +23,7 @@ export type GatewayErrorCode =
   | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_ERROR'
   | 'LEDGER_UNAVAILABLE'
+  | 'MCP_UPSTREAM'
   | 'INTERNAL';
 
 const STATUS: Record<GatewayErrorCode, number> = {
@@ -48,6 +49,7 @@ const STATUS: Record<GatewayErrorCode, number> = {
   UPSTREAM_TIMEOUT: 504,
   UPSTREAM_ERROR: 502,
   LEDGER_UNAVAILABLE: 503,
+  MCP_UPSTREAM: 502,
   INTERNAL: 500,
 };
 
@@ -74,6 +76,7 @@ const KIND: Record<GatewayErrorCode, ErrorKind> = {
   UPSTREAM_TIMEOUT: 'timeout',
   UPSTREAM_ERROR: 'upstream',
   LEDGER_UNAVAILABLE: 'internal',
+  MCP_UPSTREAM: 'upstream',
   INTERNAL: 'internal',
 };
 

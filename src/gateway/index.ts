@@ -14,6 +14,8 @@ import { createControlService, type Actor, type ControlService } from './control
 import { makeGuard } from './http/guard.js';
 import { AdminAuth } from './http/admin.js';
 import { closeUpgraded, createHttpServer } from './http/server.js';
+import { createMcpEndpoint, type McpEndpoint } from './mcp/downstream.js';
+import { createUpstreams } from './mcp/upstreams.js';
 import { createBudgets, GLOBAL_BUDGET } from './policy/budgets.js';
 import { createRateLimiter } from './policy/limits.js';
 import { postAlert } from './policy/alert-webhook.js';
@@ -118,6 +120,21 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
   const stops: (() => void)[] = [];
   let opened = false;
 
+  /** The MCP servers of the config (started on first use) and the endpoint clients reach them through. */
+  let mcp: McpEndpoint | undefined;
+  const mcpUpstreams = createUpstreams({
+    secrets,
+    log: () => log,
+    version: VERSION,
+    events: {
+      toolsChanged: (serverId) => mcp?.toolsChanged(serverId),
+      starting: (serverId, command) => {
+        log.info({ mcpServer: serverId, command }, 'starting MCP server');
+        ledger.append({ type: 'mcp.server.started', server: serverId, command }).catch((e: Error) => log.error({ err: e.message }, 'could not record an MCP server start'));
+      },
+    },
+  });
+
   const upstreamModels = createUpstreamModelCache(() => [...providers.values()], () => log);
   /** Target health and session affinity outlive config reloads; targets no longer configured are pruned. */
   const router = createRouter();
@@ -163,6 +180,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
       providers = nextProviders;
       upstreamModels.clear();
       router.prune(next.config);
+      mcpUpstreams.configure(next.config.mcpServers);
       // In-flight requests keep their pool; it closes once they finish.
       for (const p of old.values()) void p.close();
       settings = resolveServerSettings(options.flags ?? {}, env, next.config.server);
@@ -323,6 +341,15 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
           outputTokens: e.usage.outputTokens,
         }),
     };
+    mcpUpstreams.configure(loaded.config.mcpServers);
+    mcp = createMcpEndpoint({
+      upstreams: mcpUpstreams,
+      servers: () => loaded.config.mcpServers,
+      owners: llm.owners,
+      ledger,
+      log: () => log,
+      version: VERSION,
+    });
     const consoleDir = options.consoleDir ?? (existsSync(new URL('../../renderer/index.html', import.meta.url)) ? new URL('../../renderer/', import.meta.url).pathname : undefined);
     server = createHttpServer({
       guard: () => guard,
@@ -332,6 +359,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
       adminAuth: adminAuth.current,
       control,
       llm,
+      mcp,
       ledger,
       log,
       now,
@@ -391,6 +419,9 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
       });
       releaseLock(options.dataDir);
     }
+    await mcp?.close();
+    mcp = undefined;
+    await mcpUpstreams.close();
     // Closed once: a second stop() finds no providers and no database, and returns.
     const closing = [...providers.values()];
     providers = new Map();

@@ -12,8 +12,10 @@ import type { Ledger } from '../store/ledger.js';
 import { handleAdmin, handleConsole, type AdminAuth } from './admin.js';
 import { anthropicMessagesApi, dialectForPath, geminiGenerateApi, openaiChatApi, openaiCompletionsApi, openaiEmbeddingsApi, openaiResponsesApi } from './apis.js';
 import { generate, type CallContext, type LlmContext } from './llm.js';
+import { checkOwners } from './admission.js';
+import { MAX_MCP_MESSAGE_BYTES, type McpEndpoint } from '../mcp/downstream.js';
 import { countGeminiTokens, countTokens, listGeminiModels, listModels } from './models.js';
-import { sendJson } from './io.js';
+import { readJson, sendJson } from './io.js';
 import { httpReply } from './reply.js';
 import { createResponsesSocket, type ResponsesSocket } from './responses-ws.js';
 
@@ -28,6 +30,8 @@ export interface ServerContext {
   adminAuth: AdminAuth;
   control: ControlService;
   llm: LlmContext;
+  /** The MCP endpoint (`/mcp`, `/mcp/{serverId}`). */
+  mcp: McpEndpoint;
   ledger: Ledger;
   log: Logger;
   now: () => Date;
@@ -169,7 +173,23 @@ async function route(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
     await llm.handler(ctx.llm, { req, reply: httpReply(res), key, presented, requestId, startedAt });
     return;
   }
-  if (path.startsWith('/v1/') || path.startsWith('/v1beta/') || path === '/mcp' || path.startsWith('/mcp/') || path === '/metrics') {
+  if (path === '/mcp' || path.startsWith('/mcp/')) {
+    const { key } = authenticateKey(ctx, req, url);
+    checkOwners(key, ctx.llm.owners(key));
+    let body: unknown;
+    if (req.method === 'POST') {
+      try {
+        body = (await readJson(req, MAX_MCP_MESSAGE_BYTES)).json;
+      } catch (err) {
+        if (!(err instanceof GatewayError && err.code === 'BAD_REQUEST')) throw err;
+        sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32700, message: `Parse error: ${err.message}` }, id: null });
+        return;
+      }
+    }
+    await ctx.mcp.handle(req, res, url, key, requestId, body);
+    return;
+  }
+  if (path.startsWith('/v1/') || path.startsWith('/v1beta/') || path === '/metrics') {
     authenticateKey(ctx, req, url);
     throw new GatewayError('NOT_FOUND', `${req.method} ${path} is not served by this version of Gatehouse`);
   }

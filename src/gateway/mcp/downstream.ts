@@ -1,0 +1,297 @@
+// The MCP endpoint clients connect to: `/mcp` aggregates every server the key is granted (tools
+// named `server__tool`), `/mcp/{serverId}` serves one server with its own names. Streamable HTTP
+// sessions from the official SDK, each bound to the key that opened it; every call is checked
+// against the key's grants and the server's tool policy, and recorded.
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import canonicalize from 'canonicalize';
+import { GatewayError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { KeyRow } from '../store/keys.js';
+import type { Ledger } from '../store/ledger.js';
+import type { TeamRow, UserRow } from '../store/users.js';
+import { exposeTools, type ExposedTool, type NameProblem } from './names.js';
+import { toolGranted, toolVerdict, type ToolDecision } from './policy.js';
+import type { McpServerConfig, Upstreams } from './upstreams.js';
+
+/** MCP messages are small; a tool's arguments beyond this are refused. */
+export const MAX_MCP_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** A session nobody used for this long is closed; its client re-initializes when it comes back. */
+const SESSION_IDLE_MS = 60 * 60_000;
+const MAX_SESSIONS = 1_000;
+
+export interface McpContext {
+  upstreams: Upstreams;
+  servers(): readonly McpServerConfig[];
+  owners(key: KeyRow): { user?: UserRow; team?: TeamRow };
+  ledger: Ledger;
+  log(): Logger;
+  version: string;
+}
+
+export interface McpCallEvent {
+  type: 'mcp.call';
+  requestId: string;
+  keyId: string;
+  session: string;
+  server: string;
+  tool: string;
+  /** The name the client called it by (`server__tool` on /mcp). */
+  name: string;
+  arguments: { bytes: number; sha256: string };
+  decision: ToolDecision;
+  /** Who decided: the policy rule, or the grant that was missing. */
+  decidedBy: string;
+  outcome: 'ok' | 'tool_error' | 'refused' | 'upstream_error' | 'cancelled';
+  durationMs: number;
+  result: { bytes: number; sha256: string } | null;
+  error?: string;
+}
+
+interface Session {
+  id: string;
+  keyId: string;
+  /** The one server this session serves, or undefined for the aggregate. */
+  scope: string | undefined;
+  transport: StreamableHTTPServerTransport;
+  server: Server;
+  lastSeen: number;
+}
+
+function digest(value: unknown): { bytes: number; sha256: string } {
+  const text = canonicalize(value ?? null) ?? 'null';
+  return { bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') };
+}
+
+function toolError(text: string): CallToolResult {
+  return { content: [{ type: 'text', text }], isError: true };
+}
+
+/** The grants of the key's chain that leave a tool out, named; undefined when every link grants it. */
+function missingToolGrant(key: KeyRow, owners: { user?: UserRow; team?: TeamRow }, serverId: string, tool: string): string | undefined {
+  const links: [string, readonly string[]][] = [[`key "${key.name}"`, key.mcpTools]];
+  if (owners.user) links.push([`user "${owners.user.name}"`, owners.user.mcpTools]);
+  if (owners.team) links.push([`team "${owners.team.name}"`, owners.team.mcpTools]);
+  for (const [label, grants] of links) if (!toolGranted(grants, serverId, tool)) return `${label} is not granted the tool ${serverId}__${tool} (its MCP tool grants: ${grants.join(', ')})`;
+  return undefined;
+}
+
+export interface McpEndpoint {
+  /** One HTTP request of a session; `body` is the parsed JSON of a POST. */
+  handle(req: IncomingMessage, res: ServerResponse, url: URL, key: KeyRow, requestId: string, body: unknown): Promise<void>;
+  /** Tells the sessions showing a server that its tools changed. */
+  toolsChanged(serverId: string): void;
+  sessionCount(): number;
+  close(): Promise<void>;
+}
+
+export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
+  const sessions = new Map<string, Session>();
+  const reported = new Set<string>();
+
+  const sweep = setInterval(() => {
+    const idle = Date.now() - SESSION_IDLE_MS;
+    for (const s of sessions.values()) if (s.lastSeen < idle) void s.transport.close();
+  }, 60_000);
+  sweep.unref();
+
+  function serverConfig(id: string): McpServerConfig | undefined {
+    return ctx.servers().find((s) => s.id === id);
+  }
+
+  function reportProblems(problems: NameProblem[]): void {
+    for (const p of problems) {
+      const id = `${p.problem}\n${p.name}\n${p.serverId}`;
+      if (reported.has(id)) continue;
+      reported.add(id);
+      ctx.log().warn({ mcpServer: p.serverId, tool: p.tool, name: p.name, problem: p.problem }, p.problem === 'collision' ? 'two MCP tools would share a name; neither is offered' : 'an MCP tool name is too long for clients; it is not offered');
+      ctx.ledger.append({ type: 'mcp.tool.conflict', ...p }).catch((e: Error) => ctx.log().error({ err: e.message }, 'could not record an MCP name conflict'));
+    }
+  }
+
+  /** Every tool the session's servers offer, by the name the client sees, with its definition. */
+  async function catalog(scope: string | undefined): Promise<{ exposed: Map<string, ExposedTool>; defs: Map<string, Tool> }> {
+    const ids = scope === undefined ? ctx.upstreams.ids() : [scope];
+    const lists = await Promise.all(
+      ids.map(async (serverId) => {
+        try {
+          return { serverId, tools: await ctx.upstreams.tools(serverId) };
+        } catch (err) {
+          // One server down leaves the others usable; its tools come back when it does.
+          ctx.log().warn({ mcpServer: serverId, err: (err as Error).message }, 'MCP server left out of the tool list');
+          if (scope !== undefined) throw err;
+          return { serverId, tools: [] as Tool[] };
+        }
+      }),
+    );
+    const defs = new Map<string, Tool>();
+    for (const l of lists) for (const t of l.tools) defs.set(`${l.serverId}\n${t.name}`, t);
+    const { exposed, problems } = exposeTools(
+      lists.flatMap((l) => l.tools.map((t) => ({ serverId: l.serverId, tool: t.name }))),
+      scope === undefined,
+    );
+    reportProblems(problems);
+    return { exposed, defs };
+  }
+
+  function newSession(key: KeyRow, scope: string | undefined): Session {
+    const server = new Server({ name: 'gatehouse', version: ctx.version }, { capabilities: { tools: { listChanged: true } } });
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      // 192 random bits: a session id is a bearer of the session, next to the key.
+      sessionIdGenerator: () => randomBytes(24).toString('base64url'),
+      onsessioninitialized: (id) => {
+        session.id = id;
+        sessions.set(id, session);
+      },
+      onsessionclosed: (id) => {
+        sessions.delete(id);
+      },
+    });
+    const session: Session = { id: '', keyId: key.id, scope, transport, server, lastSeen: Date.now() };
+    transport.onclose = () => {
+      if (session.id) sessions.delete(session.id);
+    };
+
+    server.setRequestHandler(ListToolsRequestSchema, async () => {
+      const owners = ctx.owners(key);
+      const { exposed, defs } = await catalog(scope);
+      const tools: Tool[] = [];
+      for (const t of exposed.values()) {
+        if (missingToolGrant(key, owners, t.serverId, t.tool)) continue;
+        // A denied tool is not offered: an agent should not plan around it.
+        if (toolVerdict(serverConfig(t.serverId)?.tools ?? {}, t.tool).decision === 'deny') continue;
+        tools.push({ ...defs.get(`${t.serverId}\n${t.tool}`)!, name: t.name });
+      }
+      return { tools };
+    });
+
+    server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+      const started = performance.now();
+      const name = request.params.name;
+      const args = request.params.arguments;
+      const requestId = `mcp_${randomBytes(12).toString('hex')}`;
+      const { exposed } = await catalog(scope);
+      const target = exposed.get(name);
+      if (!target) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+      const event: McpCallEvent = {
+        type: 'mcp.call',
+        requestId,
+        keyId: key.id,
+        session: session.id,
+        server: target.serverId,
+        tool: target.tool,
+        name,
+        arguments: digest(args),
+        decision: 'deny',
+        decidedBy: '',
+        outcome: 'refused',
+        durationMs: 0,
+        result: null,
+      };
+      const finish = async (result: CallToolResult): Promise<CallToolResult> => {
+        event.durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+        // The record is committed before the client sees the result.
+        await ctx.ledger.append({ ...event });
+        return result;
+      };
+
+      const missing = missingToolGrant(key, ctx.owners(key), target.serverId, target.tool);
+      if (missing) {
+        event.decidedBy = 'grant';
+        return finish(toolError(`Gatehouse refused the call: ${missing}.`));
+      }
+      const verdict = toolVerdict(serverConfig(target.serverId)?.tools ?? {}, target.tool);
+      event.decision = verdict.decision;
+      event.decidedBy = `policy: ${verdict.rule}`;
+      if (verdict.decision === 'deny') return finish(toolError(`Gatehouse refused the call: the tool ${name} is denied by the policy of MCP server "${target.serverId}" (${verdict.rule}).`));
+      if (verdict.decision === 'ask') {
+        return finish(
+          toolError(
+            `Gatehouse refused the call: the tool ${name} needs a person's approval (${verdict.rule}), and this version of Gatehouse cannot ask yet. To let it run, set tools: { "${target.tool}": allow } on MCP server "${target.serverId}" in the config.`,
+          ),
+        );
+      }
+
+      const progressToken = request.params._meta?.progressToken;
+      try {
+        const result = await ctx.upstreams.call(target.serverId, target.tool, args, {
+          signal: extra.signal,
+          onprogress:
+            progressToken === undefined
+              ? undefined
+              : (p) => void extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }).catch(() => undefined),
+        });
+        event.outcome = result.isError ? 'tool_error' : 'ok';
+        event.result = digest(result);
+        return await finish(result);
+      } catch (err) {
+        if (extra.signal.aborted) {
+          event.outcome = 'cancelled';
+          await finish(toolError('cancelled')).catch(() => undefined);
+          throw err;
+        }
+        event.outcome = 'upstream_error';
+        event.error = (err as Error).message.slice(0, 500);
+        // A JSON-RPC error from the server (invalid params, unknown tool there) goes back as it came.
+        if (err instanceof McpError && err.code !== ErrorCode.RequestTimeout && err.code !== ErrorCode.ConnectionClosed) {
+          await finish(toolError(err.message));
+          throw err;
+        }
+        return finish(toolError(`MCP server "${target.serverId}" failed: ${event.error}`));
+      }
+    });
+    return session;
+  }
+
+  function jsonRpcError(res: ServerResponse, status: number, code: number, message: string): void {
+    const text = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+  }
+
+  return {
+    async handle(req, res, url, key, requestId, body) {
+      const rest = url.pathname === '/mcp' ? '' : url.pathname.slice('/mcp/'.length);
+      let scope: string | undefined;
+      if (rest !== '') {
+        if (!serverConfig(rest) || !ctx.upstreams.has(rest)) throw new GatewayError('NOT_FOUND', `no MCP server "${rest}" is configured; the servers are: ${ctx.upstreams.ids().join(', ') || '(none)'}`);
+        scope = rest;
+      }
+      const sid = req.headers['mcp-session-id'];
+      if (typeof sid === 'string') {
+        const session = sessions.get(sid);
+        // Another key's session, or another endpoint's, is as unknown as a made-up one.
+        if (!session || session.keyId !== key.id || session.scope !== scope) return jsonRpcError(res, 404, -32001, 'Session not found: start a new session (initialize)');
+        session.lastSeen = Date.now();
+        await session.transport.handleRequest(req, res, body);
+        return;
+      }
+      if (req.method !== 'POST') return jsonRpcError(res, 400, ErrorCode.InvalidRequest, 'Bad Request: no mcp-session-id header; a session starts with a POST of initialize');
+      if (sessions.size >= MAX_SESSIONS) {
+        // The least recently used session makes room.
+        const oldest = [...sessions.values()].sort((a, b) => a.lastSeen - b.lastSeen)[0];
+        await oldest?.transport.close();
+      }
+      const session = newSession(key, scope);
+      ctx.log().debug({ requestId, keyId: key.id, scope }, 'MCP session starting');
+      await session.server.connect(session.transport);
+      await session.transport.handleRequest(req, res, body);
+      // Anything but a successful initialize leaves no session behind.
+      if (!session.id) await session.transport.close();
+    },
+    toolsChanged(serverId) {
+      for (const s of sessions.values()) {
+        if (s.scope === undefined || s.scope === serverId) void s.server.sendToolListChanged().catch(() => undefined);
+      }
+    },
+    sessionCount: () => sessions.size,
+    async close() {
+      clearInterval(sweep);
+      const all = [...sessions.values()];
+      sessions.clear();
+      await Promise.all(all.map((s) => s.transport.close().catch(() => undefined)));
+    },
+  };
+}

@@ -1,0 +1,227 @@
+// The configured MCP servers, as clients of the official SDK: started on first use (stdio servers
+// spawned with an allow-listed environment, remote ones with their headers' secrets filled in),
+// their tool lists cached until they say the list changed, and restarted with backoff when they die.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ToolListChangedNotificationSchema, type CallToolResult, type Progress, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { GatehouseConfig } from '../config/schema.js';
+import { GatewayError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { SecretResolver } from '../secrets/resolver.js';
+
+export type McpServerConfig = GatehouseConfig['mcpServers'][number];
+
+/** How long a server has to answer `initialize` and `tools/list`. */
+const CONNECT_TIMEOUT_MS = 30_000;
+/** A tool call may take long; progress notifications keep it alive up to the total. */
+const CALL_TIMEOUT_MS = 120_000;
+const CALL_TOTAL_TIMEOUT_MS = 30 * 60_000;
+const BACKOFF_FIRST_MS = 1_000;
+const BACKOFF_MAX_MS = 60_000;
+
+export interface UpstreamEvents {
+  /** A server's tool list changed (it said so, or it restarted): sessions showing it are told. */
+  toolsChanged(serverId: string): void;
+  /** A stdio server is about to be spawned: the exact command, for the record. */
+  starting(serverId: string, command: string): void;
+}
+
+export interface Upstreams {
+  /** Applies the config's `mcpServers`: servers removed or changed are stopped (and restarted on next use). */
+  configure(servers: readonly McpServerConfig[]): void;
+  ids(): string[];
+  has(serverId: string): boolean;
+  /** The server's tools, connecting first if needed. Throws GatewayError('MCP_UPSTREAM') when it cannot be reached. */
+  tools(serverId: string): Promise<Tool[]>;
+  call(serverId: string, tool: string, args: Record<string, unknown> | undefined, options: { signal: AbortSignal; onprogress?: (p: Progress) => void }): Promise<CallToolResult>;
+  /** What a stdio server runs, as one line (shown to the user before it first starts). */
+  commandLine(serverId: string): string | undefined;
+  close(): Promise<void>;
+}
+
+interface State {
+  config: McpServerConfig;
+  /** The config as JSON: a change of it restarts the server. */
+  fingerprint: string;
+  client?: Client;
+  connecting?: Promise<Client>;
+  tools?: Tool[];
+  failures: number;
+  retryAt: number;
+  lastError?: string;
+  /** Set once the server is removed or the gateway stops: nothing restarts it. */
+  closed: boolean;
+}
+
+/** `npx -y pkg@1.2.3 /path` as one line, arguments quoted where needed. */
+export function commandLineOf(config: Pick<McpServerConfig, 'command' | 'args'>): string {
+  const quote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  return [config.command ?? '', ...config.args].map(quote).join(' ');
+}
+
+export function createUpstreams(deps: { secrets: SecretResolver; log: () => Logger; events: UpstreamEvents; version: string; now?: () => number }): Upstreams {
+  const now = deps.now ?? (() => Date.now());
+  const states = new Map<string, State>();
+
+  function state(serverId: string): State {
+    const s = states.get(serverId);
+    if (!s) throw new GatewayError('NOT_FOUND', `no MCP server "${serverId}" is configured`);
+    return s;
+  }
+
+  async function transportFor(s: State): Promise<Transport> {
+    const c = s.config;
+    const templates = [...Object.values(c.env), ...Object.values(c.headers)];
+    await deps.secrets.prime(templates.flatMap((t) => deps.secrets.refsIn(t)));
+    if (c.command !== undefined) {
+      const env: Record<string, string> = { ...getDefaultEnvironment() };
+      for (const [k, v] of Object.entries(c.env)) env[k] = deps.secrets.interpolate(v);
+      deps.events.starting(c.id, commandLineOf(c));
+      const t = new StdioClientTransport({ command: c.command, args: c.args, env, stderr: 'pipe' });
+      // The server's own diagnostics go to the logs, a line at a time, secrets scrubbed.
+      const stderr = t.stderr as Readable | null;
+      if (stderr) {
+        createInterface({ input: stderr }).on('line', (line) => deps.log().info({ mcpServer: c.id }, deps.secrets.redact(line.slice(0, 2000))));
+      }
+      return t;
+    }
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(c.headers)) headers[k] = deps.secrets.interpolate(v);
+    const url = new URL(c.url!);
+    return c.transport === 'sse' ? new SSEClientTransport(url, { requestInit: { headers } }) : new StreamableHTTPClientTransport(url, { requestInit: { headers } });
+  }
+
+  async function connect(s: State): Promise<Client> {
+    const client = new Client({ name: 'gatehouse', version: deps.version }, { capabilities: {} });
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      s.tools = undefined;
+      deps.events.toolsChanged(s.config.id);
+    });
+    const transport = await transportFor(s);
+    client.onclose = () => {
+      if (s.client !== client) return;
+      s.client = undefined;
+      s.tools = undefined;
+      if (s.closed) return;
+      // It died: the next use starts it again, after a backoff that grows with each failure.
+      s.failures++;
+      s.retryAt = now() + Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (s.failures - 1));
+      s.lastError = 'the server closed its connection';
+      deps.log().warn({ mcpServer: s.config.id, failures: s.failures }, 'MCP server connection closed; it is restarted on next use');
+      deps.events.toolsChanged(s.config.id);
+    };
+    try {
+      await client.connect(transport, { timeout: CONNECT_TIMEOUT_MS });
+    } catch (err) {
+      await client.close().catch(() => undefined);
+      throw err;
+    }
+    if (s.closed) {
+      await client.close().catch(() => undefined);
+      throw new GatewayError('MCP_UPSTREAM', `MCP server "${s.config.id}" was removed from the config`);
+    }
+    s.failures = 0;
+    s.lastError = undefined;
+    return client;
+  }
+
+  async function clientOf(s: State): Promise<Client> {
+    if (s.client) return s.client;
+    if (!s.connecting) {
+      const wait = s.retryAt - now();
+      if (wait > 0) {
+        throw new GatewayError('MCP_UPSTREAM', `MCP server "${s.config.id}" is down (${s.lastError ?? 'it failed'}); it is restarted in ${Math.ceil(wait / 1000)} s`);
+      }
+      s.connecting = connect(s).then(
+        (client) => {
+          s.client = client;
+          s.connecting = undefined;
+          return client;
+        },
+        (err: unknown) => {
+          s.connecting = undefined;
+          s.failures++;
+          s.retryAt = now() + Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (s.failures - 1));
+          s.lastError = deps.secrets.redact(err instanceof Error ? err.message : String(err));
+          deps.log().warn({ mcpServer: s.config.id, err: s.lastError }, 'MCP server could not be started');
+          throw new GatewayError('MCP_UPSTREAM', `MCP server "${s.config.id}" could not be reached: ${s.lastError}`, { cause: err });
+        },
+      );
+    }
+    return s.connecting;
+  }
+
+  function stop(s: State): void {
+    s.closed = true;
+    const client = s.client;
+    s.client = undefined;
+    s.tools = undefined;
+    if (client) void client.close().catch((e: Error) => deps.log().warn({ mcpServer: s.config.id, err: e.message }, 'MCP server did not close cleanly'));
+    else if (s.connecting) void s.connecting.then((c) => c.close()).catch(() => undefined);
+  }
+
+  return {
+    configure(servers) {
+      const wanted = new Map(servers.map((c) => [c.id, c]));
+      for (const [id, s] of states) {
+        const next = wanted.get(id);
+        if (!next || JSON.stringify(next) !== s.fingerprint) {
+          stop(s);
+          states.delete(id);
+          deps.events.toolsChanged(id);
+        }
+      }
+      for (const c of servers) {
+        if (!states.has(c.id)) states.set(c.id, { config: c, fingerprint: JSON.stringify(c), failures: 0, retryAt: 0, closed: false });
+      }
+    },
+    ids: () => [...states.keys()],
+    has: (id) => states.has(id),
+    commandLine: (id) => {
+      const c = states.get(id)?.config;
+      return c?.command === undefined ? undefined : commandLineOf(c);
+    },
+    async tools(serverId) {
+      const s = state(serverId);
+      if (s.tools) return s.tools;
+      const client = await clientOf(s);
+      const tools: Tool[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await client.listTools(cursor === undefined ? {} : { cursor }, { timeout: CONNECT_TIMEOUT_MS });
+        tools.push(...page.tools);
+        cursor = page.nextCursor;
+      } while (cursor !== undefined && tools.length < 10_000);
+      if (s.client === client) s.tools = tools;
+      return tools;
+    },
+    async call(serverId, tool, args, options) {
+      const client = await clientOf(state(serverId));
+      const result = await client.callTool({ name: tool, arguments: args }, undefined, {
+        signal: options.signal,
+        onprogress: options.onprogress,
+        timeout: CALL_TIMEOUT_MS,
+        resetTimeoutOnProgress: true,
+        maxTotalTimeout: CALL_TOTAL_TIMEOUT_MS,
+      });
+      return result as CallToolResult;
+    },
+    async close() {
+      const all = [...states.values()];
+      states.clear();
+      await Promise.all(
+        all.map(async (s) => {
+          s.closed = true;
+          const client = s.client ?? (s.connecting ? await s.connecting.catch(() => undefined) : undefined);
+          s.client = undefined;
+          await client?.close().catch(() => undefined);
+        }),
+      );
+    },
+  };
+}
