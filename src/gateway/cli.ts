@@ -177,11 +177,6 @@ function keyParams(f: KeyFlags): Omit<KeyCreateParams, 'name'> {
 }
 
 /** Settings stored with the key but not enforced by this version yet; say so. */
-function unenforcedNote(p: Omit<KeyCreateParams, 'name'>): string | null {
-  const stored = [p.mcpTools?.length && '--mcp-tools'].filter(Boolean);
-  return stored.length ? `note: ${stored.join(', ')} is recorded with the key but not enforced until Gatehouse serves MCP.` : null;
-}
-
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
@@ -435,8 +430,6 @@ export function buildProgram(io: Io): Command {
       const params = keyParams(f);
       const r = await call('keys:create', { name: f.name!, ...params });
       printKeySecret(io, r, f.json, 'created');
-      const note = unenforcedNote(params);
-      if (note) io.err(note);
     },
   );
   keys
@@ -453,8 +446,6 @@ export function buildProgram(io: Io): Command {
       const params = keyParams(f);
       const k = await call('keys:update', { id, ...(f.name ? { name: f.name } : {}), ...params });
       io.out(f.json ? JSON.stringify(k, null, 2) : `updated key ${k.id} (${k.name})`);
-      const note = unenforcedNote(params);
-      if (note) io.err(note);
     },
   );
   keys
@@ -497,6 +488,45 @@ export function buildProgram(io: Io): Command {
       const r = await call('secrets:delete', { name });
       if (!r.deleted) throw new CliError(`no secret named ${name}`, EXIT.failed);
       io.out(`deleted keychain:${name}`);
+    });
+
+  // Approvals live in the running gateway: without one there is nothing to list or answer.
+  const running = <M extends ControlMethod>(m: M, p: ControlParams<M>): Promise<ControlResult<M>> => {
+    const lock = readLock(dataDir());
+    if (!lock || !isAlive(lock.pid)) throw new CliError(`no gateway is running on ${dataDir()}: approvals exist only while one runs (gatehouse serve)`, EXIT.unreachable);
+    return call(m, p);
+  };
+  const approvals = program.command('approvals').description('MCP tool calls waiting for a person');
+  approvals
+    .command('list')
+    .description('list the calls waiting, with their full arguments')
+    .option('--json', 'print JSON')
+    .action(async (f: { json?: boolean }) => {
+      const list = await running('approvals:list', {});
+      if (f.json) return io.out(JSON.stringify(list, null, 2));
+      if (list.length === 0) return io.out('no tool calls are waiting for approval');
+      for (const a of list) {
+        io.out(`${a.id}  ${a.server}/${a.tool}  key "${a.keyName}"${a.user ? ` (user ${a.user})` : ''}  until ${a.expiresAt}
+  why: ${a.reason}
+  arguments: ${JSON.stringify(a.arguments)}`);
+      }
+    });
+  approvals
+    .command('approve <id>')
+    .description('let the call run (once, unless --session or --always)')
+    .option('--session', 'also let this tool run without asking for the rest of the MCP session')
+    .option('--always', 'let this tool run for this key without asking again (kept across restarts)')
+    .action(async (id: string, f: { session?: boolean; always?: boolean }) => {
+      if (f.session && f.always) throw new CliError('choose one of --session and --always', EXIT.usage);
+      const a = await running('approvals:decide', { id, decision: f.always ? 'always' : f.session ? 'session' : 'once' });
+      io.out(`approved ${a.server}/${a.tool} for key "${a.keyName}"${f.always ? ' (always)' : f.session ? ' (for this session)' : ''}`);
+    });
+  approvals
+    .command('deny <id>')
+    .description('refuse the call (the agent gets a tool error)')
+    .action(async (id: string) => {
+      const a = await running('approvals:decide', { id, decision: 'deny' });
+      io.out(`denied ${a.server}/${a.tool} for key "${a.keyName}"`);
     });
 
   program

@@ -16,6 +16,9 @@ import { AdminAuth } from './http/admin.js';
 import { closeUpgraded, createHttpServer } from './http/server.js';
 import { createMcpEndpoint, type McpEndpoint } from './mcp/downstream.js';
 import { createUpstreams } from './mcp/upstreams.js';
+import { randomUUID } from 'node:crypto';
+import { createApprovals } from './mcp/approvals.js';
+import { approvalRuleExists, insertApprovalRule } from './store/approvals.js';
 import { createBudgets, GLOBAL_BUDGET } from './policy/budgets.js';
 import { createRateLimiter } from './policy/limits.js';
 import { postAlert } from './policy/alert-webhook.js';
@@ -218,7 +221,25 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
     };
   }
 
+  /** MCP tool calls waiting for a person; "always" answers are kept in SQLite. */
+  const approvals = createApprovals({
+    now,
+    rules: {
+      has: (server, tool, keyId) => approvalRuleExists(db!, server, tool, keyId),
+      add: (server, tool, keyId, by) => {
+        const createdAt = now().toISOString();
+        insertApprovalRule(db!, { id: `rule_${randomUUID().replace(/-/g, '').slice(0, 16)}`, server, tool, keyId, createdAt, createdBy: by });
+        ledger.appendNow({ type: 'admin.mcp.approval-rule.added', actor: by, server, tool, keyId });
+      },
+    },
+    events: {
+      requested: (p) => control.emit('approval:requested', p),
+      resolved: (r) => control.emit('approval:resolved', r),
+    },
+  });
+
   const control: ControlService = createControlService({
+    approvals,
     get db() {
       return db!;
     },
@@ -346,6 +367,8 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
       upstreams: mcpUpstreams,
       servers: () => loaded.config.mcpServers,
       owners: llm.owners,
+      approvals,
+      approvalTimeoutMs: () => loaded.config.approvals.timeoutSeconds * 1000,
       ledger,
       log: () => log,
       version: VERSION,

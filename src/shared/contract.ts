@@ -261,6 +261,45 @@ export interface ControlMethods {
   'console:login-url': { params: Record<string, never>; result: { url: string; expiresAt: string } };
   /** Read-only: tokens and cost from the ledger's `llm_usage` view over a time range. */
   'report:usage': { params: UsageReportParams; result: UsageReport };
+  /** MCP tool calls waiting for a person (they live in the running gateway only). */
+  'approvals:list': { params: Record<string, never>; result: PendingApproval[] };
+  'approvals:decide': { params: { id: string; decision: ApprovalDecision }; result: PendingApproval };
+}
+
+/**
+ * A person's answer to a tool call that asks: run it `once`, for the rest of this MCP `session`,
+ * `always` (this tool, for this key, remembered across restarts), or `deny` it.
+ */
+export const APPROVAL_DECISIONS = ['once', 'session', 'always', 'deny'] as const;
+export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
+
+/** A tool call waiting for approval: everything a person needs to decide. */
+export interface PendingApproval {
+  id: string;
+  /** The MCP server id and the tool's own name there; `name` is what the client called it. */
+  server: string;
+  tool: string;
+  name: string;
+  /** The call's arguments, in full (shown to the person; not written to the ledger). */
+  arguments: unknown;
+  /** Why it asks: the policy rule. */
+  reason: string;
+  keyId: string;
+  keyName: string;
+  user: string | null;
+  team: string | null;
+  session: string;
+  requestedAt: string;
+  /** When it is denied for want of an answer. */
+  expiresAt: string;
+}
+
+export interface ApprovalResolved {
+  id: string;
+  outcome: 'approved' | 'denied' | 'timeout' | 'withdrawn';
+  decision: ApprovalDecision | null;
+  /** Who decided: an actor (cli, console, desktop...), or the gateway for a timeout or a withdrawn call. */
+  by: string;
 }
 
 export type ControlMethod = keyof ControlMethods;
@@ -292,6 +331,8 @@ export const CONTROL_METHODS = [
   'config:edit',
   'console:login-url',
   'report:usage',
+  'approvals:list',
+  'approvals:decide',
 ] as const satisfies readonly ControlMethod[];
 
 /** Events pushed to subscribers (server-sent events on `/admin/api/events`, IPC in the desktop app). */
@@ -316,6 +357,10 @@ export interface ControlEvents {
     outputTokens: number;
   };
   'budget:alert': BudgetAlert;
+  /** An MCP tool call waits for a person: the approval popup. */
+  'approval:requested': PendingApproval;
+  /** It was answered, timed out, or the call was cancelled: the popup goes. */
+  'approval:resolved': ApprovalResolved;
 }
 
 /** A budget's spend crossed one of the alert thresholds (`alerts.thresholds` in the config, percent). */

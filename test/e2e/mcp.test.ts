@@ -19,7 +19,8 @@ beforeAll(async () => {
     command: ${process.execPath}
     args: [${JSON.stringify(everything)}, stdio]
     env: { EVERY_TOKEN: "\${env:EVERY_TOKEN}" }
-    tools: { "*": allow, "get-sum": ask, "trigger-*": deny }
+    tools: { "*": allow, "get-sum": ask, "get-tiny-image": ask, "trigger-*": deny }
+approvals: { timeoutSeconds: 2 }
 `,
     ),
     { env: { EVERY_TOKEN: 'tok-123', GATEHOUSE_SECRET_FOR_TEST: 'must-not-leak' } },
@@ -74,22 +75,95 @@ describe('the MCP endpoint', () => {
     await client.close();
   });
 
-  it('refuses a denied tool and one that needs approval with a tool error that says why', async () => {
+  it('refuses a denied tool with a tool error that says why, and an unknown one with a JSON-RPC error', async () => {
     const key = await gw.newKey({ name: 'mcp-policy' });
     const client = await connect(key.secret);
     const denied = await client.callTool({ name: 'every__trigger-long-running-operation', arguments: { duration: 1, steps: 1 } });
     expect(denied.isError).toBe(true);
     expect(text(denied)).toMatch(/denied by the policy of MCP server "every" \(tools\["trigger-\*"\] = deny\)/);
-    const asked = await client.callTool({ name: 'every__get-sum', arguments: { a: 1, b: 2 } });
-    expect(asked.isError).toBe(true);
-    expect(text(asked)).toMatch(/needs a person's approval \(tools\["get-sum"\] = ask\)/);
-    expect(gw.events('mcp.call').filter((e) => e.keyId === key.id).map((e) => [e.tool, e.decision, e.outcome])).toEqual([
-      ['trigger-long-running-operation', 'deny', 'refused'],
-      ['get-sum', 'ask', 'refused'],
-    ]);
+    expect(gw.events('mcp.call').filter((e) => e.keyId === key.id).map((e) => [e.tool, e.decision, e.outcome])).toEqual([['trigger-long-running-operation', 'deny', 'refused']]);
     await expect(client.callTool({ name: 'every__no-such-tool', arguments: {} })).rejects.toThrow(/Unknown tool: every__no-such-tool/);
     await client.close();
   });
+
+  it('a tool set to ask waits for a person: approved it runs, denied or unanswered it is a tool error, cancelled it is withdrawn', async () => {
+    const key = await gw.newKey({ name: 'mcp-ask' });
+    const client = await connect(key.secret);
+    const requested: unknown[] = [];
+    const resolved: unknown[] = [];
+    const unsubscribe = gw.gateway.control.subscribe((e) => {
+      if (e.event === 'approval:requested') requested.push(e.data);
+      if (e.event === 'approval:resolved') resolved.push(e.data);
+    });
+    const pendingOne = async () => {
+      await expect.poll(async () => (await gw.gateway.call('approvals:list', {}, 'cli')).length).toBe(1);
+      return (await gw.gateway.call('approvals:list', {}, 'cli'))[0]!;
+    };
+
+    // Approved once: the call runs and returns its result.
+    const call1 = client.callTool({ name: 'every__get-sum', arguments: { a: 2, b: 3 } });
+    const p1 = await pendingOne();
+    expect(p1).toMatchObject({ server: 'every', tool: 'get-sum', name: 'every__get-sum', arguments: { a: 2, b: 3 }, keyName: 'mcp-ask', reason: 'tools["get-sum"] = ask' });
+    expect(requested).toContainEqual(p1);
+    await gw.gateway.call('approvals:decide', { id: p1.id, decision: 'once' }, 'cli');
+    const r1 = await call1;
+    expect(r1.isError).toBeFalsy();
+    expect(text(r1)).toContain('5');
+
+    // Denied: a tool error naming who denied it.
+    const call2 = client.callTool({ name: 'every__get-sum', arguments: { a: 1, b: 1 } });
+    const p2 = await pendingOne();
+    await gw.gateway.call('approvals:decide', { id: p2.id, decision: 'deny' }, 'console');
+    const r2 = await call2;
+    expect(r2.isError).toBe(true);
+    expect(text(r2)).toMatch(/a person denied every__get-sum \(console\)/);
+
+    // No answer within the configured 2 s: denied, saying how to approve next time.
+    const r3 = await client.callTool({ name: 'every__get-sum', arguments: { a: 1, b: 2 } });
+    expect(r3.isError).toBe(true);
+    expect(text(r3)).toMatch(/no one approved every__get-sum in time/);
+
+    // Cancelled by the client while waiting: the approval is withdrawn.
+    const abort = new AbortController();
+    const call4 = client.callTool({ name: 'every__get-sum', arguments: { a: 9, b: 9 } }, undefined, { signal: abort.signal });
+    const p4 = await pendingOne();
+    abort.abort();
+    await expect(call4).rejects.toThrow();
+    await expect.poll(async () => (await gw.gateway.call('approvals:list', {}, 'cli')).length).toBe(0);
+    expect(resolved).toContainEqual({ id: p4.id, outcome: 'withdrawn', decision: null, by: 'gatehouse' });
+
+    // Approved for the session: the next call of the same tool in this session does not ask.
+    const call5 = client.callTool({ name: 'every__get-sum', arguments: { a: 4, b: 4 } });
+    await gw.gateway.call('approvals:decide', { id: (await pendingOne()).id, decision: 'session' }, 'cli');
+    expect(text(await call5)).toContain('8');
+    expect(text(await client.callTool({ name: 'every__get-sum', arguments: { a: 5, b: 5 } }))).toContain('10');
+
+    await expect.poll(() => gw.events('mcp.call').filter((e) => e.keyId === key.id).length).toBe(6);
+    expect(gw.events('mcp.call').filter((e) => e.keyId === key.id).map((e) => [e.decision, e.outcome, e.decidedBy])).toEqual([
+      ['ask', 'ok', 'person: cli (once)'],
+      ['ask', 'refused', 'person: console (deny)'],
+      ['ask', 'refused', 'no answer in time'],
+      ['ask', 'cancelled', 'withdrawn: the client cancelled the call'],
+      ['ask', 'ok', 'person: cli (session)'],
+      ['ask', 'ok', 'person: approved for this session'],
+    ]);
+    // The arguments were shown to the person, never written to the ledger.
+    expect(JSON.stringify(gw.events('mcp.call'))).not.toContain('"a":2');
+    unsubscribe();
+    await client.close();
+
+    // A new session asks again; "always" is remembered for the key across sessions.
+    const again = await connect(key.secret);
+    const call6 = again.callTool({ name: 'every__get-sum', arguments: { a: 1, b: 0 } });
+    await gw.gateway.call('approvals:decide', { id: (await pendingOne()).id, decision: 'always' }, 'cli');
+    expect(text(await call6)).toContain('1');
+    await again.close();
+    const third = await connect(key.secret);
+    expect(text(await third.callTool({ name: 'every__get-sum', arguments: { a: 20, b: 22 } }))).toContain('42');
+    expect(gw.events('admin.mcp.approval-rule.added')).toContainEqual(expect.objectContaining({ server: 'every', tool: 'get-sum', keyId: key.id, actor: 'cli' }));
+    await third.close();
+    await expect(gw.gateway.call('approvals:decide', { id: 'apr_gone', decision: 'once' }, 'cli')).rejects.toThrow(/no pending approval "apr_gone"/);
+  }, 60_000);
 
   it('a key granted only every__echo neither sees nor can call the rest', async () => {
     const made = await gw.gateway.call('keys:create', { name: 'mcp-echo-only', mcpTools: ['every__echo'] }, 'cli');

@@ -159,6 +159,8 @@ export const configSchema = z
     alerts: alertsSchema.prefault({}),
     guardrails: guardrailsSchema.prefault({}),
     mcpServers: z.array(mcpServerSchema).default([]),
+    /** MCP tool calls that ask: how long one waits for a person before it is denied (under the MCP SDK's 60 s default request timeout). */
+    approvals: z.strictObject({ timeoutSeconds: z.int().min(1).max(3600).default(50) }).prefault({}),
     ledger: ledgerSchema.prefault({}),
   })
   .superRefine((cfg, ctx) => {

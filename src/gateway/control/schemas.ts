@@ -1,6 +1,6 @@
 // Runtime validation of control-plane parameters, kept in step with the shared contract's types.
 import { z } from 'zod';
-import { USAGE_GROUP_BYS, type ControlMethod, type ControlParams } from '../../shared/contract.js';
+import { APPROVAL_DECISIONS, USAGE_GROUP_BYS, type ControlMethod, type ControlParams } from '../../shared/contract.js';
 
 const id = z.string().min(1).max(128);
 const globList = z.array(z.string().min(1).max(256)).max(256);
@@ -69,6 +69,8 @@ export const PARAMS = {
   }),
   'console:login-url': empty,
   'report:usage': z.strictObject({ from: reportBound, to: reportBound, groupBy: z.enum(USAGE_GROUP_BYS) }),
+  'approvals:list': empty,
+  'approvals:decide': z.strictObject({ id: z.string().min(1).max(64), decision: z.enum(APPROVAL_DECISIONS) }),
 } satisfies { [M in ControlMethod]: z.ZodType<ControlParams<M>> };
 
 /** Field-by-field message, never echoing values (a secret may be among them). */

@@ -35,6 +35,7 @@ beforeEach(() => {
     config: { snapshot: unused, validate: unused, edit: unused },
     status: unused,
     consoleLoginUrl: unused,
+    approvals: { pending: unused, decide: unused },
   });
   events = [];
   control.subscribe((e) => events.push(e));

@@ -39,6 +39,7 @@ import {
   type UserRow,
 } from '../store/users.js';
 import { usageReport, UsageParamsError } from '../store/usage.js';
+import { ApprovalNotFound, type Approvals } from '../mcp/approvals.js';
 import { describeZodError, PARAMS } from './schemas.js';
 
 /** Who made an admin change; recorded in the ledger with it. */
@@ -63,6 +64,8 @@ export interface ControlDeps {
   config: ConfigAccess;
   status: () => GatewayStatus;
   consoleLoginUrl: () => { url: string; expiresAt: string };
+  /** MCP tool calls waiting for a person. */
+  approvals: Pick<Approvals, 'pending' | 'decide'>;
 }
 
 export interface ControlService {
@@ -343,6 +346,16 @@ export function createControlService(deps: ControlDeps): ControlService {
         return usageReport(deps.db, p);
       } catch (err) {
         if (err instanceof UsageParamsError) throw new ControlError('invalid_params', `report:usage: ${err.message}`);
+        throw err;
+      }
+    },
+
+    'approvals:list': () => deps.approvals.pending(),
+    'approvals:decide': (p, actor) => {
+      try {
+        return deps.approvals.decide(p.id, p.decision, actor);
+      } catch (err) {
+        if (err instanceof ApprovalNotFound) throw new ControlError('not_found', `${err.message}; list the pending ones with: gatehouse approvals list`);
         throw err;
       }
     },

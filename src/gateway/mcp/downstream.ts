@@ -16,6 +16,7 @@ import type { TeamRow, UserRow } from '../store/users.js';
 import { exposeTools, type ExposedTool, type NameProblem } from './names.js';
 import { toolGranted, toolVerdict, type ToolDecision } from './policy.js';
 import type { McpServerConfig, Upstreams } from './upstreams.js';
+import type { Approvals } from './approvals.js';
 
 /** MCP messages are small; a tool's arguments beyond this are refused. */
 export const MAX_MCP_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -27,6 +28,9 @@ export interface McpContext {
   upstreams: Upstreams;
   servers(): readonly McpServerConfig[];
   owners(key: KeyRow): { user?: UserRow; team?: TeamRow };
+  approvals: Approvals;
+  /** How long an ask waits for a person (read at each call: the config may change). */
+  approvalTimeoutMs(): number;
   ledger: Ledger;
   log(): Logger;
   version: string;
@@ -148,11 +152,14 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
       },
       onsessionclosed: (id) => {
         sessions.delete(id);
+        ctx.approvals.endSession(id);
       },
     });
     const session: Session = { id: '', keyId: key.id, scope, transport, server, lastSeen: Date.now() };
     transport.onclose = () => {
-      if (session.id) sessions.delete(session.id);
+      if (!session.id) return;
+      sessions.delete(session.id);
+      ctx.approvals.endSession(session.id);
     };
 
     server.setRequestHandler(ListToolsRequestSchema, async () => {
@@ -207,22 +214,58 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
       event.decision = verdict.decision;
       event.decidedBy = `policy: ${verdict.rule}`;
       if (verdict.decision === 'deny') return finish(toolError(`Gatehouse refused the call: the tool ${name} is denied by the policy of MCP server "${target.serverId}" (${verdict.rule}).`));
+      const progressToken = request.params._meta?.progressToken;
+      const progress = (p: { progress: number; total?: number; message?: string }): void => {
+        if (progressToken !== undefined) void extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }).catch(() => undefined);
+      };
       if (verdict.decision === 'ask') {
-        return finish(
-          toolError(
-            `Gatehouse refused the call: the tool ${name} needs a person's approval (${verdict.rule}), and this version of Gatehouse cannot ask yet. To let it run, set tools: { "${target.tool}": allow } on MCP server "${target.serverId}" in the config.`,
-          ),
-        );
+        const remembered = ctx.approvals.remembered(target.serverId, target.tool, key.id, session.id);
+        if (remembered) event.decidedBy = `person: ${remembered}`;
+        else {
+          const owners = ctx.owners(key);
+          const answer = await ctx.approvals.request(
+            {
+              server: target.serverId,
+              tool: target.tool,
+              name,
+              arguments: args ?? {},
+              reason: verdict.rule,
+              keyId: key.id,
+              keyName: key.name,
+              user: owners.user?.name ?? null,
+              team: owners.team?.name ?? null,
+              session: session.id,
+            },
+            {
+              signal: extra.signal,
+              timeoutMs: ctx.approvalTimeoutMs(),
+              // Progress while a person decides keeps the client's request timeout from running out.
+              onWaiting: (waited, total) => progress({ progress: waited, total, message: 'waiting for approval in Gatehouse' }),
+            },
+          );
+          if (answer.outcome === 'withdrawn') {
+            event.decidedBy = 'withdrawn: the client cancelled the call';
+            event.outcome = 'cancelled';
+            return finish(toolError('cancelled'));
+          }
+          if (!answer.approved) {
+            event.decidedBy = answer.outcome === 'timeout' ? 'no answer in time' : `person: ${answer.by} (deny)`;
+            return finish(
+              toolError(
+                answer.outcome === 'timeout'
+                  ? `Gatehouse refused the call: no one approved ${name} in time, so it was denied. Approve it in the Gatehouse window or with: gatehouse approvals list`
+                  : `Gatehouse refused the call: a person denied ${name} (${answer.by}).`,
+              ),
+            );
+          }
+          event.decidedBy = `person: ${answer.by} (${answer.decision})`;
+        }
       }
 
-      const progressToken = request.params._meta?.progressToken;
       try {
         const result = await ctx.upstreams.call(target.serverId, target.tool, args, {
           signal: extra.signal,
-          onprogress:
-            progressToken === undefined
-              ? undefined
-              : (p) => void extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }).catch(() => undefined),
+          onprogress: progressToken === undefined ? undefined : progress,
         });
         event.outcome = result.isError ? 'tool_error' : 'ok';
         event.result = digest(result);
