@@ -529,6 +529,26 @@ export function buildProgram(io: Io): Command {
       io.out(`denied ${a.server}/${a.tool} for key "${a.keyName}"`);
     });
 
+  const pinsCmd = program.command('pins').description('pinned MCP tool definitions, and the ones held back because they changed');
+  pinsCmd
+    .command('list')
+    .description('list quarantined tools with the diff of what changed, and the pinned ones')
+    .option('--json', 'print JSON')
+    .action(async (f: { json?: boolean }) => {
+      const r = await running('pins:list', {});
+      if (f.json) return io.out(JSON.stringify(r, null, 2));
+      if (r.quarantined.length === 0) io.out('no tools are quarantined');
+      for (const q of r.quarantined) io.out(`QUARANTINED ${q.server}/${q.tool} (${q.reason}, ${q.detectedAt}): ${q.message}\n${q.diff ?? ''}`);
+      if (r.pinned.length) io.out(table([['SERVER', 'TOOL', 'PINNED', 'BY', 'SERVER VERSION'], ...r.pinned.map((p) => [p.server, p.tool, p.pinnedAt, p.pinnedBy, p.serverVersion ?? '-'])]));
+    });
+  pinsCmd
+    .command('accept <server> [tool]')
+    .description("pin a quarantined tool's current definition (all of the server's quarantined tools without [tool])")
+    .action(async (server: string, tool: string | undefined) => {
+      const r = await running('pins:accept', { server, ...(tool ? { tool } : {}) });
+      io.out(`accepted and pinned: ${r.accepted.map((t) => `${server}/${t}`).join(', ')}`);
+    });
+
   program
     .command('console')
     .description('print a new one-time login URL for the web console')

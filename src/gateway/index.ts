@@ -18,6 +18,8 @@ import { createMcpEndpoint, type McpEndpoint } from './mcp/downstream.js';
 import { createUpstreams } from './mcp/upstreams.js';
 import { randomUUID } from 'node:crypto';
 import { createApprovals } from './mcp/approvals.js';
+import { createPins } from './mcp/pins.js';
+import { getPin, upsertPin } from './store/pins.js';
 import { approvalRuleExists, insertApprovalRule } from './store/approvals.js';
 import { createBudgets, GLOBAL_BUDGET } from './policy/budgets.js';
 import { createRateLimiter } from './policy/limits.js';
@@ -238,8 +240,27 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
     },
   });
 
+  /** MCP tool definitions pinned on first use; changed or flagged ones are held back until accepted. */
+  const pins = createPins({
+    now,
+    store: {
+      get: (server, tool) => getPin(db!, server, tool),
+      put: (server, tool, pin) => upsertPin(db!, { server, tool, ...pin }),
+    },
+    events: {
+      changed: (server, tool, change) => {
+        control.emit('pins:changed', { server, tool, change });
+        if (change === 'quarantined') {
+          log.warn({ mcpServer: server, tool }, 'MCP tool quarantined: its definition changed since it was pinned, or it was flagged');
+          ledger.append({ type: 'mcp.tool.quarantined', server, tool }).catch((e: Error) => log.error({ err: e.message }, 'could not record a quarantined tool'));
+        } else mcp?.toolsChanged(server);
+      },
+    },
+  });
+
   const control: ControlService = createControlService({
     approvals,
+    pins,
     get db() {
       return db!;
     },
@@ -368,6 +389,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
       servers: () => loaded.config.mcpServers,
       owners: llm.owners,
       approvals,
+      pins,
       approvalTimeoutMs: () => loaded.config.approvals.timeoutSeconds * 1000,
       ledger,
       log: () => log,

@@ -264,6 +264,10 @@ export interface ControlMethods {
   /** MCP tool calls waiting for a person (they live in the running gateway only). */
   'approvals:list': { params: Record<string, never>; result: PendingApproval[] };
   'approvals:decide': { params: { id: string; decision: ApprovalDecision }; result: PendingApproval };
+  /** Pinned MCP tool definitions, and those quarantined (changed or flagged) with the diff. */
+  'pins:list': { params: Record<string, never>; result: { pinned: PinnedTool[]; quarantined: QuarantinedTool[] } };
+  /** Pins the current definition of a quarantined tool (or of all a server's quarantined tools). */
+  'pins:accept': { params: { server: string; tool?: string }; result: { accepted: string[] } };
 }
 
 /**
@@ -292,6 +296,27 @@ export interface PendingApproval {
   requestedAt: string;
   /** When it is denied for want of an answer. */
   expiresAt: string;
+}
+
+/** An MCP tool held back: its definition changed since it was pinned, or the guardrails flagged it. */
+export interface QuarantinedTool {
+  server: string;
+  tool: string;
+  reason: 'changed' | 'flagged';
+  message: string;
+  /** For a change: the unified diff from the pinned definition to the current one. */
+  diff: string | null;
+  detectedAt: string;
+}
+
+export interface PinnedTool {
+  server: string;
+  tool: string;
+  hash: string;
+  serverVersion: string | null;
+  pinnedAt: string;
+  /** `first use`, or who accepted it. */
+  pinnedBy: string;
 }
 
 export interface ApprovalResolved {
@@ -333,6 +358,8 @@ export const CONTROL_METHODS = [
   'report:usage',
   'approvals:list',
   'approvals:decide',
+  'pins:list',
+  'pins:accept',
 ] as const satisfies readonly ControlMethod[];
 
 /** Events pushed to subscribers (server-sent events on `/admin/api/events`, IPC in the desktop app). */
@@ -361,6 +388,8 @@ export interface ControlEvents {
   'approval:requested': PendingApproval;
   /** It was answered, timed out, or the call was cancelled: the popup goes. */
   'approval:resolved': ApprovalResolved;
+  /** A tool was quarantined or a person accepted its new definition. */
+  'pins:changed': { server: string; tool: string; change: 'quarantined' | 'accepted' };
 }
 
 /** A budget's spend crossed one of the alert thresholds (`alerts.thresholds` in the config, percent). */

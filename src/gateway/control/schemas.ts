@@ -70,6 +70,8 @@ export const PARAMS = {
   'console:login-url': empty,
   'report:usage': z.strictObject({ from: reportBound, to: reportBound, groupBy: z.enum(USAGE_GROUP_BYS) }),
   'approvals:list': empty,
+  'pins:list': empty,
+  'pins:accept': z.strictObject({ server: z.string().min(1).max(64), tool: z.string().min(1).max(256).optional() }),
   'approvals:decide': z.strictObject({ id: z.string().min(1).max(64), decision: z.enum(APPROVAL_DECISIONS) }),
 } satisfies { [M in ControlMethod]: z.ZodType<ControlParams<M>> };
 

@@ -36,6 +36,7 @@ beforeEach(() => {
     status: unused,
     consoleLoginUrl: unused,
     approvals: { pending: unused, decide: unused },
+    pins: { quarantined: unused, accept: unused },
   });
   events = [];
   control.subscribe((e) => events.push(e));

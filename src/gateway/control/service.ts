@@ -40,6 +40,8 @@ import {
 } from '../store/users.js';
 import { usageReport, UsageParamsError } from '../store/usage.js';
 import { ApprovalNotFound, type Approvals } from '../mcp/approvals.js';
+import type { Pins } from '../mcp/pins.js';
+import { listPins } from '../store/pins.js';
 import { describeZodError, PARAMS } from './schemas.js';
 
 /** Who made an admin change; recorded in the ledger with it. */
@@ -66,6 +68,8 @@ export interface ControlDeps {
   consoleLoginUrl: () => { url: string; expiresAt: string };
   /** MCP tool calls waiting for a person. */
   approvals: Pick<Approvals, 'pending' | 'decide'>;
+  /** MCP tools held back until a person accepts their definition. */
+  pins: Pick<Pins, 'quarantined' | 'accept'>;
 }
 
 export interface ControlService {
@@ -348,6 +352,19 @@ export function createControlService(deps: ControlDeps): ControlService {
         if (err instanceof UsageParamsError) throw new ControlError('invalid_params', `report:usage: ${err.message}`);
         throw err;
       }
+    },
+
+    'pins:list': () => ({
+      pinned: listPins(deps.db).map(({ definition: _d, ...p }) => p),
+      quarantined: deps.pins.quarantined(),
+    }),
+    'pins:accept': (p, actor) => {
+      const accepted = deps.pins.accept(p.server, p.tool, actor);
+      if (accepted.length === 0) {
+        throw new ControlError('not_found', `no quarantined tool ${p.tool ? `"${p.tool}" ` : ''}on MCP server "${p.server}"; list them with: gatehouse pins list`);
+      }
+      deps.ledger.appendNow({ type: 'admin.mcp.pin.accepted', actor, server: p.server, tools: accepted });
+      return { accepted };
     },
 
     'approvals:list': () => deps.approvals.pending(),

@@ -13,10 +13,12 @@ import type { Logger } from '../log.js';
 import type { KeyRow } from '../store/keys.js';
 import type { Ledger } from '../store/ledger.js';
 import type { TeamRow, UserRow } from '../store/users.js';
-import { exposeTools, type ExposedTool, type NameProblem } from './names.js';
+import { exposeTools, namespaced, type ExposedTool, type NameProblem } from './names.js';
 import { toolGranted, toolVerdict, type ToolDecision } from './policy.js';
 import type { McpServerConfig, Upstreams } from './upstreams.js';
 import type { Approvals } from './approvals.js';
+import type { Pins } from './pins.js';
+import type { QuarantinedTool } from '../../shared/contract.js';
 
 /** MCP messages are small; a tool's arguments beyond this are refused. */
 export const MAX_MCP_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -29,6 +31,7 @@ export interface McpContext {
   servers(): readonly McpServerConfig[];
   owners(key: KeyRow): { user?: UserRow; team?: TeamRow };
   approvals: Approvals;
+  pins: Pins;
   /** How long an ask waits for a person (read at each call: the config may change). */
   approvalTimeoutMs(): number;
   ledger: Ledger;
@@ -116,8 +119,11 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
     }
   }
 
-  /** Every tool the session's servers offer, by the name the client sees, with its definition. */
-  async function catalog(scope: string | undefined): Promise<{ exposed: Map<string, ExposedTool>; defs: Map<string, Tool> }> {
+  /**
+   * Every tool the session's servers offer, by the name the client sees, with its definition;
+   * quarantined tools (changed since pinned, or flagged) by the same names, kept apart.
+   */
+  async function catalog(scope: string | undefined): Promise<{ exposed: Map<string, ExposedTool>; defs: Map<string, Tool>; held: Map<string, QuarantinedTool> }> {
     const ids = scope === undefined ? ctx.upstreams.ids() : [scope];
     const lists = await Promise.all(
       ids.map(async (serverId) => {
@@ -132,13 +138,19 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
       }),
     );
     const defs = new Map<string, Tool>();
-    for (const l of lists) for (const t of l.tools) defs.set(`${l.serverId}\n${t.name}`, t);
-    const { exposed, problems } = exposeTools(
-      lists.flatMap((l) => l.tools.map((t) => ({ serverId: l.serverId, tool: t.name }))),
-      scope === undefined,
-    );
+    const held = new Map<string, QuarantinedTool>();
+    const offered: { serverId: string; tool: string }[] = [];
+    for (const l of lists) {
+      const { allowed, quarantined } = ctx.pins.check(l.serverId, ctx.upstreams.serverVersion(l.serverId), l.tools);
+      for (const t of allowed) {
+        defs.set(`${l.serverId}\n${t.name}`, t);
+        offered.push({ serverId: l.serverId, tool: t.name });
+      }
+      for (const [tool, q] of quarantined) held.set(scope === undefined ? namespaced(l.serverId, tool) : tool, q);
+    }
+    const { exposed, problems } = exposeTools(offered, scope === undefined);
     reportProblems(problems);
-    return { exposed, defs };
+    return { exposed, defs, held };
   }
 
   function newSession(key: KeyRow, scope: string | undefined): Session {
@@ -180,9 +192,18 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
       const name = request.params.name;
       const args = request.params.arguments;
       const requestId = `mcp_${randomBytes(12).toString('hex')}`;
-      const { exposed } = await catalog(scope);
+      const { exposed, held } = await catalog(scope);
       const target = exposed.get(name);
-      if (!target) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+      if (!target) {
+        const q = held.get(name);
+        if (q) {
+          await ctx.ledger.append({ type: 'mcp.call', requestId, keyId: key.id, session: session.id, server: q.server, tool: q.tool, name, arguments: digest(args), decision: 'deny', decidedBy: `quarantine: ${q.reason}`, outcome: 'refused', durationMs: 0, result: null });
+          return toolError(
+            `Gatehouse refused the call: ${q.message}. The tool is quarantined until a person reviews it: gatehouse pins list, then gatehouse pins accept ${q.server} ${q.tool}`,
+          );
+        }
+        throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+      }
       const event: McpCallEvent = {
         type: 'mcp.call',
         requestId,

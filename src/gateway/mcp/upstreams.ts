@@ -39,6 +39,8 @@ export interface Upstreams {
   /** The server's tools, connecting first if needed. Throws GatewayError('MCP_UPSTREAM') when it cannot be reached. */
   tools(serverId: string): Promise<Tool[]>;
   call(serverId: string, tool: string, args: Record<string, unknown> | undefined, options: { signal: AbortSignal; onprogress?: (p: Progress) => void }): Promise<CallToolResult>;
+  /** The version the server reported when it connected (part of its tools' pins); null before or when it gave none. */
+  serverVersion(serverId: string): string | null;
   /** What a stdio server runs, as one line (shown to the user before it first starts). */
   commandLine(serverId: string): string | undefined;
   close(): Promise<void>;
@@ -181,6 +183,7 @@ export function createUpstreams(deps: { secrets: SecretResolver; log: () => Logg
       }
     },
     ids: () => [...states.keys()],
+    serverVersion: (id) => states.get(id)?.client?.getServerVersion()?.version ?? null,
     has: (id) => states.has(id),
     commandLine: (id) => {
       const c = states.get(id)?.config;
