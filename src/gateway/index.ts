@@ -19,6 +19,7 @@ import { createUpstreams } from './mcp/upstreams.js';
 import { randomUUID } from 'node:crypto';
 import { createApprovals } from './mcp/approvals.js';
 import { createPins } from './mcp/pins.js';
+import { injectionInspector } from './mcp/inspect.js';
 import { getPin, upsertPin } from './store/pins.js';
 import { approvalRuleExists, insertApprovalRule } from './store/approvals.js';
 import { createBudgets, GLOBAL_BUDGET } from './policy/budgets.js';
@@ -241,8 +242,11 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
   });
 
   /** MCP tool definitions pinned on first use; changed or flagged ones are held back until accepted. */
+  const inspectDefinition = injectionInspector();
   const pins = createPins({
     now,
+    // A definition with injected instructions is held back like a changed one (unless injection guarding is off).
+    inspect: (serverId, tool) => (loaded.config.guardrails.injection === 'off' ? undefined : inspectDefinition(serverId, tool)),
     store: {
       get: (server, tool) => getPin(db!, server, tool),
       put: (server, tool, pin) => upsertPin(db!, { server, tool, ...pin }),
