@@ -1,5 +1,6 @@
 // The plain-Node entry: `gatehouse serve`, `keys`, `users`, `teams`, `secrets`, `config`, `console`, `status`, `report`, `agents setup`, `doctor`.
 import { Command, CommanderError, Option } from 'commander';
+import { runStdioBridge } from './mcp/stdio-bridge.js';
 import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -547,6 +548,27 @@ export function buildProgram(io: Io): Command {
     .action(async (server: string, tool: string | undefined) => {
       const r = await running('pins:accept', { server, ...(tool ? { tool } : {}) });
       io.out(`accepted and pinned: ${r.accepted.map((t) => `${server}/${t}`).join(', ')}`);
+    });
+
+  program
+    .command('mcp-stdio')
+    .description("a stdio MCP server relaying to the gateway's /mcp, for clients that can only launch stdio servers")
+    .option('--url <url>', "the gateway (or its /mcp or /mcp/SERVER endpoint); default: the gateway running on --data-dir")
+    .requiredOption('--key-env <VAR>', 'the environment variable holding the virtual key (gh_...)')
+    .action(async (f: { url?: string; keyEnv: string }) => {
+      let url = f.url;
+      if (!url) {
+        const lock = readLock(dataDir());
+        if (!lock || !isAlive(lock.pid)) throw new CliError(`no gateway is running on ${dataDir()}: start one (gatehouse serve) or pass --url`, EXIT.unreachable);
+        url = lock.url;
+      }
+      const abort = new AbortController();
+      const stop = (): void => abort.abort();
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+      const code = await runStdioBridge({ url, key: io.env[f.keyEnv] ?? '', keyEnv: f.keyEnv, signal: abort.signal });
+      // Standard input may still be open (the client holds it): the bridge's end is the process's end.
+      process.exit(code);
     });
 
   program

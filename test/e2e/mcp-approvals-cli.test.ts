@@ -1,13 +1,15 @@
 // As a user does it: `gatehouse serve` with an MCP server whose tool asks; an MCP client's call
-// waits until `gatehouse approvals approve` (or `deny`) in another terminal, then returns.
+// waits until `gatehouse approvals approve` (or `deny`) in another terminal, then returns; and a
+// stdio-only client reaches the gateway through `gatehouse mcp-stdio`.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, serve, type Served } from '../helpers/cli.js';
+import { BIN, runCli, serve, type Served } from '../helpers/cli.js';
 
 const everything = createRequire(import.meta.url).resolve('@modelcontextprotocol/server-everything/dist/index.js');
 const env = { GATEHOUSE_LOG_LEVEL: 'warn' };
@@ -77,6 +79,22 @@ describe('gatehouse approvals', () => {
     expect(gone.stderr).toMatch(/no pending approval "apr_nothing"/);
     await client.close();
   }, 60_000);
+
+  it('gatehouse mcp-stdio: a client that only launches stdio servers reaches the gateway through it', async () => {
+    const client = new Client({ name: 'stdio-only', version: '1.0.0' });
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [BIN, 'mcp-stdio', '--key-env', 'GH_KEY', '--data-dir', dir],
+        env: { ...getDefaultEnvironment(), GH_KEY: key },
+        stderr: 'pipe',
+      }),
+    );
+    expect((await client.listTools()).tools.map((t) => t.name)).toContain('every__echo');
+    const r = (await client.callTool({ name: 'every__echo', arguments: { message: 'over stdio' } })) as { content: { text: string }[] };
+    expect(r.content[0]!.text).toContain('over stdio');
+    await client.close();
+  }, 30_000);
 
   it('says that approvals need a running gateway', async () => {
     const idle = mkdtempSync(join(tmpdir(), 'gh-approvals-idle-'));

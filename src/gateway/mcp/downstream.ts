@@ -219,7 +219,10 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
         durationMs: 0,
         result: null,
       };
+      // Progress sent before the result must reach the client before it: the result waits for them.
+      const notified: Promise<void>[] = [];
       const finish = async (result: CallToolResult): Promise<CallToolResult> => {
+        await Promise.all(notified);
         event.durationMs = Math.round((performance.now() - started) * 1000) / 1000;
         // The record is committed before the client sees the result.
         await ctx.ledger.append({ ...event });
@@ -237,7 +240,7 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
       if (verdict.decision === 'deny') return finish(toolError(`Gatehouse refused the call: the tool ${name} is denied by the policy of MCP server "${target.serverId}" (${verdict.rule}).`));
       const progressToken = request.params._meta?.progressToken;
       const progress = (p: { progress: number; total?: number; message?: string }): void => {
-        if (progressToken !== undefined) void extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }).catch(() => undefined);
+        if (progressToken !== undefined) notified.push(extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }).catch(() => undefined));
       };
       if (verdict.decision === 'ask') {
         const remembered = ctx.approvals.remembered(target.serverId, target.tool, key.id, session.id);
