@@ -28,6 +28,7 @@ import { postAlert } from './policy/alert-webhook.js';
 import { allSpentSince, deleteReservation, insertReservation, keySpentSince, listReservations, ownerSpentSince, requestRecorded } from './store/budgets.js';
 import { getTeam, getUser } from './store/users.js';
 import type { LlmContext, LlmRequestEvent } from './http/llm.js';
+import { budgetSubjects } from './http/admission.js';
 import { createRouter } from './llm/router.js';
 import { adminToken, ensureDataDir, releaseLock, takeLock } from './instance.js';
 import { createProvider } from './llm/providers/registry.js';
@@ -394,6 +395,12 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
       owners: llm.owners,
       approvals,
       pins,
+      reserveToolCall: (key, requestId, priceUsd) => {
+        const subjects = budgetSubjects(key, llm.owners(key), loaded.config.budgets);
+        if (subjects.length === 0) return undefined;
+        const r = budgets.reserve({ requestId, keyId: key.id, subjects, inputUsd: priceUsd, outputUsdPerToken: 0, wantedOutputTokens: 0, minOutputTokens: 0 });
+        return 'ok' in r ? { refused: r.message } : r;
+      },
       approvalTimeoutMs: () => loaded.config.approvals.timeoutSeconds * 1000,
       ledger,
       log: () => log,

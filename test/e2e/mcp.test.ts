@@ -3,7 +3,9 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFor, startTestGateway, type TestGateway } from '../helpers/gateway.js';
@@ -23,6 +25,7 @@ beforeAll(async () => {
     args: [${JSON.stringify(everything)}, stdio]
     env: { EVERY_TOKEN: "\${env:EVERY_TOKEN}" }
     tools: { "*": allow, "get-sum": ask, "get-tiny-image": ask, "trigger-*": deny }
+    prices: { "get-annotated-*": 0.3 }
   - id: rug
     command: ${process.execPath}
     args: [${JSON.stringify(rugpull)}]
@@ -213,6 +216,24 @@ describe('the MCP endpoint', () => {
     expect(gw.events('admin.mcp.pin.accepted')).toContainEqual(expect.objectContaining({ server: 'rug', tools: ['weather'], actor: 'console' }));
     await expect(gw.gateway.call('pins:accept', { server: 'rug', tool: 'weather' }, 'cli')).rejects.toThrow(/no quarantined tool "weather" on MCP server "rug"/);
     unsubscribe();
+    await client.close();
+  });
+
+  it('a priced tool draws on the same budgets as model calls: never overspent, refused with the budget named, nothing left reserved', async () => {
+    const made = await gw.gateway.call('keys:create', { name: 'mcp-budget', budgets: [{ amountUsd: 1, window: 'total' }] }, 'cli');
+    const client = await connect(made.secret);
+    const call = () => client.callTool({ name: 'every__get-annotated-message', arguments: { messageType: 'success', includeImage: false } });
+    const results = await Promise.all(Array.from({ length: 5 }, call));
+    expect(results.filter((r) => !r.isError)).toHaveLength(3);
+    const refused = results.filter((r) => r.isError);
+    expect(refused).toHaveLength(2);
+    for (const r of refused) expect(text(r)).toMatch(/budget of key "mcp-budget" \(\$1\.00 per all time\) cannot cover this request: .* this call needs \$0\.30/);
+    const records = gw.events('mcp.call').filter((e) => e.keyId === made.key.id);
+    expect(records.map((e) => e.costUsd).sort()).toEqual([0.3, 0.3, 0.3, null, null]);
+    expect(records.filter((e) => e.decidedBy === 'budget')).toHaveLength(2);
+    const db = new Database(join(gw.dataDir, 'gatehouse.sqlite'), { readonly: true });
+    expect((db.prepare('SELECT count(*) AS n FROM budget_reservations').get() as { n: number }).n).toBe(0);
+    db.close();
     await client.close();
   });
 

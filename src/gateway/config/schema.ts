@@ -115,6 +115,8 @@ export const mcpServerSchema = z
     transport: z.enum(['streamable-http', 'sse']).optional(),
     headers: z.record(z.string(), z.string()).default({}),
     tools: z.record(z.string(), toolPolicy).default({}),
+    /** USD per call, by tool name or glob (the highest matching price applies): drawn from the same budgets as model calls. */
+    prices: z.record(z.string(), z.number().min(0).max(1000)).default({}),
   })
   .refine((s) => (s.command === undefined) !== (s.url === undefined), {
     error: 'expected exactly one of "command" (a stdio server) or "url" (a remote server)',

@@ -14,10 +14,11 @@ import type { KeyRow } from '../store/keys.js';
 import type { Ledger } from '../store/ledger.js';
 import type { TeamRow, UserRow } from '../store/users.js';
 import { exposeTools, namespaced, type ExposedTool, type NameProblem } from './names.js';
-import { toolGranted, toolVerdict, type ToolDecision } from './policy.js';
+import { toolGranted, toolPrice, toolVerdict, type ToolDecision } from './policy.js';
 import type { McpServerConfig, Upstreams } from './upstreams.js';
 import type { Approvals } from './approvals.js';
 import type { Pins } from './pins.js';
+import type { Reservation } from '../policy/budgets.js';
 import type { QuarantinedTool } from '../../shared/contract.js';
 
 /** MCP messages are small; a tool's arguments beyond this are refused. */
@@ -32,6 +33,11 @@ export interface McpContext {
   owners(key: KeyRow): { user?: UserRow; team?: TeamRow };
   approvals: Approvals;
   pins: Pins;
+  /**
+   * Reserves a priced call's price on every budget of the key's chain: a reservation to settle,
+   * `{ refused }` with the reason when a budget cannot pay, undefined when no budget applies.
+   */
+  reserveToolCall(key: KeyRow, requestId: string, priceUsd: number): Reservation | { refused: string } | undefined;
   /** How long an ask waits for a person (read at each call: the config may change). */
   approvalTimeoutMs(): number;
   ledger: Ledger;
@@ -53,6 +59,8 @@ export interface McpCallEvent {
   /** Who decided: the policy rule, or the grant that was missing. */
   decidedBy: string;
   outcome: 'ok' | 'tool_error' | 'refused' | 'upstream_error' | 'cancelled';
+  /** The call's price (USD) when the server's `prices:` names one and the call reached the server; else null. */
+  costUsd: number | null;
   durationMs: number;
   result: { bytes: number; sha256: string } | null;
   error?: string;
@@ -197,7 +205,7 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
       if (!target) {
         const q = held.get(name);
         if (q) {
-          await ctx.ledger.append({ type: 'mcp.call', requestId, keyId: key.id, session: session.id, server: q.server, tool: q.tool, name, arguments: digest(args), decision: 'deny', decidedBy: `quarantine: ${q.reason}`, outcome: 'refused', durationMs: 0, result: null });
+          await ctx.ledger.append({ type: 'mcp.call', requestId, keyId: key.id, session: session.id, server: q.server, tool: q.tool, name, arguments: digest(args), decision: 'deny', decidedBy: `quarantine: ${q.reason}`, outcome: 'refused', costUsd: null, durationMs: 0, result: null });
           return toolError(
             `Gatehouse refused the call: ${q.message}. The tool is quarantined until a person reviews it: gatehouse pins list, then gatehouse pins accept ${q.server} ${q.tool}`,
           );
@@ -216,16 +224,20 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
         decision: 'deny',
         decidedBy: '',
         outcome: 'refused',
+        costUsd: null,
         durationMs: 0,
         result: null,
       };
       // Progress sent before the result must reach the client before it: the result waits for them.
       const notified: Promise<void>[] = [];
+      /** The price held on the budgets while a priced call runs. */
+      let reservation: Reservation | undefined;
       const finish = async (result: CallToolResult): Promise<CallToolResult> => {
         await Promise.all(notified);
         event.durationMs = Math.round((performance.now() - started) * 1000) / 1000;
-        // The record is committed before the client sees the result.
+        // The record is committed before the client sees the result; only then may the reservation's note go.
         await ctx.ledger.append({ ...event });
+        reservation?.recorded();
         return result;
       };
 
@@ -286,28 +298,53 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
         }
       }
 
+      // A priced call takes its price from the budgets before it goes out; it is charged once the server was called.
+      const price = toolPrice(serverConfig(target.serverId)?.prices ?? {}, target.tool);
+      if (price !== undefined) {
+        const r = ctx.reserveToolCall(key, requestId, price);
+        if (r && 'refused' in r) {
+          event.decidedBy = 'budget';
+          event.decision = 'deny';
+          return finish(toolError(`Gatehouse refused the call: ${r.refused}`));
+        }
+        reservation = r;
+      }
+      const charge = (reached: boolean): void => {
+        if (price === undefined) return;
+        event.costUsd = reached ? price : null;
+        if (reached) reservation?.settle(price);
+        else reservation?.release();
+      };
       try {
-        const result = await ctx.upstreams.call(target.serverId, target.tool, args, {
-          signal: extra.signal,
-          onprogress: progressToken === undefined ? undefined : progress,
-        });
-        event.outcome = result.isError ? 'tool_error' : 'ok';
-        event.result = digest(result);
-        return await finish(result);
-      } catch (err) {
-        if (extra.signal.aborted) {
-          event.outcome = 'cancelled';
-          await finish(toolError('cancelled')).catch(() => undefined);
-          throw err;
+        try {
+          const result = await ctx.upstreams.call(target.serverId, target.tool, args, {
+            signal: extra.signal,
+            onprogress: progressToken === undefined ? undefined : progress,
+          });
+          event.outcome = result.isError ? 'tool_error' : 'ok';
+          event.result = digest(result);
+          charge(true);
+          return await finish(result);
+        } catch (err) {
+          // A server that could not be reached did no work; one that failed mid-call may have.
+          charge(!(err instanceof GatewayError && err.code === 'MCP_UPSTREAM'));
+          if (extra.signal.aborted) {
+            event.outcome = 'cancelled';
+            await finish(toolError('cancelled')).catch(() => undefined);
+            throw err;
+          }
+          event.outcome = 'upstream_error';
+          event.error = (err as Error).message.slice(0, 500);
+          // A JSON-RPC error from the server (invalid params, unknown tool there) goes back as it came.
+          if (err instanceof McpError && err.code !== ErrorCode.RequestTimeout && err.code !== ErrorCode.ConnectionClosed) {
+            await finish(toolError(err.message));
+            throw err;
+          }
+          return await finish(toolError(`MCP server "${target.serverId}" failed: ${event.error}`));
         }
-        event.outcome = 'upstream_error';
-        event.error = (err as Error).message.slice(0, 500);
-        // A JSON-RPC error from the server (invalid params, unknown tool there) goes back as it came.
-        if (err instanceof McpError && err.code !== ErrorCode.RequestTimeout && err.code !== ErrorCode.ConnectionClosed) {
-          await finish(toolError(err.message));
-          throw err;
-        }
-        return finish(toolError(`MCP server "${target.serverId}" failed: ${event.error}`));
+      } finally {
+        // Settled above, or released here; a record that could not be written leaves the note for the next start.
+        reservation?.release();
       }
     });
     return session;

@@ -30,3 +30,10 @@ export function toolGranted(grants: readonly string[], serverId: string, tool: s
   const name = `${serverId}__${tool}`;
   return grants.some((g) => globMatch(g, name));
 }
+
+/** The price of a call (USD) from a server's `prices:` map: the highest of the patterns that match; undefined when none does. */
+export function toolPrice(prices: Record<string, number>, tool: string): number | undefined {
+  let price: number | undefined;
+  for (const [pattern, usd] of Object.entries(prices)) if (globMatch(pattern, tool)) price = Math.max(price ?? 0, usd);
+  return price;
+}

@@ -65,6 +65,14 @@ describe('reserve', () => {
     expect(b.reserve(request(budget))).toMatchObject({ outputTokens: 100, reservedUsd: 0.11 });
   });
 
+  it('refuses a call with no output (an embedding, a priced tool call) whose input or price alone does not fit', () => {
+    const b = createBudgets(memoryStore({ 'key:k1': 0.95 }));
+    const budget = [{ amountUsd: 1, window: 'total' as const }];
+    const noOutput = { outputUsdPerToken: 0, wantedOutputTokens: 0, minOutputTokens: 0 };
+    expect(b.reserve(request(budget, { ...noOutput, inputUsd: 0.04 }))).toMatchObject({ outputTokens: 0, reservedUsd: 0.04 });
+    expect(b.reserve(request(budget, { ...noOutput, inputUsd: 0.02 }))).toMatchObject({ ok: false, subject: 'key:k1' });
+  });
+
   it('checks every budget of every subject, and the tightest decides', () => {
     const b = createBudgets(memoryStore({ 'team:t': 4.95 }));
     const r = b.reserve({

@@ -165,7 +165,8 @@ export function createBudgets(store: BudgetStore, now: () => Date = () => new Da
       }
       const affordable = req.outputUsdPerToken > 0 ? Math.floor(round(left - req.inputUsd) / req.outputUsdPerToken) : req.wantedOutputTokens;
       const outputTokens = Math.min(req.wantedOutputTokens, Math.max(0, affordable));
-      if (tightest && outputTokens < Math.min(req.minOutputTokens, req.wantedOutputTokens)) {
+      // Refused when even the input (or a call's whole price) does not fit, or a minimal answer does not.
+      if (tightest && (round(left - req.inputUsd) < 0 || outputTokens < Math.min(req.minOutputTokens, req.wantedOutputTokens))) {
         const { subject, spec, s } = tightest;
         const w = windowOf(spec.window, at);
         const needed = round(req.inputUsd + Math.min(req.minOutputTokens, req.wantedOutputTokens) * req.outputUsdPerToken);
@@ -175,7 +176,7 @@ export function createBudgets(store: BudgetStore, now: () => Date = () => new Da
           message:
             `budget of ${subject.label} (${dollars(spec.amountUsd)} per ${spec.window === 'total' ? 'all time' : `${spec.window}, UTC`}) cannot cover this request: ` +
             `spent ${dollars(s.spent)}, reserved ${dollars(s.reserved)} by requests in flight, ${dollars(Math.max(0, left))} left; ` +
-            `even a minimal answer needs ${dollars(needed)}. ${w.resetsAt ? `It resets at ${w.resetsAt}.` : `A total budget does not reset: raise it with ${subject.raise}.`}`,
+            `${req.wantedOutputTokens > 0 ? 'even a minimal answer needs' : 'this call needs'} ${dollars(needed)}. ${w.resetsAt ? `It resets at ${w.resetsAt}.` : `A total budget does not reset: raise it with ${subject.raise}.`}`,
         };
       }
       const reservedUsd = round(req.inputUsd + outputTokens * req.outputUsdPerToken);

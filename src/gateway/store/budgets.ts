@@ -32,14 +32,14 @@ export function requestRecorded(db: Db, requestId: string, since: string): boole
   const { first, last } = seqSpan(db);
   const from = firstSeqAtOrAfter(db, since, first, last);
   const row = db
-    .prepare("SELECT 1 FROM events WHERE seq >= ? AND type IN ('llm.request', 'budget.reconciled') AND json_extract(body, '$.requestId') = ? LIMIT 1")
+    .prepare("SELECT 1 FROM events WHERE seq >= ? AND type IN ('llm.request', 'mcp.call', 'budget.reconciled') AND json_extract(body, '$.requestId') = ? LIMIT 1")
     .get(from, requestId);
   return row !== undefined;
 }
 
 /**
  * USD spent at or after `since` (an ISO time; '' for all time) by the keys `keyFilter` selects (SQL
- * over `keyId`, with `?` for `arg`): their priced requests paid through the gateway's provider keys
+ * over `keyId`, with `?` for `arg`): their priced requests paid through the gateway's provider keys, their priced MCP tool calls,
  * (a caller's own subscription is not the budget's money) and the reservations a crash left, charged in full.
  */
 function spentSince(db: Db, keyFilter: string, arg: string, since: string): number {
@@ -48,7 +48,7 @@ function spentSince(db: Db, keyFilter: string, arg: string, since: string): numb
   const row = db
     .prepare(
       `SELECT coalesce(sum(json_extract(body, '$.costUsd')), 0) AS spent FROM events
-       WHERE seq >= ? AND at >= ? AND type IN ('llm.request', 'budget.reconciled')
+       WHERE seq >= ? AND at >= ? AND type IN ('llm.request', 'mcp.call', 'budget.reconciled')
          AND ${keyFilter}
          AND (type <> 'llm.request' OR coalesce(json_extract(body, '$.credential'), 'gateway') <> 'caller')`,
     )
