@@ -135,6 +135,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
     version: VERSION,
     events: {
       toolsChanged: (serverId) => mcp?.toolsChanged(serverId),
+      notification: (serverId, n) => mcp?.notification(serverId, n),
       starting: (serverId, command) => {
         log.info({ mcpServer: serverId, command }, 'starting MCP server');
         ledger.append({ type: 'mcp.server.started', server: serverId, command }).catch((e: Error) => log.error({ err: e.message }, 'could not record an MCP server start'));

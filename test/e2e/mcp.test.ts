@@ -248,6 +248,39 @@ describe('the MCP endpoint', () => {
     await client.close();
   });
 
+  it('relays resources, prompts, completion and logging levels of the servers the key can use', async () => {
+    const key = await gw.newKey({ name: 'mcp-features' });
+    const client = await connect(key.secret);
+    expect(client.getServerCapabilities()).toMatchObject({ tools: {}, resources: { subscribe: true }, prompts: {}, completions: {}, logging: {} });
+    const { resources } = await client.listResources();
+    expect(resources.length).toBeGreaterThan(0);
+    const doc = resources.find((r) => r.uri.startsWith('demo://resource/static/document/'))!;
+    const read = await client.readResource({ uri: doc.uri });
+    expect(read.contents[0]).toMatchObject({ uri: doc.uri });
+    const { resourceTemplates } = await client.listResourceTemplates();
+    expect(resourceTemplates.map((t) => t.uriTemplate)).toContain('demo://resource/dynamic/blob/{resourceId}');
+    // A URI no listing named goes to the server one of whose templates makes it.
+    const blob = await client.readResource({ uri: 'demo://resource/dynamic/blob/7' });
+    expect(blob.contents[0]).toMatchObject({ uri: 'demo://resource/dynamic/blob/7' });
+
+    const { prompts } = await client.listPrompts();
+    expect(prompts.map((p) => p.name)).toEqual(expect.arrayContaining(['every__simple-prompt', 'every__args-prompt']));
+    const got = await client.getPrompt({ name: 'every__args-prompt', arguments: { city: 'Oslo' } });
+    expect(JSON.stringify(got.messages)).toContain('Oslo');
+    await expect(client.getPrompt({ name: 'nobody__simple-prompt' })).rejects.toThrow(/Unknown prompt/);
+    const completion = await client.complete({ ref: { type: 'ref/prompt', name: 'every__completable-prompt' }, argument: { name: 'department', value: 'E' } });
+    expect(completion.completion.values.length).toBeGreaterThan(0);
+    await client.setLoggingLevel('warning');
+    await client.close();
+
+    // A key whose grants reach no server sees none of its resources or prompts.
+    const none = await gw.gateway.call('keys:create', { name: 'mcp-rug-only', mcpTools: ['rug__*'] }, 'cli');
+    const other = await connect(none.secret);
+    expect((await other.listPrompts()).prompts).toEqual([]);
+    expect((await other.listResources()).resources).toEqual([]);
+    await other.close();
+  });
+
   it('/mcp/{server} serves one server under its own names', async () => {
     const key = await gw.newKey({ name: 'mcp-one' });
     const client = await connect(key.secret, '/mcp/every');

@@ -4,7 +4,7 @@
 // against the key's grants and the server's tool policy, and recorded.
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type ServerNotification, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import canonicalize from 'canonicalize';
@@ -17,6 +17,7 @@ import { exposeTools, namespaced, type ExposedTool, type NameProblem } from './n
 import { toolGranted, toolPrice, toolVerdict, type ToolDecision } from './policy.js';
 import type { McpServerConfig, Upstreams } from './upstreams.js';
 import type { Approvals } from './approvals.js';
+import { logPasses, registerFeatures, RELAYED_CAPABILITIES, serverGranted, type FeatureSession } from './features.js';
 import type { Pins } from './pins.js';
 import type { Reservation } from '../policy/budgets.js';
 import type { QuarantinedTool } from '../../shared/contract.js';
@@ -66,11 +67,9 @@ export interface McpCallEvent {
   error?: string;
 }
 
-interface Session {
+interface Session extends FeatureSession {
   id: string;
   keyId: string;
-  /** The one server this session serves, or undefined for the aggregate. */
-  scope: string | undefined;
   transport: StreamableHTTPServerTransport;
   server: Server;
   lastSeen: number;
@@ -99,6 +98,8 @@ export interface McpEndpoint {
   handle(req: IncomingMessage, res: ServerResponse, url: URL, key: KeyRow, requestId: string, body: unknown): Promise<void>;
   /** Tells the sessions showing a server that its tools changed. */
   toolsChanged(serverId: string): void;
+  /** Passes a server's notification to the sessions it concerns (subscribers, log levels). */
+  notification(serverId: string, notification: ServerNotification): void;
   sessionCount(): number;
   close(): Promise<void>;
 }
@@ -162,7 +163,7 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
   }
 
   function newSession(key: KeyRow, scope: string | undefined): Session {
-    const server = new Server({ name: 'gatehouse', version: ctx.version }, { capabilities: { tools: { listChanged: true } } });
+    const server = new Server({ name: 'gatehouse', version: ctx.version }, { capabilities: RELAYED_CAPABILITIES });
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       // 192 random bits: a session id is a bearer of the session, next to the key.
       sessionIdGenerator: () => randomBytes(24).toString('base64url'),
@@ -175,7 +176,23 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
         ctx.approvals.endSession(id);
       },
     });
-    const session: Session = { id: '', keyId: key.id, scope, transport, server, lastSeen: Date.now() };
+    const session: Session = {
+      id: '',
+      keyId: key.id,
+      scope,
+      transport,
+      server,
+      lastSeen: Date.now(),
+      subscriptions: new Map(),
+      logLevel: undefined,
+      // Resources and prompts of the servers the key's grants reach (all of its chain's).
+      servers: () => {
+        const owners = ctx.owners(key);
+        const grants = [key.mcpTools, owners.user?.mcpTools ?? [], owners.team?.mcpTools ?? []];
+        return (scope === undefined ? ctx.upstreams.ids() : [scope]).filter((id) => grants.every((g) => serverGranted(g, id)));
+      },
+    };
+    registerFeatures(server, ctx.upstreams, session);
     transport.onclose = () => {
       if (!session.id) return;
       sessions.delete(session.id);
@@ -388,6 +405,15 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
     toolsChanged(serverId) {
       for (const s of sessions.values()) {
         if (s.scope === undefined || s.scope === serverId) void s.server.sendToolListChanged().catch(() => undefined);
+      }
+    },
+    notification(serverId, n) {
+      for (const s of sessions.values()) {
+        if (s.scope !== undefined && s.scope !== serverId) continue;
+        if (!s.servers().includes(serverId)) continue;
+        if (n.method === 'notifications/resources/updated' && !s.subscriptions.get(serverId)?.has(n.params.uri)) continue;
+        if (n.method === 'notifications/message' && !logPasses(n.params.level, s.logLevel)) continue;
+        void s.server.notification(n).catch(() => undefined);
       }
     },
     sessionCount: () => sessions.size,

@@ -6,7 +6,18 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ToolListChangedNotificationSchema, type CallToolResult, type Progress, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  LoggingMessageNotificationSchema,
+  PromptListChangedNotificationSchema,
+  ResourceListChangedNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+  ToolListChangedNotificationSchema,
+  type CallToolResult,
+  type Progress,
+  type ServerCapabilities,
+  type ServerNotification,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { GatehouseConfig } from '../config/schema.js';
@@ -29,6 +40,8 @@ export interface UpstreamEvents {
   toolsChanged(serverId: string): void;
   /** A stdio server is about to be spawned: the exact command, for the record. */
   starting(serverId: string, command: string): void;
+  /** A notification for the sessions showing the server: resources or prompts changed, a resource updated, a log message. */
+  notification(serverId: string, notification: ServerNotification): void;
 }
 
 export interface Upstreams {
@@ -39,6 +52,10 @@ export interface Upstreams {
   /** The server's tools, connecting first if needed. Throws GatewayError('MCP_UPSTREAM') when it cannot be reached. */
   tools(serverId: string): Promise<Tool[]>;
   call(serverId: string, tool: string, args: Record<string, unknown> | undefined, options: { signal: AbortSignal; onprogress?: (p: Progress) => void }): Promise<CallToolResult>;
+  /** The connected SDK client, for the requests beyond tools (resources, prompts, completion). */
+  client(serverId: string): Promise<Client>;
+  /** What the server said it can do when it connected (undefined before). */
+  capabilities(serverId: string): ServerCapabilities | undefined;
   /** The version the server reported when it connected (part of its tools' pins); null before or when it gave none. */
   serverVersion(serverId: string): string | null;
   /** What a stdio server runs, as one line (shown to the user before it first starts). */
@@ -104,6 +121,9 @@ export function createUpstreams(deps: { secrets: SecretResolver; log: () => Logg
       s.tools = undefined;
       deps.events.toolsChanged(s.config.id);
     });
+    for (const schema of [ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema, PromptListChangedNotificationSchema, LoggingMessageNotificationSchema]) {
+      client.setNotificationHandler(schema, (n) => deps.events.notification(s.config.id, n as ServerNotification));
+    }
     const transport = await transportFor(s);
     client.onclose = () => {
       if (s.client !== client) return;
@@ -184,6 +204,8 @@ export function createUpstreams(deps: { secrets: SecretResolver; log: () => Logg
     },
     ids: () => [...states.keys()],
     serverVersion: (id) => states.get(id)?.client?.getServerVersion()?.version ?? null,
+    capabilities: (id) => states.get(id)?.client?.getServerCapabilities(),
+    client: (id) => clientOf(state(id)),
     has: (id) => states.has(id),
     commandLine: (id) => {
       const c = states.get(id)?.config;
