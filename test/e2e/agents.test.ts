@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MOCK_ANTHROPIC_KEY, mockAnthropicReply, startMockAnthropic, type MockAnthropic } from '../fixtures/mock-anthropic.js';
 import { MOCK_GEMINI_KEY, startMockGemini, type MockGemini } from '../fixtures/mock-gemini.js';
@@ -155,6 +156,11 @@ models:
     targets: [{ provider: openai, model: gpt-4o-mini }]
 aliases:
   "*": ${route}
+mcpServers:
+  - id: every
+    command: ${process.execPath}
+    args: [${JSON.stringify(createRequire(import.meta.url).resolve('@modelcontextprotocol/server-everything/dist/index.js'))}, stdio]
+    tools: { echo: allow }
 `;
 }
 
@@ -415,6 +421,50 @@ describe('Claude Code (claude -p) through gatehouse serve', () => {
 
       await expect.poll(() => usageRows(r).length).toBe(messages.length);
       checkLedger(r, session, { route: 'claude-direct', provider: 'anth', translated: false });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "calls an MCP tool through the gateway's /mcp (configured with --mcp-config), recorded with its key",
+    async () => {
+      const r = await startRig('claude-direct');
+      // The key may use only every__echo: that is the one tool Claude Code is offered.
+      await runCli(['keys', 'update', r.keyId, '--mcp-tools', 'every__echo', '--data-dir', r.dataDir]);
+      const mcpConfig = join(r.workspace, 'gatehouse-mcp.json');
+      writeFileSync(mcpConfig, JSON.stringify({ mcpServers: { gatehouse: { type: 'http', url: `${r.served.url}/mcp`, headers: { Authorization: `Bearer ${r.key}` } } } }));
+      const prompt = 'please use the tool to say hello';
+      const run = await runAgent(
+        binOf('@anthropic-ai/claude-code', 'claude'),
+        ['-p', prompt, '--mcp-config', mcpConfig, '--strict-mcp-config', '--tools', '', '--allowedTools', 'mcp__gatehouse__every__echo'],
+        {
+          cwd: r.workspace,
+          timeoutMs: AGENT_TIMEOUT_MS,
+          env: {
+            ...r.baseEnv,
+            ANTHROPIC_BASE_URL: r.served.url,
+            ANTHROPIC_AUTH_TOKEN: r.key,
+            ANTHROPIC_MODEL: 'claude-direct',
+            CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+            DISABLE_AUTOUPDATER: '1',
+            DISABLE_ERROR_REPORTING: '1',
+          },
+        },
+      );
+      const why = diagnose(r, run);
+      expect(run.code, why).toBe(0);
+      // The model was offered the gateway's tool under Claude Code's MCP name, and called it.
+      const offered = r.anth.requests.filter((q) => q.path === '/v1/messages' && JSON.stringify((q.body as { tools?: unknown }).tools ?? []).includes('mcp__gatehouse__every__echo'));
+      expect(offered.length, why).toBeGreaterThan(0);
+      const db = new Database(join(r.dataDir, 'gatehouse.sqlite'), { readonly: true });
+      try {
+        const calls = (db.prepare("SELECT body FROM events WHERE type = 'mcp.call'").all() as { body: string }[]).map((x) => JSON.parse(x.body) as Record<string, unknown>);
+        expect(calls, why).toEqual([expect.objectContaining({ keyId: r.keyId, server: 'every', tool: 'echo', name: 'every__echo', outcome: 'ok', decision: 'allow' })]);
+      } finally {
+        db.close();
+      }
+      // The tool's result went back to the model, and its answer quotes it (the echo of what the mock sent).
+      expect(run.stdout, why).toContain('Tool said: "Echo: ');
     },
     TEST_TIMEOUT_MS,
   );
