@@ -162,7 +162,7 @@ describe('OpenAI SDK to an Anthropic provider (translated)', () => {
     expect(finish).toBe('tool_calls');
     const call = calls.get(0)!;
     expect(call.name).toBe('get_weather');
-    expect(JSON.parse(call.args)).toEqual({ query: 'use the tool for Paris' });
+    expect(JSON.parse(call.args)).toEqual({ city: 'use the tool for Paris' });
     expect(anth.requests.at(-1)!.body).toMatchObject({ tools: [{ name: 'get_weather', input_schema: { type: 'object' } }] });
 
     const followUp = await client.chat.completions.create({
