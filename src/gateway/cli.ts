@@ -154,6 +154,7 @@ function keyOptions(cmd: Command): Command {
     'the key',
   )
     .option('--default-route <route>', 'the route for model names the config does not know (names agents send on their own)')
+    .option('--toolset <name>', 'the MCP toolset (under toolsets in the config) its MCP sessions are offered')
     .option('--expires <iso>', 'when the key stops working', isoDate)
     .option('--json', 'print JSON');
 }
@@ -163,6 +164,7 @@ interface KeyFlags extends PolicyFlags {
   user?: string;
   team?: string;
   defaultRoute?: string;
+  toolset?: string;
   expires?: string;
   json?: boolean;
 }
@@ -173,6 +175,7 @@ function keyParams(f: KeyFlags): Omit<KeyCreateParams, 'name'> {
   if (f.team !== undefined) p.teamId = f.team;
   Object.assign(p, policyParams(f));
   if (f.defaultRoute !== undefined) p.defaultRoute = f.defaultRoute;
+  if (f.toolset !== undefined) p.mcpToolset = f.toolset;
   if (f.expires !== undefined) p.expiresAt = f.expires;
   return p;
 }

@@ -393,6 +393,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
     mcp = createMcpEndpoint({
       upstreams: mcpUpstreams,
       servers: () => loaded.config.mcpServers,
+      toolsets: () => loaded.config.toolsets,
       owners: llm.owners,
       approvals,
       pins,

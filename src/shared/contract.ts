@@ -35,6 +35,8 @@ export interface KeySummary {
   maxConcurrency: number | null;
   /** The route used for model names the config does not know (names agents send on their own); null: refused. */
   defaultRoute: string | null;
+  /** The MCP toolset (a name under `toolsets` in the config) its sessions are offered; null: every granted tool. */
+  mcpToolset: string | null;
   expiresAt: string | null;
   createdAt: string;
   rotatedAt: string | null;
@@ -53,6 +55,7 @@ export interface KeyCreateParams {
   tpm?: number | null;
   maxConcurrency?: number | null;
   defaultRoute?: string | null;
+  mcpToolset?: string | null;
   expiresAt?: string | null;
 }
 

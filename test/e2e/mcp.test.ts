@@ -31,6 +31,8 @@ beforeAll(async () => {
     args: [${JSON.stringify(rugpull)}]
     tools: { "*": allow }
 approvals: { timeoutSeconds: 2 }
+toolsets:
+  tiny: ["every__echo", "every__get-env"]
 `,
     ),
     { env: { EVERY_TOKEN: 'tok-123', GATEHOUSE_SECRET_FOR_TEST: 'must-not-leak' } },
@@ -279,6 +281,29 @@ describe('the MCP endpoint', () => {
     expect((await other.listPrompts()).prompts).toEqual([]);
     expect((await other.listResources()).resources).toEqual([]);
     await other.close();
+  });
+
+  it('a toolset (the key\'s, or ?toolset= on the URL) limits what a session is offered and may call', async () => {
+    const made = await gw.gateway.call('keys:create', { name: 'mcp-tiny', mcpToolset: 'tiny' }, 'cli');
+    expect(made.key.mcpToolset).toBe('tiny');
+    const client = await connect(made.secret);
+    expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['every__echo', 'every__get-env']);
+    const outside = await client.callTool({ name: 'every__get-annotated-message', arguments: { messageType: 'success', includeImage: false } });
+    expect(text(outside)).toMatch(/every__get-annotated-message is not in this session's toolset "tiny"/);
+    await client.close();
+
+    const plain = await gw.newKey({ name: 'mcp-url-toolset' });
+    const viaUrl = await connect(plain.secret, '/mcp?toolset=tiny');
+    expect((await viaUrl.listTools()).tools).toHaveLength(2);
+    await viaUrl.close();
+    await expect(connect(plain.secret, '/mcp?toolset=huge')).rejects.toThrow();
+    const refused = await fetch(`${gw.url}/mcp?toolset=huge`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${plain.secret}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+    });
+    expect(refused.status).toBe(404);
+    expect(await refused.text()).toMatch(/no MCP toolset \\"huge\\" in the config; its toolsets are: tiny/);
   });
 
   it('/mcp/{server} serves one server under its own names', async () => {

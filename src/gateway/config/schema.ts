@@ -161,6 +161,8 @@ export const configSchema = z
     alerts: alertsSchema.prefault({}),
     guardrails: guardrailsSchema.prefault({}),
     mcpServers: z.array(mcpServerSchema).default([]),
+    /** Named subsets of MCP tools (globs over `server__tool`) a key or a connection (`/mcp?toolset=NAME`) can be limited to. */
+    toolsets: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, { error: 'expected letters, digits, "-" or "_" (at most 64)' }), z.array(z.string().min(1)).min(1)).default({}),
     /** MCP tool calls that ask: how long one waits for a person before it is denied (under the MCP SDK's 60 s default request timeout). */
     approvals: z.strictObject({ timeoutSeconds: z.int().min(1).max(3600).default(50) }).prefault({}),
     ledger: ledgerSchema.prefault({}),

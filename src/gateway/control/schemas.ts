@@ -23,6 +23,7 @@ const keyFields = {
   teamId: id.nullable().optional(),
   ...policyFields,
   defaultRoute: z.string().min(1).max(256).nullable().optional(),
+  mcpToolset: z.string().min(1).max(64).nullable().optional(),
   expiresAt: isoDate,
 };
 

@@ -243,6 +243,7 @@ export function createControlService(deps: ControlDeps): ControlService {
         tpm: p.tpm ?? null,
         maxConcurrency: p.maxConcurrency ?? null,
         defaultRoute: p.defaultRoute ?? null,
+        mcpToolset: p.mcpToolset ?? null,
         expiresAt: p.expiresAt ?? null,
         createdAt: now,
         rotatedAt: null,

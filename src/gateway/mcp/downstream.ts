@@ -31,6 +31,8 @@ const MAX_SESSIONS = 1_000;
 export interface McpContext {
   upstreams: Upstreams;
   servers(): readonly McpServerConfig[];
+  /** The config's named tool subsets (globs over `server__tool`). */
+  toolsets(): Record<string, string[]>;
   owners(key: KeyRow): { user?: UserRow; team?: TeamRow };
   approvals: Approvals;
   pins: Pins;
@@ -70,6 +72,8 @@ export interface McpCallEvent {
 interface Session extends FeatureSession {
   id: string;
   keyId: string;
+  /** The toolset the session is limited to (`?toolset=`, else the key's), if any. */
+  toolset: string | undefined;
   transport: StreamableHTTPServerTransport;
   server: Server;
   lastSeen: number;
@@ -162,7 +166,13 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
     return { exposed, defs, held };
   }
 
-  function newSession(key: KeyRow, scope: string | undefined): Session {
+  /** Whether a tool is in the session's toolset (always, without one); a toolset removed from the config offers nothing. */
+  function inToolset(toolset: string | undefined, serverId: string, tool: string): boolean {
+    if (toolset === undefined) return true;
+    return toolGranted(ctx.toolsets()[toolset] ?? ['\u0000'], serverId, tool);
+  }
+
+  function newSession(key: KeyRow, scope: string | undefined, toolset: string | undefined): Session {
     const server = new Server({ name: 'gatehouse', version: ctx.version }, { capabilities: RELAYED_CAPABILITIES });
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       // 192 random bits: a session id is a bearer of the session, next to the key.
@@ -179,6 +189,7 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
     const session: Session = {
       id: '',
       keyId: key.id,
+      toolset,
       scope,
       transport,
       server,
@@ -205,6 +216,7 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
       const tools: Tool[] = [];
       for (const t of exposed.values()) {
         if (missingToolGrant(key, owners, t.serverId, t.tool)) continue;
+        if (!inToolset(session.toolset, t.serverId, t.tool)) continue;
         // A denied tool is not offered: an agent should not plan around it.
         if (toolVerdict(serverConfig(t.serverId)?.tools ?? {}, t.tool).decision === 'deny') continue;
         tools.push({ ...defs.get(`${t.serverId}\n${t.tool}`)!, name: t.name });
@@ -262,6 +274,10 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
       if (missing) {
         event.decidedBy = 'grant';
         return finish(toolError(`Gatehouse refused the call: ${missing}.`));
+      }
+      if (!inToolset(session.toolset, target.serverId, target.tool)) {
+        event.decidedBy = 'toolset';
+        return finish(toolError(`Gatehouse refused the call: ${name} is not in this session's toolset "${session.toolset}".`));
       }
       const verdict = toolVerdict(serverConfig(target.serverId)?.tools ?? {}, target.tool);
       event.decision = verdict.decision;
@@ -395,7 +411,12 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
         const oldest = [...sessions.values()].sort((a, b) => a.lastSeen - b.lastSeen)[0];
         await oldest?.transport.close();
       }
-      const session = newSession(key, scope);
+      // The toolset: asked for in the URL, else the key's own; one the config does not name is refused.
+      const toolset = url.searchParams.get('toolset') ?? key.mcpToolset ?? undefined;
+      if (toolset !== undefined && !Object.hasOwn(ctx.toolsets(), toolset)) {
+        throw new GatewayError('NOT_FOUND', `no MCP toolset "${toolset}" in the config; its toolsets are: ${Object.keys(ctx.toolsets()).join(', ') || '(none)'}`);
+      }
+      const session = newSession(key, scope, toolset);
       ctx.log().debug({ requestId, keyId: key.id, scope }, 'MCP session starting');
       await session.server.connect(session.transport);
       await session.transport.handleRequest(req, res, body);

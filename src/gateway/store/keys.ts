@@ -17,6 +17,8 @@ export interface KeyRow {
   maxConcurrency: number | null;
   /** The route for model names the config does not resolve; null: such names are refused. */
   defaultRoute: string | null;
+  /** The config toolset its MCP sessions are offered (null: every granted tool). */
+  mcpToolset: string | null;
   expiresAt: string | null;
   createdAt: string;
   rotatedAt: string | null;
@@ -37,6 +39,7 @@ interface RawKeyRow {
   tpm: number | null;
   max_concurrency: number | null;
   default_route: string | null;
+  mcp_toolset: string | null;
   expires_at: string | null;
   created_at: string;
   rotated_at: string | null;
@@ -72,6 +75,7 @@ function fromRaw(r: RawKeyRow): KeyRow {
     teamId: r.team_id,
     ...policyFromRaw(r),
     defaultRoute: r.default_route,
+    mcpToolset: r.mcp_toolset,
     expiresAt: r.expires_at,
     createdAt: r.created_at,
     rotatedAt: r.rotated_at,
@@ -82,9 +86,9 @@ function fromRaw(r: RawKeyRow): KeyRow {
 export function insertKey(db: Db, k: KeyRow): void {
   db.prepare(
     `INSERT INTO keys (id, name, prefix, secret_hash, user_id, team_id, models, mcp_tools, budgets, rpm, tpm,
-       max_concurrency, default_route, expires_at, created_at, rotated_at, revoked_at)
+       max_concurrency, default_route, mcp_toolset, expires_at, created_at, rotated_at, revoked_at)
      VALUES (@id, @name, @prefix, @secretHash, @userId, @teamId, @models, @mcpTools, @budgets, @rpm, @tpm,
-       @maxConcurrency, @defaultRoute, @expiresAt, @createdAt, @rotatedAt, @revokedAt)`,
+       @maxConcurrency, @defaultRoute, @mcpToolset, @expiresAt, @createdAt, @rotatedAt, @revokedAt)`,
   ).run({ ...k, models: JSON.stringify(k.models), mcpTools: JSON.stringify(k.mcpTools), budgets: JSON.stringify(k.budgets) });
 }
 
@@ -111,6 +115,7 @@ const COLUMN: Record<keyof KeyChanges, string> = {
   tpm: 'tpm',
   maxConcurrency: 'max_concurrency',
   defaultRoute: 'default_route',
+  mcpToolset: 'mcp_toolset',
   expiresAt: 'expires_at',
 };
 

@@ -148,9 +148,14 @@ describe('migration 006', () => {
     for (const f of readdirSync(DEFAULT_MIGRATIONS_DIR).filter((f) => /^00[1-5]_/.test(f))) cpSync(join(DEFAULT_MIGRATIONS_DIR, f), join(old, f));
     const path = join(dir, 'old.sqlite');
     const v5 = openDatabase(path, { migrationsDir: old });
-    insertKey(v5, key({ userId: 'alice', teamId: 'ml', createdAt: '2026-01-02T00:00:00.000Z' }));
-    insertKey(v5, key({ userId: 'alice', createdAt: '2026-01-01T00:00:00.000Z' }));
-    insertKey(v5, key({ userId: 'bob', teamId: 'ml', createdAt: '2026-01-03T00:00:00.000Z' }));
+    // Written with the columns a schema-5 database has (today's insertKey knows later ones).
+    const v5Key = (over: Partial<KeyRow>): void => {
+      const k = key(over);
+      v5.prepare('INSERT INTO keys (id, name, prefix, secret_hash, user_id, team_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(k.id, k.name, k.prefix, k.secretHash, k.userId, k.teamId, k.createdAt);
+    };
+    v5Key({ userId: 'alice', teamId: 'ml', createdAt: '2026-01-02T00:00:00.000Z' });
+    v5Key({ userId: 'alice', createdAt: '2026-01-01T00:00:00.000Z' });
+    v5Key({ userId: 'bob', teamId: 'ml', createdAt: '2026-01-03T00:00:00.000Z' });
     v5.close();
 
     const upgraded = openDatabase(path);
