@@ -4,6 +4,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +16,13 @@ const everything = createRequire(import.meta.url).resolve('@modelcontextprotocol
 const rugpull = fileURLToPath(new URL('../fixtures/mcp-rugpull.mjs', import.meta.url));
 
 let gw: TestGateway;
+/** The directory the filesystem server serves and the argument rule allows writes in; a link in it leads out. */
+const scratch = mkdtempSync(join(tmpdir(), 'gh-mcp-fs-'));
+const project = join(scratch, 'project');
+mkdirSync(project);
+mkdirSync(join(scratch, 'elsewhere'));
+symlinkSync(join(scratch, 'elsewhere'), join(project, 'shortcut'));
+const filesystem = createRequire(import.meta.url).resolve('@modelcontextprotocol/server-filesystem/dist/index.js');
 
 beforeAll(async () => {
   gw = await startTestGateway(
@@ -30,6 +39,11 @@ beforeAll(async () => {
     command: ${process.execPath}
     args: [${JSON.stringify(rugpull)}]
     tools: { "*": allow }
+  - id: fs
+    command: ${process.execPath}
+    args: [${JSON.stringify(filesystem)}, ${JSON.stringify(project)}]
+    tools: { "*": allow }
+    rules: [{ tool: "write_*", arguments: [path], outside: [${JSON.stringify(project)}], action: ask }]
 approvals: { timeoutSeconds: 2 }
 toolsets:
   tiny: ["every__echo", "every__get-env"]
@@ -40,6 +54,7 @@ toolsets:
 }, 60_000);
 afterAll(async () => {
   await gw?.stop();
+  rmSync(scratch, { recursive: true, force: true });
 });
 
 async function connect(secret: string, path = '/mcp'): Promise<Client> {
@@ -304,6 +319,23 @@ describe('the MCP endpoint', () => {
     });
     expect(refused.status).toBe(404);
     expect(await refused.text()).toMatch(/no MCP toolset \\"huge\\" in the config; its toolsets are: tiny/);
+  });
+
+  it('argument rules: a write inside the project runs; one outside it (or through a symlink out of it) asks first', async () => {
+    const key = await gw.newKey({ name: 'mcp-fs' });
+    const client = await connect(key.secret);
+    const inside = await client.callTool({ name: 'fs__write_file', arguments: { path: join(project, 'notes.txt'), content: 'kept' } });
+    expect(inside.isError, text(inside)).toBeFalsy();
+    expect(readFileSync(join(project, 'notes.txt'), 'utf8')).toBe('kept');
+
+    const viaLink = client.callTool({ name: 'fs__write_file', arguments: { path: join(project, 'shortcut', 'x.txt'), content: 'no' } });
+    await expect.poll(async () => (await gw.gateway.call('approvals:list', {}, 'cli')).length).toBe(1);
+    const [pending] = await gw.gateway.call('approvals:list', {}, 'cli');
+    expect(pending!.reason).toMatch(/^rules: path = ".*shortcut\/x\.txt" of write_\* is outside .* \(.*elsewhere\/x\.txt\)$/);
+    await gw.gateway.call('approvals:decide', { id: pending!.id, decision: 'deny' }, 'cli');
+    expect((await viaLink).isError).toBe(true);
+    expect(existsSync(join(scratch, 'elsewhere', 'x.txt'))).toBe(false);
+    await client.close();
   });
 
   it('/mcp/{server} serves one server under its own names', async () => {

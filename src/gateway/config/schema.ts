@@ -115,6 +115,21 @@ export const mcpServerSchema = z
     transport: z.enum(['streamable-http', 'sse']).optional(),
     headers: z.record(z.string(), z.string()).default({}),
     tools: z.record(z.string(), toolPolicy).default({}),
+    /**
+     * Argument rules: for calls of the matching tools, each named argument (a path, or a list of
+     * paths) is normalised (`~`, `..`, symlinks resolved) and, when it falls outside every directory
+     * of `outside`, the call gets `action` (deny > ask > allow with the tool's own policy).
+     */
+    rules: z
+      .array(
+        z.strictObject({
+          tool: z.string().min(1),
+          arguments: z.array(z.string().min(1)).min(1),
+          outside: z.array(z.string().min(1)).min(1),
+          action: z.enum(['ask', 'deny']),
+        }),
+      )
+      .default([]),
     /** USD per call, by tool name or glob (the highest matching price applies): drawn from the same budgets as model calls. */
     prices: z.record(z.string(), z.number().min(0).max(1000)).default({}),
   })

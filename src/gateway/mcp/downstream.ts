@@ -14,7 +14,9 @@ import type { KeyRow } from '../store/keys.js';
 import type { Ledger } from '../store/ledger.js';
 import type { TeamRow, UserRow } from '../store/users.js';
 import { exposeTools, namespaced, type ExposedTool, type NameProblem } from './names.js';
-import { toolGranted, toolPrice, toolVerdict, type ToolDecision } from './policy.js';
+import { argumentVerdict, toolGranted, toolPrice, toolVerdict, type ToolDecision } from './policy.js';
+
+const RANK: Record<ToolDecision, number> = { allow: 0, ask: 1, deny: 2 };
 import type { McpServerConfig, Upstreams } from './upstreams.js';
 import type { Approvals } from './approvals.js';
 import { logPasses, registerFeatures, RELAYED_CAPABILITIES, serverGranted, type FeatureSession } from './features.js';
@@ -279,7 +281,11 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
         event.decidedBy = 'toolset';
         return finish(toolError(`Gatehouse refused the call: ${name} is not in this session's toolset "${session.toolset}".`));
       }
-      const verdict = toolVerdict(serverConfig(target.serverId)?.tools ?? {}, target.tool);
+      const config = serverConfig(target.serverId);
+      const byTool = toolVerdict(config?.tools ?? {}, target.tool);
+      // An argument rule (a path outside the allowed directories) can only make the decision stricter.
+      const byArgs = argumentVerdict(config?.rules ?? [], target.tool, args);
+      const verdict = byArgs && RANK[byArgs.decision] > RANK[byTool.decision] ? byArgs : byTool;
       event.decision = verdict.decision;
       event.decidedBy = `policy: ${verdict.rule}`;
       if (verdict.decision === 'deny') return finish(toolError(`Gatehouse refused the call: the tool ${name} is denied by the policy of MCP server "${target.serverId}" (${verdict.rule}).`));
