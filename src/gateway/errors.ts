@@ -24,6 +24,7 @@ export type GatewayErrorCode =
   | 'UPSTREAM_ERROR'
   | 'LEDGER_UNAVAILABLE'
   | 'MCP_UPSTREAM'
+  | 'GUARDRAIL_BLOCKED'
   | 'INTERNAL';
 
 const STATUS: Record<GatewayErrorCode, number> = {
@@ -50,6 +51,7 @@ const STATUS: Record<GatewayErrorCode, number> = {
   UPSTREAM_ERROR: 502,
   LEDGER_UNAVAILABLE: 503,
   MCP_UPSTREAM: 502,
+  GUARDRAIL_BLOCKED: 400,
   INTERNAL: 500,
 };
 
@@ -77,6 +79,7 @@ const KIND: Record<GatewayErrorCode, ErrorKind> = {
   UPSTREAM_ERROR: 'upstream',
   LEDGER_UNAVAILABLE: 'internal',
   MCP_UPSTREAM: 'upstream',
+  GUARDRAIL_BLOCKED: 'content_filter',
   INTERNAL: 'internal',
 };
 

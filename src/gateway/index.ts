@@ -20,6 +20,8 @@ import { randomUUID } from 'node:crypto';
 import { createApprovals } from './mcp/approvals.js';
 import { createPins } from './mcp/pins.js';
 import { injectionInspector } from './mcp/inspect.js';
+import { createGuardrails } from './policy/guardrails/pipeline.js';
+import { createVaults } from './policy/guardrails/vault.js';
 import { getPin, upsertPin } from './store/pins.js';
 import { approvalRuleExists, insertApprovalRule } from './store/approvals.js';
 import { createBudgets, GLOBAL_BUDGET } from './policy/budgets.js';
@@ -142,6 +144,10 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
       },
     },
   });
+
+  /** The guardrails of the config (read at each use: a reload applies at once), and each session's placeholders. */
+  const guardrails = createGuardrails(() => loaded.config.guardrails);
+  const vaults = createVaults();
 
   const upstreamModels = createUpstreamModelCache(() => [...providers.values()], () => log);
   /** Target health and session affinity outlive config reloads; targets no longer configured are pruned. */
@@ -366,6 +372,8 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
     );
     const llm: LlmContext = {
       budgets,
+      guardrails,
+      vaults,
       limits: createRateLimiter({ now: () => performance.now() }),
       owners: (key) => ({ user: key.userId ? getUser(database, key.userId) : undefined, team: key.teamId ? getTeam(database, key.teamId) : undefined }),
       config: () => loaded.config,

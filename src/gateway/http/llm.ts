@@ -21,6 +21,9 @@ import { billedOutputEstimate, relayNonStream, relayStream, openStream, type Rel
 import type { Reply } from './reply.js';
 import type { Budgets } from '../policy/budgets.js';
 import { admitLimits, budgetSubjects, checkOwners, missingGrant, reserveBudget, type Owners } from './admission.js';
+import { guardLlmInput, placeholderRestorer } from './guarded.js';
+import type { Guardrails } from '../policy/guardrails/pipeline.js';
+import type { Vault } from '../policy/guardrails/vault.js';
 import type { RateLimiter } from '../policy/limits.js';
 
 export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
@@ -39,6 +42,10 @@ export interface LlmContext {
   limits: RateLimiter;
   /** The key's user and team (read at each call, so a change applies at once). */
   owners(key: KeyRow): Owners;
+  /** The configured guardrails, run on every request body. */
+  guardrails: Guardrails;
+  /** Each session's placeholders for masked values. */
+  vaults: { get(session: string): Vault };
   /** Upstream model ids per provider as provider/model, for GET /v1/models (cached by the caller). */
   upstreamModels(): Promise<string[]>;
   onCompleted(event: LlmRequestEvent): void;
@@ -291,6 +298,8 @@ interface Prepared {
   upstream: Dialect;
   translated: boolean;
   restore: Restorer;
+  /** The reply is decoded and encoded again (even in the client's own dialect) so masked values can be put back. */
+  reencode: boolean;
 }
 
 /**
@@ -299,8 +308,19 @@ interface Prepared {
  * client is passed through only to a provider that serves the Responses API (OpenAI), and
  * translated to Chat Completions for the other OpenAI-format providers.
  */
-function prepareBody(api: InboundApi, json: Record<string, unknown>, canonical: () => CanonicalRequest, provider: ProviderRuntime, model: string, stream: boolean): Prepared {
-  const passed = { translated: false, restore: PASS_THROUGH, upstream: api.dialect };
+function prepareBody(
+  api: InboundApi,
+  json: Record<string, unknown>,
+  canonical: () => CanonicalRequest,
+  provider: ProviderRuntime,
+  model: string,
+  stream: boolean,
+  vault: Vault,
+): Prepared {
+  // Masked values the session may see again are put back in the reply: that needs the reply decoded.
+  const reencode = vault.restorable && !api.passthroughOnly;
+  const restoring = (inner: Restorer): Restorer => (reencode ? placeholderRestorer(vault, inner) : inner);
+  const passed = { translated: false, restore: restoring(PASS_THROUGH), upstream: api.dialect, reencode };
   if (api.passthroughOnly) return { ...passed, body: api.passthroughOnly.address(json, model, stream), operation: api.passthroughOnly.operation };
   if (provider.dialect === api.dialect) return { ...passed, body: provider.prepare(json, model, stream), operation: 'generate' };
   if (api.servedUpstream?.by(provider)) {
@@ -309,7 +329,7 @@ function prepareBody(api: InboundApi, json: Record<string, unknown>, canonical: 
   }
   const fitted = fitRequest(canonical(), provider.family);
   const body = provider.dialect.requestFromCanonical({ ...fitted.request, stream }, model);
-  return { body: provider.prepare(body, model, stream), operation: 'generate', upstream: provider.dialect, translated: true, restore: fitted.restore() };
+  return { body: provider.prepare(body, model, stream), operation: 'generate', upstream: provider.dialect, translated: true, restore: restoring(fitted.restore()), reencode };
 }
 
 function callerCredentials(call: CallContext, family: Family, providerFamily: Family): Record<string, string> | undefined {
@@ -368,6 +388,9 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
     plan = { ...plan, targets };
   }
   const sessionKey = session ?? `key:${key.id}`;
+  // Guarded before anything is taken or sent: secrets masked, findings recorded, a blocking rule refused.
+  const vault = ctx.vaults.get(sessionKey);
+  guardLlmInput(ctx, json, vault, { requestId, keyId: key.id });
 
   let canonical: CanonicalRequest | undefined;
   const toCanonical = (): CanonicalRequest => (canonical ??= api.dialect.requestToCanonical(json));
@@ -469,7 +492,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
       try {
         let prepared: Prepared;
         try {
-          prepared = prepareBody(api, json, toCanonical, provider, target.model, facts.stream);
+          prepared = prepareBody(api, json, toCanonical, provider, target.model, facts.stream, vault);
         } catch (err) {
           // A request this target's family cannot express is the client's problem, not the target's.
           settleAttempt();
@@ -518,6 +541,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
             state,
             includeUsage: facts.includeUsage,
             restore: prepared.restore,
+            reencode: prepared.reencode,
             signal: attemptAbort.signal,
             stopUpstream: () => attemptAbort.abort(new GatewayError('BUDGET_EXCEEDED', 'the stream reached the output allowance of its budget')),
           };

@@ -40,8 +40,10 @@ export interface Relay {
   upstream: Dialect;
   state: RelayState;
   includeUsage: boolean;
-  /** Undoes in the reply what translation changed in the request (tool names, a structured-reply tool). */
+  /** Undoes in the reply what translation changed in the request (tool names, a structured-reply tool) and puts masked values back. */
   restore: Restorer;
+  /** Decode and encode the reply even in the client's own dialect (masked values are put back). */
+  reencode?: boolean;
   /** Aborted when the client goes away; the upstream call is cancelled with it. */
   signal: AbortSignal;
   /** Cancels the upstream call (the budget's allowance is used up). */
@@ -164,7 +166,7 @@ function observe(state: RelayState, e: StreamEvent): void {
 export async function relayStream(r: Relay, opened: Extract<Opened, { kind: 'content' }>, settle: () => Promise<void>): Promise<void> {
   const { reply } = r.call;
   const { state, api } = r;
-  const passthrough = r.upstream === api.dialect;
+  const passthrough = r.upstream === api.dialect && !r.reencode;
   const encoder = api.dialect.streamEncoder({ id: state.event.requestId, model: state.event.model, includeUsage: r.includeUsage });
   reply.startStream(replyHeaders(r));
 
@@ -271,7 +273,7 @@ export async function relayNonStream(r: Relay, up: UpstreamResponse, settle: () 
   const chunks: Buffer[] = [];
   for await (const chunk of up.body as AsyncIterable<Buffer>) chunks.push(chunk);
   const body = Buffer.concat(chunks);
-  const passthrough = r.upstream === api.dialect;
+  const passthrough = r.upstream === api.dialect && !r.reencode;
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));

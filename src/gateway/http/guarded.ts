@@ -1,0 +1,93 @@
+// Guardrails on a model call: the request body guarded as it is (masked, findings recorded, a
+// blocking rule refused), and the answer's placeholders put back, in whole replies and in streams.
+import type { CanonicalResponse, StreamEvent } from '../llm/canonical.js';
+import type { Restorer } from '../llm/translate.js';
+import { GatewayError } from '../errors.js';
+import { guardBody } from '../policy/guardrails/mask.js';
+import type { Guardrails } from '../policy/guardrails/pipeline.js';
+import type { Vault } from '../policy/guardrails/vault.js';
+import type { Ledger } from '../store/ledger.js';
+import type { Logger } from '../log.js';
+
+/** A value put back inside a JSON string (tool-call arguments) must be escaped as JSON. */
+const jsonEscape = (v: string): string => JSON.stringify(v).slice(1, -1);
+
+/**
+ * Guards the request body in place. Findings are recorded (rule, kind, action, where — never the
+ * text); a `block` finding refuses the request naming the rule.
+ */
+export function guardLlmInput(deps: { guardrails: Guardrails; ledger: Ledger; log: Logger }, body: Record<string, unknown>, vault: Vault, ids: { requestId: string; keyId: string }): void {
+  const g = guardBody(body, deps.guardrails, vault, 'llm.input');
+  if (g.findings.length > 0) {
+    deps.ledger
+      .append({ type: 'guardrail.findings', requestId: ids.requestId, keyId: ids.keyId, location: 'llm.input', masked: g.masked, findings: g.findings })
+      .catch((e: Error) => deps.log.error({ err: e.message }, 'could not record guardrail findings'));
+  }
+  if (g.blocked) {
+    throw new GatewayError(
+      'GUARDRAIL_BLOCKED',
+      `the request was blocked by the guardrail rule "${g.blocked.rule}" (found in ${g.blocked.path || 'the body'}); remove it, or change the action for its kind under guardrails in the config`,
+    );
+  }
+}
+
+/** Puts the vault's restorable values back into what the model answered, after `inner` (translation) has done its part. */
+export function placeholderRestorer(vault: Vault, inner: Restorer): Restorer {
+  type Open = { kind: 'text' | 'args' | 'reasoning'; stream: ReturnType<Vault['stream']> };
+  const open = new Map<number, Open>();
+  const streamOf = (index: number, kind: Open['kind']): Open['stream'] => {
+    let o = open.get(index);
+    if (!o) open.set(index, (o = { kind, stream: vault.stream(kind === 'args' ? jsonEscape : undefined) }));
+    return o.stream;
+  };
+  const flush = (index: number, out: StreamEvent[]): void => {
+    const o = open.get(index);
+    if (!o) return;
+    open.delete(index);
+    const rest = o.stream.flush();
+    if (!rest) return;
+    if (o.kind === 'text') out.push({ type: 'text_delta', index, text: rest });
+    else if (o.kind === 'args') out.push({ type: 'tool_args_delta', index, json: rest });
+    else out.push({ type: 'reasoning_delta', index, text: rest });
+  };
+  return {
+    response(res: CanonicalResponse): CanonicalResponse {
+      const r = inner.response(res);
+      return {
+        ...r,
+        content: r.content.map((p) =>
+          p.type === 'text'
+            ? { ...p, text: vault.restore(p.text) }
+            : p.type === 'tool_call'
+              ? { ...p, arguments: vault.restore(p.arguments, jsonEscape) }
+              : p.text !== undefined
+                ? { ...p, text: vault.restore(p.text) }
+                : p,
+        ),
+      };
+    },
+    event(ev: StreamEvent): StreamEvent[] {
+      const out: StreamEvent[] = [];
+      for (const e of inner.event(ev)) {
+        if (e.type === 'text_delta') {
+          const text = streamOf(e.index, 'text').push(e.text);
+          if (text) out.push({ ...e, text });
+        } else if (e.type === 'tool_args_delta') {
+          const json = streamOf(e.index, 'args').push(e.json);
+          if (json) out.push({ ...e, json });
+        } else if (e.type === 'reasoning_delta' && e.text !== undefined) {
+          const text = streamOf(e.index, 'reasoning').push(e.text);
+          if (text || e.signature || e.opaque) out.push({ ...e, text });
+        } else if (e.type === 'block_end') {
+          flush(e.index, out);
+          out.push(e);
+        } else if (e.type === 'finish' || e.type === 'error') {
+          // A block the upstream never ended gives back what it held before the stream ends.
+          for (const index of [...open.keys()]) flush(index, out);
+          out.push(e);
+        } else out.push(e);
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,90 @@
+// Guarding a request body as it is (any API's JSON): every string a model reads is scanned, masked
+// spans replaced by the session's placeholders, and what the config blocks reported. Fields that
+// carry no text for the model (ids, signatures, base64 media, tool definitions) are left alone.
+import type { ActedFinding, Guardrails } from './pipeline.js';
+import type { GuardLocation } from './types.js';
+import type { Vault } from './vault.js';
+
+/** Keys whose values are not prose the model reads, or are opaque tokens that must go back unchanged. */
+const SKIP_KEYS = new Set([
+  'model',
+  'role',
+  'type',
+  'id',
+  'name',
+  'tool_call_id',
+  'tool_use_id',
+  'call_id',
+  'signature',
+  'encrypted_content',
+  'data',
+  'media_type',
+  'mime_type',
+  'mimeType',
+  'previous_response_id',
+  'metadata',
+  'cache_control',
+  'tools',
+  'tool_choice',
+  'response_format',
+  'text_format',
+  'safety_settings',
+  'safetySettings',
+  'generationConfig',
+  'stream_options',
+  'prompt_cache_key',
+  'user',
+  'service_tier',
+  'reasoning_effort',
+]);
+
+export interface GuardedBody {
+  /** Every finding, with where it was (JSON path) and what was done; never the matched text. */
+  findings: (Omit<ActedFinding, 'start' | 'end'> & { path: string })[];
+  /** The first finding whose action is `block`, if any: the request must be refused. */
+  blocked?: { rule: string; path: string };
+  /** Spans replaced by placeholders. */
+  masked: number;
+}
+
+/** Scans and masks `body` in place. */
+export function guardBody(body: unknown, guard: Guardrails, vault: Vault, location: GuardLocation): GuardedBody {
+  const out: GuardedBody = { findings: [], masked: 0 };
+  const visit = (value: unknown, path: string, depth: number): unknown => {
+    if (depth > 64) return value;
+    if (typeof value === 'string') return guardString(value, path);
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) value[i] = visit(value[i], `${path}[${i}]`, depth + 1);
+      return value;
+    }
+    if (value && typeof value === 'object') {
+      const obj = value as Record<string, unknown>;
+      for (const k of Object.keys(obj)) {
+        if (SKIP_KEYS.has(k)) continue;
+        obj[k] = visit(obj[k], path ? `${path}.${k}` : k, depth + 1);
+      }
+    }
+    return value;
+  };
+  const guardString = (text: string, path: string): string => {
+    // Inline media and placeholders already in place are not text to scan.
+    if (text.length < 8 || text.startsWith('data:')) return text;
+    const findings = guard.scan(text, location);
+    if (findings.length === 0) return text;
+    let result = '';
+    let at = 0;
+    for (const f of findings) {
+      out.findings.push({ type: f.type, rule: f.rule, score: f.score, action: f.action, location: f.location, path, ...(f.warnOnly ? { warnOnly: true } : {}) });
+      if (f.action === 'block' && !out.blocked) out.blocked = { rule: f.rule, path };
+      if (f.action !== 'mask' && f.action !== 'mask-and-restore') continue;
+      const value = text.slice(f.start, f.end);
+      if (value.startsWith('[[masked:')) continue;
+      result += text.slice(at, f.start) + vault.placeholder(value, f.rule, f.action === 'mask-and-restore');
+      at = f.end;
+      out.masked++;
+    }
+    return at === 0 ? text : result + text.slice(at);
+  };
+  visit(body, '', 0);
+  return out;
+}
