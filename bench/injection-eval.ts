@@ -12,6 +12,8 @@
 // - test/fixtures/injection: our own benign texts (negatives), our own attacks (positives, written
 //   to cover the signal families, so read them as a smoke test, not a measurement), and the small
 //   dataset sample the unit tests use.
+// - MCP tool definitions (tool-definitions.yaml): real ones from MIT-licensed servers (negatives)
+//   and poisoned ones we wrote (positives, a smoke test like our own attacks).
 // - Real documents as extra negatives: every Markdown file over 300 bytes in node_modules and this
 //   repo's own TypeScript (minus the guardrails folder, whose tests and patterns quote attacks).
 //   Unlabelled, assumed benign; a flagged one is printed so it can be checked by eye.
@@ -168,9 +170,16 @@ function loadFixtures(): Record<string, Item[]> {
     group: r.source,
     id: r.id,
   }));
+  const toolDefinitions = (parseYaml(readFileSync(`${FIXTURES}/tool-definitions.yaml`, 'utf8')) as Array<{ id: string; label: 0 | 1; text: string; source?: string; variant?: string }>).map((r) => ({
+    label: r.label,
+    text: r.text,
+    group: r.variant ?? r.source ?? '',
+    id: r.id,
+  }));
   return {
     'own-benign (code/prose/email/tool/web)': yamlItems('benign.yaml', 0),
     'own-attacks (self-written)': yamlItems('attacks.yaml', 1),
+    'tool-definitions (real MCP / self-written poisoned)': toolDefinitions,
     'fixture sample (unit tests)': sample,
     'real docs (node_modules *.md, src *.ts)': loadRealDocuments(),
   };
@@ -263,7 +272,7 @@ function main(): void {
   console.table(sweep);
 
   console.log(`\nTPR by attack category at ${t}:`);
-  for (const name of ['giskard', 'bipia-text-attacks-alone', 'bipia-code-attacks-alone', 'bipia-email', 'bipia-code']) {
+  for (const name of ['giskard', 'bipia-text-attacks-alone', 'bipia-code-attacks-alone', 'bipia-email', 'bipia-code', 'tool-definitions (real MCP / self-written poisoned)']) {
     const byGroup = new Map<string, Scored[]>();
     for (const it of scored[name]!.filter((i) => i.label === 1)) byGroup.set(it.group, [...(byGroup.get(it.group) ?? []), it]);
     const parts = [...byGroup].map(([g, its]) => `${g} ${pct(its.filter((i) => i.score >= t).length / its.length)}`);
