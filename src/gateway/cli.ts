@@ -1,6 +1,9 @@
 // The plain-Node entry: `gatehouse serve`, `keys`, `users`, `teams`, `secrets`, `config`, `console`, `status`, `report`, `agents setup`, `doctor`.
 import { Command, CommanderError, Option } from 'commander';
 import { runStdioBridge } from './mcp/stdio-bridge.js';
+import { createGuardrails } from './policy/guardrails/pipeline.js';
+import { guardCheck, type GuardCheck } from './policy/guardrails/check.js';
+import type { GuardLocation } from './policy/guardrails/types.js';
 import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -551,6 +554,51 @@ export function buildProgram(io: Io): Command {
     .action(async (server: string, tool: string | undefined) => {
       const r = await running('pins:accept', { server, ...(tool ? { tool } : {}) });
       io.out(`accepted and pinned: ${r.accepted.map((t) => `${server}/${t}`).join(', ')}`);
+    });
+
+  const guard = program.command('guard').description('the configured guardrails');
+  guard
+    .command('check')
+    .description('run the guardrails of the config on text from standard input and print the findings')
+    .option('--json', 'print {"findings": [...], "action": ...} as JSON')
+    .option('--jsonl', 'read one {"text": ...} per line and print one result per line')
+    .option('--config <file>', 'the config whose guardrails to run (default: the data directory\'s)')
+    .option('--location <where>', 'where the text was found: llm.input, llm.output, tool.arguments, tool.result, tool.description', 'llm.input')
+    .action(async (f: { json?: boolean; jsonl?: boolean; config?: string; location: string }) => {
+      const locations = ['llm.input', 'llm.output', 'tool.arguments', 'tool.result', 'tool.description'];
+      if (!locations.includes(f.location)) throw new CliError(`--location "${f.location}": expected one of ${locations.join(', ')}`, EXIT.usage);
+      const path = resolve(f.config ?? io.env.GATEHOUSE_CONFIG ?? join(dataDir(), dataFiles.config));
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch {
+        text = 'version: 1\n'; // No config yet: the defaults.
+      }
+      const parsed = parseConfigText(text);
+      if (!parsed.ok) throw new CliError(`${path}:\n${formatIssues(path, parsed.issues)}`, EXIT.failed);
+      const guardrails = createGuardrails(() => parsed.config.guardrails);
+      const check = (input: string): GuardCheck => guardCheck(guardrails, input, f.location as GuardLocation);
+      const stdin = await io.stdin();
+      if (f.jsonl) {
+        for (const [i, line] of stdin.split('\n').entries()) {
+          if (line.trim() === '') continue;
+          let item: unknown;
+          try {
+            item = JSON.parse(line);
+          } catch {
+            throw new CliError(`line ${i + 1}: not JSON; --jsonl expects one {"text": "..."} per line`, EXIT.usage);
+          }
+          const t = (item as { text?: unknown } | null)?.text;
+          if (typeof t !== 'string') throw new CliError(`line ${i + 1}: expected {"text": "..."}`, EXIT.usage);
+          io.out(JSON.stringify(check(t)));
+        }
+        return;
+      }
+      const result = check(stdin);
+      if (f.json) return io.out(JSON.stringify(result, null, 2));
+      if (result.findings.length === 0) return io.out('no findings');
+      for (const x of result.findings) io.out(`${x.type} ${x.rule} score ${x.score.toFixed(2)} at ${x.start}-${x.end}: ${x.action}`);
+      io.out(`action: ${result.action}`);
     });
 
   program
