@@ -563,7 +563,7 @@ export function buildProgram(io: Io): Command {
     .option('--json', 'print {"findings": [...], "action": ...} as JSON')
     .option('--jsonl', 'read one {"text": ...} per line and print one result per line')
     .option('--config <file>', 'the config whose guardrails to run (default: the data directory\'s)')
-    .option('--location <where>', 'where the text was found: llm.input, llm.output, tool.arguments, tool.result, tool.description', 'llm.input')
+    .option('--location <where>', 'where the text was found: llm.input, llm.output, tool.arguments, tool.result, tool.description (tool.result runs every detector; injection is looked for only in tool results and descriptions)', 'tool.result')
     .action(async (f: { json?: boolean; jsonl?: boolean; config?: string; location: string }) => {
       const locations = ['llm.input', 'llm.output', 'tool.arguments', 'tool.result', 'tool.description'];
       if (!locations.includes(f.location)) throw new CliError(`--location "${f.location}": expected one of ${locations.join(', ')}`, EXIT.usage);

@@ -99,7 +99,7 @@ const guardAction = z.enum(['off', 'warn', 'block', 'mask', 'mask-and-restore', 
 export const guardrailsSchema = z.strictObject({
   secrets: guardAction.default('mask-and-restore'),
   cards: guardAction.default('mask-and-restore'),
-  pii: guardAction.default('off'),
+  pii: guardAction.default('warn'),
   injection: guardAction.default('warn'),
 });
 

@@ -50,26 +50,28 @@ export interface GuardedBody {
 /** Scans and masks `body` in place. */
 export function guardBody(body: unknown, guard: Guardrails, vault: Vault, location: GuardLocation): GuardedBody {
   const out: GuardedBody = { findings: [], masked: 0 };
-  const visit = (value: unknown, path: string, depth: number): unknown => {
+  const visit = (value: unknown, path: string, depth: number, where: GuardLocation): unknown => {
     if (depth > 64) return value;
-    if (typeof value === 'string') return guardString(value, path);
+    if (typeof value === 'string') return guardString(value, path, where);
     if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) value[i] = visit(value[i], `${path}[${i}]`, depth + 1);
+      for (let i = 0; i < value.length; i++) value[i] = visit(value[i], `${path}[${i}]`, depth + 1, where);
       return value;
     }
     if (value && typeof value === 'object') {
       const obj = value as Record<string, unknown>;
+      // What a tool returned, carried in the conversation, is a tool result wherever it travels.
+      const inner = location === 'llm.input' && isToolResult(obj) ? 'tool.result' : where;
       for (const k of Object.keys(obj)) {
         if (SKIP_KEYS.has(k)) continue;
-        obj[k] = visit(obj[k], path ? `${path}.${k}` : k, depth + 1);
+        obj[k] = visit(obj[k], path ? `${path}.${k}` : k, depth + 1, k === 'functionResponse' ? 'tool.result' : inner);
       }
     }
     return value;
   };
-  const guardString = (text: string, path: string): string => {
+  const guardString = (text: string, path: string, where: GuardLocation): string => {
     // Inline media and placeholders already in place are not text to scan.
     if (text.length < 8 || text.startsWith('data:')) return text;
-    const findings = guard.scan(text, location);
+    const findings = guard.scan(text, where);
     if (findings.length === 0) return text;
     let result = '';
     let at = 0;
@@ -85,6 +87,11 @@ export function guardBody(body: unknown, guard: Guardrails, vault: Vault, locati
     }
     return at === 0 ? text : result + text.slice(at);
   };
-  visit(body, '', 0);
+  visit(body, '', 0, location);
   return out;
+}
+
+/** A tool's output in each API's shape: Anthropic tool_result, OpenAI role "tool", Responses function_call_output. */
+function isToolResult(obj: Record<string, unknown>): boolean {
+  return obj.type === 'tool_result' || obj.type === 'function_call_output' || obj.role === 'tool';
 }

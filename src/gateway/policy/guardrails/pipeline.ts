@@ -31,6 +31,8 @@ export interface Guardrails {
 interface Step {
   kind: keyof GuardConfig;
   detector: Detector;
+  /** Where it runs: injection is looked for in what tools bring in (results, definitions), not in what a person typed. */
+  at?: readonly GuardLocation[];
 }
 
 /** Texts shorter than this are scanned every time: remembering them costs more than scanning. */
@@ -42,7 +44,7 @@ export function createGuardrails(config: () => GuardConfig): Guardrails {
     { kind: 'secrets', detector: secretsDetector() },
     { kind: 'cards', detector: cardsDetector() },
     { kind: 'pii', detector: piiDetector({ kinds: PII_KIND_NAMES.filter((k) => k !== 'card') }) },
-    { kind: 'injection', detector: injectionDetector({ threshold: DEFAULT_INJECTION_THRESHOLD }) },
+    { kind: 'injection', detector: injectionDetector({ threshold: DEFAULT_INJECTION_THRESHOLD }), at: ['tool.result', 'tool.description'] },
   ];
   /** sha256(kinds on + text) -> raw findings, least recently used first. */
   const memo = new Map<string, (Finding & { kind: keyof GuardConfig })[]>();
@@ -68,7 +70,7 @@ export function createGuardrails(config: () => GuardConfig): Guardrails {
   return {
     scan(text, location) {
       const c = config();
-      const active = steps.filter((s) => c[s.kind] !== 'off');
+      const active = steps.filter((s) => c[s.kind] !== 'off' && (!s.at || s.at.includes(location)));
       if (active.length === 0 || text.length === 0) return [];
       const found = raw(text, active)
         .map((f): ActedFinding => {
