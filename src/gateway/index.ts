@@ -405,6 +405,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
       owners: llm.owners,
       approvals,
       pins,
+      guardrails,
       reserveToolCall: (key, requestId, priceUsd) => {
         const subjects = budgetSubjects(key, llm.owners(key), loaded.config.budgets);
         if (subjects.length === 0) return undefined;

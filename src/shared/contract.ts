@@ -289,8 +289,10 @@ export interface PendingApproval {
   name: string;
   /** The call's arguments, in full (shown to the person; not written to the ledger). */
   arguments: unknown;
-  /** Why it asks: the policy rule. */
+  /** Why it asks: the policy rule, or the guardrail finding. */
   reason: string;
+  /** What the guardrails found in the arguments (kinds and rules, never the values). */
+  findings: { type: string; rule: string; action: string }[];
   keyId: string;
   keyName: string;
   user: string | null;

@@ -21,6 +21,8 @@ import type { McpServerConfig, Upstreams } from './upstreams.js';
 import type { Approvals } from './approvals.js';
 import { logPasses, registerFeatures, RELAYED_CAPABILITIES, serverGranted, type FeatureSession } from './features.js';
 import type { Pins } from './pins.js';
+import { scanValue } from '../policy/guardrails/mask.js';
+import type { Guardrails } from '../policy/guardrails/pipeline.js';
 import type { Reservation } from '../policy/budgets.js';
 import type { QuarantinedTool } from '../../shared/contract.js';
 
@@ -38,6 +40,8 @@ export interface McpContext {
   owners(key: KeyRow): { user?: UserRow; team?: TeamRow };
   approvals: Approvals;
   pins: Pins;
+  /** The configured guardrails: tool arguments and results are scanned. */
+  guardrails: Guardrails;
   /**
    * Reserves a priced call's price on every budget of the key's chain: a reservation to settle,
    * `{ refused }` with the reason when a budget cannot pay, undefined when no budget applies.
@@ -68,6 +72,8 @@ export interface McpCallEvent {
   costUsd: number | null;
   durationMs: number;
   result: { bytes: number; sha256: string } | null;
+  /** Guardrail findings on the arguments and the result: kind, rule, action, where — never the text. */
+  findings?: { type: string; rule: string; action: string; location: string; path: string }[];
   error?: string;
 }
 
@@ -285,7 +291,17 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
       const byTool = toolVerdict(config?.tools ?? {}, target.tool);
       // An argument rule (a path outside the allowed directories) can only make the decision stricter.
       const byArgs = argumentVerdict(config?.rules ?? [], target.tool, args);
-      const verdict = byArgs && RANK[byArgs.decision] > RANK[byTool.decision] ? byArgs : byTool;
+      let verdict = byArgs && RANK[byArgs.decision] > RANK[byTool.decision] ? byArgs : byTool;
+      // The guardrails on the arguments: a block refuses, an ask makes the call an approval; masking
+      // is not done here (the tool needs the real value), only recorded.
+      const argFindings = scanValue(args ?? {}, ctx.guardrails, 'tool.arguments');
+      const short = (f: { type: string; rule: string; action: string; location: string; path: string }) => ({ type: f.type, rule: f.rule, action: f.action, location: f.location, path: f.path });
+      if (argFindings.length) event.findings = argFindings.map(short);
+      const strictest = argFindings.find((f) => f.action === 'block') ?? argFindings.find((f) => f.action === 'ask');
+      if (strictest) {
+        const decision = strictest.action === 'block' ? 'deny' : 'ask';
+        if (RANK[decision] > RANK[verdict.decision]) verdict = { decision, rule: `guardrails: ${strictest.type} ${strictest.rule} in arguments.${strictest.path}` };
+      }
       event.decision = verdict.decision;
       event.decidedBy = `policy: ${verdict.rule}`;
       if (verdict.decision === 'deny') return finish(toolError(`Gatehouse refused the call: the tool ${name} is denied by the policy of MCP server "${target.serverId}" (${verdict.rule}).`));
@@ -307,6 +323,7 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
               reason: verdict.rule,
               keyId: key.id,
               keyName: key.name,
+              findings: argFindings.map((f) => ({ type: f.type, rule: f.rule, action: f.action })),
               user: owners.user?.name ?? null,
               team: owners.team?.name ?? null,
               session: session.id,
@@ -363,6 +380,15 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
           event.outcome = result.isError ? 'tool_error' : 'ok';
           event.result = digest(result);
           charge(true);
+          // What a tool brings back is where injected instructions come from: scanned, recorded, withheld on a block.
+          const resultFindings = scanValue({ content: result.content, structuredContent: result.structuredContent }, ctx.guardrails, 'tool.result');
+          if (resultFindings.length) event.findings = [...(event.findings ?? []), ...resultFindings.map(short)];
+          const blocked = resultFindings.find((f) => f.action === 'block');
+          if (blocked) {
+            event.outcome = 'refused';
+            event.decidedBy = `guardrails: ${blocked.type} ${blocked.rule} in the result`;
+            return await finish(toolError(`Gatehouse withheld the result of ${name}: the guardrail rule "${blocked.rule}" (${blocked.type}) matched it.`));
+          }
           return await finish(result);
         } catch (err) {
           // A server that could not be reached did no work; one that failed mid-call may have.

@@ -95,3 +95,18 @@ export function guardBody(body: unknown, guard: Guardrails, vault: Vault, locati
 function isToolResult(obj: Record<string, unknown>): boolean {
   return obj.type === 'tool_result' || obj.type === 'function_call_output' || obj.role === 'tool';
 }
+
+/** Findings on every string of a value (a tool's arguments or result), with their JSON paths; nothing is changed. */
+export function scanValue(value: unknown, guard: Guardrails, location: GuardLocation): GuardedBody['findings'] {
+  const out: GuardedBody['findings'] = [];
+  const visit = (v: unknown, path: string, depth: number): void => {
+    if (depth > 64) return;
+    if (typeof v === 'string') {
+      if (v.length < 8 || v.startsWith('data:')) return;
+      for (const f of guard.scan(v, location)) out.push({ type: f.type, rule: f.rule, score: f.score, action: f.action, location: f.location, path, ...(f.warnOnly ? { warnOnly: true } : {}) });
+    } else if (Array.isArray(v)) v.forEach((x, i) => visit(x, `${path}[${i}]`, depth + 1));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (k !== 'data' && k !== '_meta') visit(x, path ? `${path}.${k}` : k, depth + 1);
+  };
+  visit(value, '', 0);
+  return out;
+}
