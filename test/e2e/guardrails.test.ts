@@ -118,6 +118,48 @@ describe('default guardrails on model calls', () => {
   });
 });
 
+describe('the credential kinds an agent pastes', () => {
+  // Fake values of each shape, built at run time from a fixed pseudo-random alphabet walk.
+  const noise = (n: number, seed: number): string => {
+    const alphabet = 'aB3dE5fG7hJ9kL2mN4pQ6rS8tU0vW1xY';
+    let out = '';
+    let x = seed;
+    for (let i = 0; i < n; i++) {
+      x = (x * 31 + i * 7) % 9973;
+      out += alphabet[x % alphabet.length];
+    }
+    return out;
+  };
+  const b64u = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const KINDS: Record<string, string> = {
+    'gitlab-pat': `glpat-${noise(20, 1)}`,
+    'openai-api-key': `sk-proj-${noise(48, 2)}T3BlbkFJ${noise(20, 3)}`,
+    'anthropic-api-key': `sk-ant-api03-${noise(93, 4)}AA`,
+    'slack-bot-token': ['xoxb', '1234567890123', '1234567890123', noise(24, 5)].join('-'),
+    'stripe-secret-key': `sk_live_${noise(24, 6)}`,
+    'sendgrid-api-key': `SG.${noise(22, 7)}.${noise(43, 8)}`,
+    jwt: [b64u({ alg: 'HS256', typ: 'JWT' }), b64u({ sub: '1234567890', iat: 1516239022 }), noise(43, 9)].join('.'),
+    'openssh-private-key': `-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\nQyNTUxOQAAACB${noise(40, 10)}\n-----END OPENSSH PRIVATE KEY-----`,
+  };
+
+  it('each reaches the provider masked and comes back restored', async () => {
+    const { secret } = await gw.newKey({ name: 'guard-kinds' });
+    const client = new OpenAI({ apiKey: secret, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const prompt = Object.entries(KINDS)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\n');
+    const stream = await client.chat.completions.create({ model: 'gpt', messages: [{ role: 'user', content: prompt }], stream: true });
+    let text = '';
+    for await (const c of stream) text += c.choices[0]?.delta?.content ?? '';
+    const sent = oai.requests.at(-1)!.rawBody;
+    for (const [rule, value] of Object.entries(KINDS)) {
+      expect(sent, rule).not.toContain(value.replace(/\n/g, '\\n'));
+      expect(sent, rule).toContain(`[[masked:${rule}:`);
+    }
+    expect(text).toBe(`echo: ${prompt}`);
+  });
+});
+
 describe('a blocking rule', () => {
   it('refuses in the client\'s dialect, naming the rule, and sends nothing upstream', async () => {
     const g = await startTestGateway(config('guardrails: { secrets: block }\n'), { env: { ANTH_KEY: MOCK_ANTHROPIC_KEY } });
