@@ -2,7 +2,7 @@
 // npm (@modelcontextprotocol/server-everything over stdio), with grants, tool policy and the ledger.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,6 +38,11 @@ beforeAll(async () => {
   - id: rug
     command: ${process.execPath}
     args: [${JSON.stringify(rugpull)}]
+    tools: { "*": allow }
+  - id: evs
+    command: ${process.execPath}
+    args: [${JSON.stringify(everything)}, stdio]
+    sessions: per-session
     tools: { "*": allow }
   - id: fs
     command: ${process.execPath}
@@ -358,6 +363,41 @@ describe('the MCP endpoint', () => {
     expect(records[1]).toMatchObject({ outcome: 'refused', findings: expect.arrayContaining([expect.objectContaining({ type: 'injection', location: 'tool.result', action: 'block' })]) });
     expect(JSON.stringify(records)).not.toContain(aws);
     await client.close();
+  });
+
+  it('a per-session server\'s requests to the client (sampling, elicitation, roots) reach the session that caused them', async () => {
+    const key = await gw.newKey({ name: 'mcp-per-session' });
+    const client = new Client({ name: 'e2e-full', version: '1.0.0' }, { capabilities: { sampling: {}, elicitation: {}, roots: { listChanged: true } } });
+    const asked: string[] = [];
+    client.setRequestHandler(CreateMessageRequestSchema, async (r) => {
+      asked.push('sampling');
+      expect(JSON.stringify(r.params.messages)).toContain('tell me a joke');
+      return { role: 'assistant', content: { type: 'text', text: 'a sampled answer' }, model: 'client-model', stopReason: 'endTurn' };
+    });
+    client.setRequestHandler(ElicitRequestSchema, async () => {
+      asked.push('elicitation');
+      return { action: 'decline' };
+    });
+    client.setRequestHandler(ListRootsRequestSchema, async () => {
+      asked.push('roots');
+      return { roots: [{ uri: 'file:///home/me/project', name: 'project' }] };
+    });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp/evs`), { requestInit: { headers: { authorization: `Bearer ${key.secret}` } } }));
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    // The server offers these only to a client that can answer them: it sees this session's capabilities.
+    expect(names).toEqual(expect.arrayContaining(['trigger-sampling-request', 'trigger-elicitation-request', 'get-roots-list']));
+    expect(text(await client.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'tell me a joke', maxTokens: 20 } }))).toContain('a sampled answer');
+    expect(text(await client.callTool({ name: 'trigger-elicitation-request', arguments: {} }))).toMatch(/declined/);
+    expect(text(await client.callTool({ name: 'get-roots-list', arguments: {} }))).toContain('file:///home/me/project');
+    expect(asked).toEqual(expect.arrayContaining(['sampling', 'elicitation', 'roots']));
+
+    // A second session gets a connection of its own: without sampling it is not offered the tool.
+    const plain = await connect(key.secret, '/mcp/evs');
+    expect((await plain.listTools()).tools.map((t) => t.name)).not.toContain('trigger-sampling-request');
+    await plain.close();
+    await client.close();
+    // Each session started its own server process.
+    expect(gw.events('mcp.server.started').filter((e) => e.server === 'evs').length).toBeGreaterThanOrEqual(2);
   });
 
   it('/mcp/{server} serves one server under its own names', async () => {

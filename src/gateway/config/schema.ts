@@ -116,6 +116,12 @@ export const mcpServerSchema = z
     headers: z.record(z.string(), z.string()).default({}),
     tools: z.record(z.string(), toolPolicy).default({}),
     /**
+     * `shared`: one connection serves every session (one process for a stdio server). `per-session`:
+     * each client session gets its own, so the server's requests to the client (sampling,
+     * elicitation, roots) reach that client, and its notifications only that session.
+     */
+    sessions: z.enum(['shared', 'per-session']).default('shared'),
+    /**
      * Argument rules: for calls of the matching tools, each named argument (a path, or a list of
      * paths) is normalised (`~`, `..`, symlinks resolved) and, when it falls outside every directory
      * of `outside`, the call gets `action` (deny > ask > allow with the tool's own policy).

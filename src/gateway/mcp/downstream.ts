@@ -4,7 +4,7 @@
 // against the key's grants and the server's tool policy, and recorded.
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type ServerNotification, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, RootsListChangedNotificationSchema, type CallToolResult, type ServerNotification, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import canonicalize from 'canonicalize';
@@ -17,7 +17,7 @@ import { exposeTools, namespaced, type ExposedTool, type NameProblem } from './n
 import { argumentVerdict, toolGranted, toolPrice, toolVerdict, type ToolDecision } from './policy.js';
 
 const RANK: Record<ToolDecision, number> = { allow: 0, ask: 1, deny: 2 };
-import type { McpServerConfig, Upstreams } from './upstreams.js';
+import type { McpServerConfig, SessionUpstream, Upstreams, UpstreamView } from './upstreams.js';
 import type { Approvals } from './approvals.js';
 import { logPasses, registerFeatures, RELAYED_CAPABILITIES, serverGranted, type FeatureSession } from './features.js';
 import type { Pins } from './pins.js';
@@ -80,6 +80,8 @@ export interface McpCallEvent {
 interface Session extends FeatureSession {
   id: string;
   keyId: string;
+  /** Its own connections, to the servers configured `sessions: per-session`. */
+  own: Map<string, Promise<SessionUpstream>>;
   /** The toolset the session is limited to (`?toolset=`, else the key's), if any. */
   toolset: string | undefined;
   transport: StreamableHTTPServerTransport;
@@ -144,17 +146,19 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
    * Every tool the session's servers offer, by the name the client sees, with its definition;
    * quarantined tools (changed since pinned, or flagged) by the same names, kept apart.
    */
-  async function catalog(scope: string | undefined): Promise<{ exposed: Map<string, ExposedTool>; defs: Map<string, Tool>; held: Map<string, QuarantinedTool> }> {
+  async function catalog(session: Session): Promise<{ exposed: Map<string, ExposedTool>; defs: Map<string, Tool>; held: Map<string, QuarantinedTool> }> {
+    const scope = session.scope;
     const ids = scope === undefined ? ctx.upstreams.ids() : [scope];
     const lists = await Promise.all(
       ids.map(async (serverId) => {
         try {
-          return { serverId, tools: await ctx.upstreams.tools(serverId) };
+          const view = await viewOf(session, serverId);
+          return { serverId, tools: await view.tools(), version: view.serverVersion() };
         } catch (err) {
           // One server down leaves the others usable; its tools come back when it does.
           ctx.log().warn({ mcpServer: serverId, err: (err as Error).message }, 'MCP server left out of the tool list');
           if (scope !== undefined) throw err;
-          return { serverId, tools: [] as Tool[] };
+          return { serverId, tools: [] as Tool[], version: null };
         }
       }),
     );
@@ -162,7 +166,7 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
     const held = new Map<string, QuarantinedTool>();
     const offered: { serverId: string; tool: string }[] = [];
     for (const l of lists) {
-      const { allowed, quarantined } = ctx.pins.check(l.serverId, ctx.upstreams.serverVersion(l.serverId), l.tools);
+      const { allowed, quarantined } = ctx.pins.check(l.serverId, l.version, l.tools);
       for (const t of allowed) {
         defs.set(`${l.serverId}\n${t.name}`, t);
         offered.push({ serverId: l.serverId, tool: t.name });
@@ -180,6 +184,44 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
     return toolGranted(ctx.toolsets()[toolset] ?? ['\u0000'], serverId, tool);
   }
 
+  /**
+   * The connection a session uses for a server: the shared one, or — for a server configured
+   * `sessions: per-session` — its own, opened on first use, whose requests to the client (sampling,
+   * elicitation, roots) go to this session's client and whose notifications to it alone.
+   */
+  function viewOf(session: Session, serverId: string): Promise<UpstreamView> {
+    if (serverConfig(serverId)?.sessions !== 'per-session') return Promise.resolve(ctx.upstreams.view(serverId));
+    let own = session.own.get(serverId);
+    if (!own) {
+      const caps = session.server.getClientCapabilities() ?? {};
+      own = ctx.upstreams.openSession(serverId, {
+        capabilities: { ...(caps.sampling ? { sampling: caps.sampling } : {}), ...(caps.elicitation ? { elicitation: caps.elicitation } : {}), ...(caps.roots ? { roots: caps.roots } : {}) },
+        createMessage: (params, signal) => session.server.createMessage(params, { signal }),
+        elicit: (params, signal) => session.server.elicitInput(params, { signal }),
+        listRoots: (signal) => session.server.listRoots(undefined, { signal }),
+        toolsChanged: () => void session.server.sendToolListChanged().catch(() => undefined),
+        notification: (n) => deliver(session, serverId, n),
+      });
+      // A connection that could not open is not kept: the next use tries again.
+      own.catch(() => session.own.delete(serverId));
+      session.own.set(serverId, own);
+    }
+    return own;
+  }
+
+  /** A server's notification to one session, if it concerns it (its subscriptions, its log level). */
+  function deliver(s: Session, serverId: string, n: ServerNotification): void {
+    if (!s.servers().includes(serverId)) return;
+    if (n.method === 'notifications/resources/updated' && !s.subscriptions.get(serverId)?.has(n.params.uri)) return;
+    if (n.method === 'notifications/message' && !logPasses(n.params.level, s.logLevel)) return;
+    void s.server.notification(n).catch(() => undefined);
+  }
+
+  function closeOwn(s: Session): void {
+    for (const own of s.own.values()) void own.then((u) => u.close()).catch(() => undefined);
+    s.own.clear();
+  }
+
   function newSession(key: KeyRow, scope: string | undefined, toolset: string | undefined): Session {
     const server = new Server({ name: 'gatehouse', version: ctx.version }, { capabilities: RELAYED_CAPABILITIES });
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
@@ -192,11 +234,13 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
       onsessionclosed: (id) => {
         sessions.delete(id);
         ctx.approvals.endSession(id);
+        closeOwn(session);
       },
     });
     const session: Session = {
       id: '',
       keyId: key.id,
+      own: new Map(),
       toolset,
       scope,
       transport,
@@ -211,8 +255,13 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
         return (scope === undefined ? ctx.upstreams.ids() : [scope]).filter((id) => grants.every((g) => serverGranted(g, id)));
       },
     };
-    registerFeatures(server, ctx.upstreams, session);
+    registerFeatures(server, (serverId) => viewOf(session, serverId), session);
+    // The client's roots changed: the servers it has its own connection to are told.
+    server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
+      for (const own of session.own.values()) void own.then((u) => u.rootsChanged()).catch(() => undefined);
+    });
     transport.onclose = () => {
+      closeOwn(session);
       if (!session.id) return;
       sessions.delete(session.id);
       ctx.approvals.endSession(session.id);
@@ -220,7 +269,7 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
 
     server.setRequestHandler(ListToolsRequestSchema, async () => {
       const owners = ctx.owners(key);
-      const { exposed, defs } = await catalog(scope);
+      const { exposed, defs } = await catalog(session);
       const tools: Tool[] = [];
       for (const t of exposed.values()) {
         if (missingToolGrant(key, owners, t.serverId, t.tool)) continue;
@@ -237,7 +286,7 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
       const name = request.params.name;
       const args = request.params.arguments;
       const requestId = `mcp_${randomBytes(12).toString('hex')}`;
-      const { exposed, held } = await catalog(scope);
+      const { exposed, held } = await catalog(session);
       const target = exposed.get(name);
       if (!target) {
         const q = held.get(name);
@@ -373,7 +422,7 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
       };
       try {
         try {
-          const result = await ctx.upstreams.call(target.serverId, target.tool, args, {
+          const result = await (await viewOf(session, target.serverId)).call(target.tool, args, {
             signal: extra.signal,
             onprogress: progressToken === undefined ? undefined : progress,
           });
@@ -461,12 +510,11 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
       }
     },
     notification(serverId, n) {
+      // From a shared connection: to every session showing the server through it.
       for (const s of sessions.values()) {
         if (s.scope !== undefined && s.scope !== serverId) continue;
-        if (!s.servers().includes(serverId)) continue;
-        if (n.method === 'notifications/resources/updated' && !s.subscriptions.get(serverId)?.has(n.params.uri)) continue;
-        if (n.method === 'notifications/message' && !logPasses(n.params.level, s.logLevel)) continue;
-        void s.server.notification(n).catch(() => undefined);
+        if (serverConfig(serverId)?.sessions === 'per-session') continue;
+        deliver(s, serverId, n);
       }
     },
     sessionCount: () => sessions.size,

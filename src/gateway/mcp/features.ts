@@ -23,7 +23,10 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { globMatch } from '../policy/keys.js';
 import { namespaced, SEPARATOR } from './names.js';
-import type { Upstreams } from './upstreams.js';
+import type { UpstreamView } from './upstreams.js';
+
+/** The connection a session uses for a server (shared, or its own). */
+export type Views = (serverId: string) => Promise<UpstreamView>;
 
 /** Severity order of MCP log levels (RFC 5424), lowest first. */
 export const LOG_LEVELS: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
@@ -48,12 +51,13 @@ export function serverGranted(grants: readonly string[], serverId: string): bool
   });
 }
 
-async function each<T>(upstreams: Upstreams, ids: string[], can: (c: ServerCapabilities) => unknown, fn: (serverId: string) => Promise<T[]>): Promise<{ serverId: string; items: T[] }[]> {
+async function each<T>(views: Views, ids: string[], can: (c: ServerCapabilities) => unknown, fn: (serverId: string) => Promise<T[]>): Promise<{ serverId: string; items: T[] }[]> {
   const out = await Promise.all(
     ids.map(async (serverId) => {
       try {
-        await upstreams.client(serverId);
-        const caps = upstreams.capabilities(serverId);
+        const view = await views(serverId);
+        await view.client();
+        const caps = view.capabilities();
         return { serverId, items: caps && can(caps) ? await fn(serverId) : [] };
       } catch {
         // One server down leaves the others' resources and prompts usable.
@@ -73,7 +77,8 @@ export const RELAYED_CAPABILITIES: ServerCapabilities = {
   logging: {},
 };
 
-export function registerFeatures(server: Server, upstreams: Upstreams, session: FeatureSession): void {
+export function registerFeatures(server: Server, views: Views, session: FeatureSession): void {
+  const clientOf = async (serverId: string) => (await views(serverId)).client();
   /** Which server listed a URI (last listing wins), so a read or subscribe goes back to it. */
   const owners = new Map<string, string>();
 
@@ -92,7 +97,7 @@ export function registerFeatures(server: Server, upstreams: Upstreams, session: 
     // Not listed (yet): the server one of whose templates could produce it, else the only server.
     const servers = session.servers();
     if (servers.length === 1) return servers[0]!;
-    const templates = await each(upstreams, servers, (c) => c.resources, async (id) => (await (await upstreams.client(id)).listResourceTemplates()).resourceTemplates);
+    const templates = await each(views, servers, (c) => c.resources, async (id) => (await (await clientOf(id)).listResourceTemplates()).resourceTemplates);
     for (const t of templates) {
       for (const tpl of t.items) {
         const prefix = tpl.uriTemplate.split('{')[0]!;
@@ -103,8 +108,8 @@ export function registerFeatures(server: Server, upstreams: Upstreams, session: 
   }
 
   server.setRequestHandler(ListResourcesRequestSchema, async () => {
-    const lists = await each(upstreams, session.servers(), (c) => c.resources, async (id) => {
-      const client = await upstreams.client(id);
+    const lists = await each(views, session.servers(), (c) => c.resources, async (id) => {
+      const client = await clientOf(id);
       const all: Resource[] = [];
       let cursor: string | undefined;
       do {
@@ -125,20 +130,20 @@ export function registerFeatures(server: Server, upstreams: Upstreams, session: 
   });
 
   server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => {
-    const lists = await each(upstreams, session.servers(), (c) => c.resources, async (id) => (await (await upstreams.client(id)).listResourceTemplates()).resourceTemplates);
+    const lists = await each(views, session.servers(), (c) => c.resources, async (id) => (await (await clientOf(id)).listResourceTemplates()).resourceTemplates);
     const resourceTemplates: ResourceTemplate[] = lists.flatMap((l) => l.items);
     return { resourceTemplates };
   });
 
   server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
     const serverId = await uriOwner(request.params.uri);
-    return (await upstreams.client(serverId)).readResource(request.params, { signal: extra.signal });
+    return (await clientOf(serverId)).readResource(request.params, { signal: extra.signal });
   });
 
   server.setRequestHandler(SubscribeRequestSchema, async (request) => {
     const serverId = await uriOwner(request.params.uri);
-    if (!upstreams.capabilities(serverId)?.resources?.subscribe) throw new McpError(ErrorCode.MethodNotFound, `MCP server "${serverId}" does not support resource subscriptions`);
-    await (await upstreams.client(serverId)).subscribeResource(request.params);
+    if (!(await views(serverId)).capabilities()?.resources?.subscribe) throw new McpError(ErrorCode.MethodNotFound, `MCP server "${serverId}" does not support resource subscriptions`);
+    await (await clientOf(serverId)).subscribeResource(request.params);
     const set = session.subscriptions.get(serverId) ?? new Set<string>();
     set.add(request.params.uri);
     session.subscriptions.set(serverId, set);
@@ -153,24 +158,24 @@ export function registerFeatures(server: Server, upstreams: Upstreams, session: 
   });
 
   server.setRequestHandler(ListPromptsRequestSchema, async () => {
-    const lists = await each(upstreams, session.servers(), (c) => c.prompts, async (id) => (await (await upstreams.client(id)).listPrompts()).prompts);
+    const lists = await each(views, session.servers(), (c) => c.prompts, async (id) => (await (await clientOf(id)).listPrompts()).prompts);
     const prompts: Prompt[] = lists.flatMap((l) => l.items.map((p) => ({ ...p, name: promptName(l.serverId, p.name) })));
     return { prompts };
   });
 
   server.setRequestHandler(GetPromptRequestSchema, async (request, extra) => {
     const { serverId, prompt } = promptTarget(request.params.name);
-    return (await upstreams.client(serverId)).getPrompt({ ...request.params, name: prompt }, { signal: extra.signal });
+    return (await clientOf(serverId)).getPrompt({ ...request.params, name: prompt }, { signal: extra.signal });
   });
 
   server.setRequestHandler(CompleteRequestSchema, async (request, extra) => {
     const ref = request.params.ref;
     if (ref.type === 'ref/prompt') {
       const { serverId, prompt } = promptTarget(ref.name);
-      return (await upstreams.client(serverId)).complete({ ...request.params, ref: { ...ref, name: prompt } }, { signal: extra.signal });
+      return (await clientOf(serverId)).complete({ ...request.params, ref: { ...ref, name: prompt } }, { signal: extra.signal });
     }
     const serverId = await uriOwner(ref.uri);
-    return (await upstreams.client(serverId)).complete(request.params, { signal: extra.signal });
+    return (await clientOf(serverId)).complete(request.params, { signal: extra.signal });
   });
 
   // The upstream connections are shared: a session's level filters what it is sent, the servers' own level is left alone.

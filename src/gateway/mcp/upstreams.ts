@@ -7,12 +7,21 @@ import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotoc
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ListRootsRequestSchema,
   LoggingMessageNotificationSchema,
   PromptListChangedNotificationSchema,
   ResourceListChangedNotificationSchema,
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
   type CallToolResult,
+  type ClientCapabilities,
+  type CreateMessageRequest,
+  type CreateMessageResult,
+  type ElicitRequest,
+  type ElicitResult,
+  type ListRootsResult,
   type Progress,
   type ServerCapabilities,
   type ServerNotification,
@@ -44,6 +53,36 @@ export interface UpstreamEvents {
   notification(serverId: string, notification: ServerNotification): void;
 }
 
+/**
+ * What one server offers, through whichever connection a session uses: the shared one, or the
+ * session's own (a server configured `sessions: per-session`).
+ */
+export interface UpstreamView {
+  tools(): Promise<Tool[]>;
+  call(tool: string, args: Record<string, unknown> | undefined, options: { signal: AbortSignal; onprogress?: (p: Progress) => void }): Promise<CallToolResult>;
+  client(): Promise<Client>;
+  capabilities(): ServerCapabilities | undefined;
+  serverVersion(): string | null;
+}
+
+/** A session's own connection to a server: its requests to the client are answered by that session's client. */
+export interface SessionUpstream extends UpstreamView {
+  close(): Promise<void>;
+  /** The session's client changed its roots: the server is told. */
+  rootsChanged(): void;
+}
+
+/** How a per-session connection answers a server's requests: through the downstream client of that session. */
+export interface ClientSide {
+  /** What the downstream client declared (sampling, elicitation, roots): the upstream connection declares the same. */
+  capabilities: ClientCapabilities;
+  createMessage(params: CreateMessageRequest['params'], signal: AbortSignal): Promise<CreateMessageResult>;
+  elicit(params: ElicitRequest['params'], signal: AbortSignal): Promise<ElicitResult>;
+  listRoots(signal: AbortSignal): Promise<ListRootsResult>;
+  toolsChanged(): void;
+  notification(n: ServerNotification): void;
+}
+
 export interface Upstreams {
   /** Applies the config's `mcpServers`: servers removed or changed are stopped (and restarted on next use). */
   configure(servers: readonly McpServerConfig[]): void;
@@ -58,6 +97,10 @@ export interface Upstreams {
   capabilities(serverId: string): ServerCapabilities | undefined;
   /** The version the server reported when it connected (part of its tools' pins); null before or when it gave none. */
   serverVersion(serverId: string): string | null;
+  /** The shared connection's view of a server. */
+  view(serverId: string): UpstreamView;
+  /** A connection of the session's own (started now), for a server configured `sessions: per-session`. */
+  openSession(serverId: string, side: ClientSide): Promise<SessionUpstream>;
   /** What a stdio server runs, as one line (shown to the user before it first starts). */
   commandLine(serverId: string): string | undefined;
   close(): Promise<void>;
@@ -187,7 +230,26 @@ export function createUpstreams(deps: { secrets: SecretResolver; log: () => Logg
     else if (s.connecting) void s.connecting.then((c) => c.close()).catch(() => undefined);
   }
 
-  return {
+  async function listAll(client: Client): Promise<Tool[]> {
+    const tools: Tool[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.listTools(cursor === undefined ? {} : { cursor }, { timeout: CONNECT_TIMEOUT_MS });
+      tools.push(...page.tools);
+      cursor = page.nextCursor;
+    } while (cursor !== undefined && tools.length < 10_000);
+    return tools;
+  }
+
+  const callOptions = (options: { signal: AbortSignal; onprogress?: (p: Progress) => void }) => ({
+    signal: options.signal,
+    onprogress: options.onprogress,
+    timeout: CALL_TIMEOUT_MS,
+    resetTimeoutOnProgress: true,
+    maxTotalTimeout: CALL_TOTAL_TIMEOUT_MS,
+  });
+
+  const self: Upstreams = {
     configure(servers) {
       const wanted = new Map(servers.map((c) => [c.id, c]));
       for (const [id, s] of states) {
@@ -215,26 +277,48 @@ export function createUpstreams(deps: { secrets: SecretResolver; log: () => Logg
       const s = state(serverId);
       if (s.tools) return s.tools;
       const client = await clientOf(s);
-      const tools: Tool[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await client.listTools(cursor === undefined ? {} : { cursor }, { timeout: CONNECT_TIMEOUT_MS });
-        tools.push(...page.tools);
-        cursor = page.nextCursor;
-      } while (cursor !== undefined && tools.length < 10_000);
+      const tools = await listAll(client);
       if (s.client === client) s.tools = tools;
       return tools;
     },
     async call(serverId, tool, args, options) {
       const client = await clientOf(state(serverId));
-      const result = await client.callTool({ name: tool, arguments: args }, undefined, {
-        signal: options.signal,
-        onprogress: options.onprogress,
-        timeout: CALL_TIMEOUT_MS,
-        resetTimeoutOnProgress: true,
-        maxTotalTimeout: CALL_TOTAL_TIMEOUT_MS,
+      return (await client.callTool({ name: tool, arguments: args }, undefined, callOptions(options))) as CallToolResult;
+    },
+    view(serverId) {
+      return {
+        tools: () => self.tools(serverId),
+        call: (tool, args, options) => self.call(serverId, tool, args, options),
+        client: () => self.client(serverId),
+        capabilities: () => self.capabilities(serverId),
+        serverVersion: () => self.serverVersion(serverId),
+      };
+    },
+    async openSession(serverId, side) {
+      const s = state(serverId);
+      const client = new Client({ name: 'gatehouse', version: deps.version }, { capabilities: side.capabilities });
+      let tools: Tool[] | undefined;
+      client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+        tools = undefined;
+        side.toolsChanged();
       });
-      return result as CallToolResult;
+      for (const schema of [ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema, PromptListChangedNotificationSchema, LoggingMessageNotificationSchema]) {
+        client.setNotificationHandler(schema, (n) => side.notification(n as ServerNotification));
+      }
+      // The server's requests go to the session's own client, which declared it can answer them.
+      if (side.capabilities.sampling) client.setRequestHandler(CreateMessageRequestSchema, (r, extra) => side.createMessage(r.params, extra.signal));
+      if (side.capabilities.elicitation) client.setRequestHandler(ElicitRequestSchema, (r, extra) => side.elicit(r.params, extra.signal));
+      if (side.capabilities.roots) client.setRequestHandler(ListRootsRequestSchema, (_r, extra) => side.listRoots(extra.signal));
+      await client.connect(await transportFor(s), { timeout: CONNECT_TIMEOUT_MS });
+      return {
+        tools: async () => (tools ??= await listAll(client)),
+        call: async (tool, args, options) => (await client.callTool({ name: tool, arguments: args }, undefined, callOptions(options))) as CallToolResult,
+        client: async () => client,
+        capabilities: () => client.getServerCapabilities(),
+        serverVersion: () => client.getServerVersion()?.version ?? null,
+        rootsChanged: () => void client.sendRootsListChanged().catch(() => undefined),
+        close: () => client.close(),
+      };
     },
     async close() {
       const all = [...states.values()];
@@ -249,4 +333,5 @@ export function createUpstreams(deps: { secrets: SecretResolver; log: () => Logg
       );
     },
   };
+  return self;
 }
