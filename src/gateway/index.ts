@@ -16,9 +16,10 @@ import { AdminAuth } from './http/admin.js';
 import { closeUpgraded, createHttpServer } from './http/server.js';
 import { createMcpEndpoint, type McpEndpoint } from './mcp/downstream.js';
 import { createUpstreams } from './mcp/upstreams.js';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createApprovals } from './mcp/approvals.js';
 import { createPins } from './mcp/pins.js';
+import { sampleThroughGateway } from './mcp/sampling.js';
 import { injectionInspector } from './mcp/inspect.js';
 import { createGuardrails } from './policy/guardrails/pipeline.js';
 import { createVaults } from './policy/guardrails/vault.js';
@@ -232,6 +233,9 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
     };
   }
 
+  /** The credential of the gateway's calls to itself on a key's behalf; it never leaves this process. */
+  const internalToken = randomBytes(32).toString('base64url');
+
   /** MCP tool calls waiting for a person; "always" answers are kept in SQLite. */
   const approvals = createApprovals({
     now,
@@ -406,6 +410,23 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
       approvals,
       pins,
       guardrails,
+      // A server's sampling request, answered on a route as a model call of the session's key.
+      sample: (keyId, route, params, signal) =>
+        sampleThroughGateway(
+          async (id, body, abort) => {
+            const res = await fetch(`${url}/v1/chat/completions`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'x-gatehouse-internal': internalToken, 'x-gatehouse-internal-key': id, 'user-agent': `gatehouse-mcp-sampling/${VERSION}` },
+              body: JSON.stringify(body),
+              signal: abort,
+            });
+            return { status: res.status, json: await res.json().catch(() => undefined) };
+          },
+          keyId,
+          route,
+          params,
+          signal,
+        ),
       reserveToolCall: (key, requestId, priceUsd) => {
         const subjects = budgetSubjects(key, llm.owners(key), loaded.config.budgets);
         if (subjects.length === 0) return undefined;
@@ -426,6 +447,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
       adminAuth: adminAuth.current,
       control,
       llm,
+      internalToken,
       mcp,
       ledger,
       log,

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFor, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { startMockOpenAI, type MockOpenAI } from '../fixtures/mock-openai.js';
 
 const everything = createRequire(import.meta.url).resolve('@modelcontextprotocol/server-everything/dist/index.js');
 const rugpull = fileURLToPath(new URL('../fixtures/mcp-rugpull.mjs', import.meta.url));
@@ -24,10 +25,13 @@ mkdirSync(join(scratch, 'elsewhere'));
 symlinkSync(join(scratch, 'elsewhere'), join(project, 'shortcut'));
 const filesystem = createRequire(import.meta.url).resolve('@modelcontextprotocol/server-filesystem/dist/index.js');
 
+let oai: MockOpenAI;
+
 beforeAll(async () => {
+  oai = await startMockOpenAI();
   gw = await startTestGateway(
     configFor(
-      'http://127.0.0.1:9/v1',
+      oai.url,
       `mcpServers:
   - id: every
     command: ${process.execPath}
@@ -43,6 +47,12 @@ beforeAll(async () => {
     command: ${process.execPath}
     args: [${JSON.stringify(everything)}, stdio]
     sessions: per-session
+    tools: { "*": allow }
+  - id: evg
+    command: ${process.execPath}
+    args: [${JSON.stringify(everything)}, stdio]
+    sessions: per-session
+    sampling: { route: fast }
     tools: { "*": allow }
   - id: fs
     command: ${process.execPath}
@@ -60,6 +70,7 @@ toolsets:
 }, 60_000);
 afterAll(async () => {
   await gw?.stop();
+  await oai?.close();
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -129,7 +140,7 @@ describe('the MCP endpoint', () => {
       if (e.event === 'approval:resolved') resolved.push(e.data);
     });
     const pendingOne = async () => {
-      await expect.poll(async () => (await gw.gateway.call('approvals:list', {}, 'cli')).length).toBe(1);
+      await expect.poll(async () => (await gw.gateway.call('approvals:list', {}, 'cli')).length, { timeout: 15_000 }).toBe(1);
       return (await gw.gateway.call('approvals:list', {}, 'cli'))[0]!;
     };
 
@@ -162,7 +173,7 @@ describe('the MCP endpoint', () => {
     const p4 = await pendingOne();
     abort.abort();
     await expect(call4).rejects.toThrow();
-    await expect.poll(async () => (await gw.gateway.call('approvals:list', {}, 'cli')).length).toBe(0);
+    await expect.poll(async () => (await gw.gateway.call('approvals:list', {}, 'cli')).length, { timeout: 15_000 }).toBe(0);
     expect(resolved).toContainEqual({ id: p4.id, outcome: 'withdrawn', decision: null, by: 'gatehouse' });
 
     // Approved for the session: the next call of the same tool in this session does not ask.
@@ -335,7 +346,7 @@ describe('the MCP endpoint', () => {
     expect(readFileSync(join(project, 'notes.txt'), 'utf8')).toBe('kept');
 
     const viaLink = client.callTool({ name: 'fs__write_file', arguments: { path: join(project, 'shortcut', 'x.txt'), content: 'no' } });
-    await expect.poll(async () => (await gw.gateway.call('approvals:list', {}, 'cli')).length).toBe(1);
+    await expect.poll(async () => (await gw.gateway.call('approvals:list', {}, 'cli')).length, { timeout: 15_000 }).toBe(1);
     const [pending] = await gw.gateway.call('approvals:list', {}, 'cli');
     expect(pending!.reason).toMatch(/^rules: path = ".*shortcut\/x\.txt" of write_\* is outside .* \(.*elsewhere\/x\.txt\)$/);
     await gw.gateway.call('approvals:decide', { id: pending!.id, decision: 'deny' }, 'cli');
@@ -349,7 +360,7 @@ describe('the MCP endpoint', () => {
     const client = await connect(key.secret);
     const aws = ['AKIA', 'Q7WERTY2UIOP4ASD'].join('');
     const call = client.callTool({ name: 'every__echo', arguments: { message: `deploy ${aws}` } });
-    await expect.poll(async () => (await gw.gateway.call('approvals:list', {}, 'cli')).length).toBe(1);
+    await expect.poll(async () => (await gw.gateway.call('approvals:list', {}, 'cli')).length, { timeout: 15_000 }).toBe(1);
     const [pending] = await gw.gateway.call('approvals:list', {}, 'cli');
     expect(pending).toMatchObject({ reason: 'guardrails: secret aws-access-key-id in arguments.message', findings: [{ type: 'secret', rule: 'aws-access-key-id', action: 'ask' }] });
     await gw.gateway.call('approvals:decide', { id: pending!.id, decision: 'once' }, 'cli');
@@ -398,6 +409,25 @@ describe('the MCP endpoint', () => {
     await client.close();
     // Each session started its own server process.
     expect(gw.events('mcp.server.started').filter((e) => e.server === 'evs').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a server configured with sampling: {route} has its sampling requests answered by the gateway, as a model call of the session key', async () => {
+    const key = await gw.newKey({ name: 'mcp-sampling' });
+    // This client cannot sample: the gateway does it for the server.
+    const client = await connect(key.secret, '/mcp/evg');
+    expect((await client.listTools()).tools.map((t) => t.name)).toContain('trigger-sampling-request');
+    const r = await client.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'tell me a joke', maxTokens: 20 } });
+    expect(text(r)).toContain('echo: Resource trigger-sampling-request context: tell me a joke');
+    const [call] = gw.events('llm.request').filter((e) => e.keyId === key.id);
+    expect(call).toMatchObject({ route: 'fast', outcome: 'ok', client: expect.stringMatching(/^gatehouse-mcp-sampling\//) });
+    await client.close();
+    // The gateway's credential for calls on a key's behalf cannot be guessed from outside.
+    const forged = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-gatehouse-internal': 'guess', 'x-gatehouse-internal-key': key.id },
+      body: JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'x' }] }),
+    });
+    expect(forged.status).toBe(401);
   });
 
   it('/mcp/{server} serves one server under its own names', async () => {

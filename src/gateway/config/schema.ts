@@ -121,6 +121,8 @@ export const mcpServerSchema = z
      * elicitation, roots) reach that client, and its notifications only that session.
      */
     sessions: z.enum(['shared', 'per-session']).default('shared'),
+    /** Sampling requests of a per-session server answered by the gateway on this route (the session key's call), not by the client. */
+    sampling: z.strictObject({ route: z.string().min(1) }).optional(),
     /**
      * Argument rules: for calls of the matching tools, each named argument (a path, or a list of
      * paths) is normalised (`~`, `..`, symlinks resolved) and, when it falls outside every directory

@@ -1,5 +1,5 @@
 // The one HTTP server: every request passes the Host/Origin guard, then authentication, then its route.
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ControlService } from '../control/service.js';
@@ -30,6 +30,11 @@ export interface ServerContext {
   adminAuth: AdminAuth;
   control: ControlService;
   llm: LlmContext;
+  /**
+   * The gateway's own calls on a key's behalf (an MCP server's sampling request): a token that never
+   * leaves the process, sent with the key id over loopback.
+   */
+  internalToken: string;
   /** The MCP endpoint (`/mcp`, `/mcp/{serverId}`). */
   mcp: McpEndpoint;
   ledger: Ledger;
@@ -123,7 +128,26 @@ function recordRefusal(ctx: ServerContext, req: IncomingMessage, url: URL, err: 
     .catch((e: Error) => ctx.log.error({ err: e.message }, 'could not record a refusal'));
 }
 
+const INTERNAL = 'x-gatehouse-internal';
+
+/** A call the gateway makes to itself on a key's behalf: its token, from loopback, naming an active key. */
+function internalCaller(ctx: ServerContext, req: IncomingMessage): { key: KeyRow; presented: PresentedKey } | undefined {
+  const token = req.headers[INTERNAL];
+  if (typeof token !== 'string') return undefined;
+  const a = Buffer.from(token);
+  const b = Buffer.from(ctx.internalToken);
+  const loopback = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(clientAddress(req));
+  if (!loopback || a.length !== b.length || !timingSafeEqual(a, b)) throw new GatewayError('AUTH_INVALID', 'the internal credential is not valid');
+  const id = req.headers['x-gatehouse-internal-key'];
+  const result = ctx.keys.onBehalfOf(typeof id === 'string' ? id : '', ctx.now());
+  if (!result.ok) throw new GatewayError('AUTH_INVALID', `the key the call is made for is ${result.reason === 'unknown' ? 'unknown' : result.reason}`);
+  authenticated.set(req, result.key.id);
+  return { key: result.key, presented: { secret: '', source: 'x-gatehouse-key', callerCredentialsPassThrough: false } };
+}
+
 function authenticateKey(ctx: ServerContext, req: IncomingMessage, url: URL): { key: KeyRow; presented: PresentedKey } {
+  const internal = internalCaller(ctx, req);
+  if (internal) return internal;
   const address = clientAddress(req);
   const wait = ctx.keyThrottle.retryAfter(address);
   if (wait > 0) {

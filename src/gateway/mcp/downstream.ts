@@ -4,7 +4,7 @@
 // against the key's grants and the server's tool policy, and recorded.
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, RootsListChangedNotificationSchema, type CallToolResult, type ServerNotification, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, RootsListChangedNotificationSchema, type CreateMessageRequest, type CreateMessageResult, type CallToolResult, type ServerNotification, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import canonicalize from 'canonicalize';
@@ -42,6 +42,8 @@ export interface McpContext {
   pins: Pins;
   /** The configured guardrails: tool arguments and results are scanned. */
   guardrails: Guardrails;
+  /** A sampling request answered on a route, as a model call of the key (see sampling.ts). */
+  sample(keyId: string, route: string, params: CreateMessageRequest['params'], signal: AbortSignal): Promise<CreateMessageResult>;
   /**
    * Reserves a priced call's price on every budget of the key's chain: a reservation to settle,
    * `{ refused }` with the reason when a budget cannot pay, undefined when no budget applies.
@@ -194,9 +196,15 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
     let own = session.own.get(serverId);
     if (!own) {
       const caps = session.server.getClientCapabilities() ?? {};
+      const sampling = serverConfig(serverId)?.sampling;
       own = ctx.upstreams.openSession(serverId, {
-        capabilities: { ...(caps.sampling ? { sampling: caps.sampling } : {}), ...(caps.elicitation ? { elicitation: caps.elicitation } : {}), ...(caps.roots ? { roots: caps.roots } : {}) },
-        createMessage: (params, signal) => session.server.createMessage(params, { signal }),
+        capabilities: {
+          // Sampling answered by the gateway on a route needs nothing of the client.
+          ...(sampling ? { sampling: {} } : caps.sampling ? { sampling: caps.sampling } : {}),
+          ...(caps.elicitation ? { elicitation: caps.elicitation } : {}),
+          ...(caps.roots ? { roots: caps.roots } : {}),
+        },
+        createMessage: (params, signal) => (sampling ? ctx.sample(session.keyId, sampling.route, params, signal) : session.server.createMessage(params, { signal })),
         elicit: (params, signal) => session.server.elicitInput(params, { signal }),
         listRoots: (signal) => session.server.listRoots(undefined, { signal }),
         toolsChanged: () => void session.server.sendToolListChanged().catch(() => undefined),

@@ -80,10 +80,29 @@ export class KeyIndex {
     this.reload();
   }
 
+  private byId = new Map<string, KeyRow>();
+
   reload(): void {
     const next = new Map<string, KeyRow>();
-    for (const k of this.load()) next.set(k.secretHash.toString('hex'), k);
+    const ids = new Map<string, KeyRow>();
+    for (const k of this.load()) {
+      next.set(k.secretHash.toString('hex'), k);
+      ids.set(k.id, k);
+    }
     this.byHash = next;
+    this.byId = ids;
+  }
+
+  /**
+   * A key by id, for a call the gateway makes on a key's behalf (an MCP server's sampling request
+   * answered from a route): the same validity checks as a presented secret.
+   */
+  onBehalfOf(id: string, now: Date): AuthResult {
+    const found = this.byId.get(id);
+    if (!found) return { ok: false, reason: 'unknown', prefix: null };
+    const status = keyStatus(found, now);
+    if (status !== 'active') return { ok: false, reason: status, prefix: found.prefix };
+    return { ok: true, key: found };
   }
 
   authenticate(secret: string, now: Date): AuthResult {
