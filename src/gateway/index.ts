@@ -410,6 +410,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
       approvals,
       pins,
       guardrails,
+      recordArguments: () => loaded.config.ledger.toolArguments,
       // A server's sampling request, answered on a route as a model call of the session's key.
       sample: (keyId, route, params, signal) =>
         sampleThroughGateway(

@@ -100,9 +100,8 @@ describe('the MCP endpoint', () => {
     expect(r.isError).toBeFalsy();
     const [record] = gw.events('mcp.call').filter((e) => e.keyId === key.id);
     expect(record).toMatchObject({ server: 'every', tool: 'echo', name: 'every__echo', decision: 'allow', decidedBy: 'policy: tools["*"] = allow', outcome: 'ok' });
-    expect(record!.arguments).toMatchObject({ bytes: expect.any(Number), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    // The arguments themselves are not in the ledger.
-    expect(JSON.stringify(gw.events('mcp.call'))).not.toContain('hello through the gateway');
+    // The arguments are recorded by hash and size, and as a masked copy (secrets replaced, long strings cut).
+    expect(record!.arguments).toEqual({ bytes: expect.any(Number), sha256: expect.stringMatching(/^[0-9a-f]{64}$/), masked: { message: 'hello through the gateway' } });
     await client.close();
   });
 
@@ -191,8 +190,8 @@ describe('the MCP endpoint', () => {
       ['ask', 'ok', 'person: cli (session)'],
       ['ask', 'ok', 'person: approved for this session'],
     ]);
-    // The arguments were shown to the person, never written to the ledger.
-    expect(JSON.stringify(gw.events('mcp.call'))).not.toContain('"a":2');
+    // The person saw the arguments in full; the ledger keeps the masked copy.
+    expect(gw.events('mcp.call').filter((e) => e.keyId === key.id)[0]!.arguments).toMatchObject({ masked: { a: 2, b: 3 } });
     unsubscribe();
     await client.close();
 
@@ -373,6 +372,7 @@ describe('the MCP endpoint', () => {
     expect(records[0]).toMatchObject({ decision: 'ask', outcome: 'ok', findings: expect.arrayContaining([expect.objectContaining({ rule: 'aws-access-key-id', location: 'tool.arguments', path: 'message' })]) });
     expect(records[1]).toMatchObject({ outcome: 'refused', findings: expect.arrayContaining([expect.objectContaining({ type: 'injection', location: 'tool.result', action: 'block' })]) });
     expect(JSON.stringify(records)).not.toContain(aws);
+    expect(records[0]!.arguments).toMatchObject({ masked: { message: 'deploy [[aws-access-key-id]]' } });
     await client.close();
   });
 

@@ -148,6 +148,8 @@ export const mcpServerSchema = z
 export const ledgerSchema = z.strictObject({
   /** What the ledger keeps of request and response bodies: their SHA-256 and size by default. */
   bodies: z.enum(['none', 'hash']).default('hash'),
+  /** MCP tool arguments in each call's record: `masked` (secrets and card numbers replaced, long strings cut) with their hash, or the `hash` only. */
+  toolArguments: z.enum(['masked', 'hash']).default('masked'),
 });
 
 // Sections default with `prefault({})` (parse `{}` each time) rather than `default(parsed)`: zod copies

@@ -21,7 +21,7 @@ import type { McpServerConfig, SessionUpstream, Upstreams, UpstreamView } from '
 import type { Approvals } from './approvals.js';
 import { logPasses, registerFeatures, RELAYED_CAPABILITIES, serverGranted, type FeatureSession } from './features.js';
 import type { Pins } from './pins.js';
-import { scanValue } from '../policy/guardrails/mask.js';
+import { redactForRecord, scanValue } from '../policy/guardrails/mask.js';
 import type { Guardrails } from '../policy/guardrails/pipeline.js';
 import type { Reservation } from '../policy/budgets.js';
 import type { QuarantinedTool } from '../../shared/contract.js';
@@ -42,6 +42,8 @@ export interface McpContext {
   pins: Pins;
   /** The configured guardrails: tool arguments and results are scanned. */
   guardrails: Guardrails;
+  /** Whether tool arguments are recorded masked, or by hash only. */
+  recordArguments(): 'masked' | 'hash';
   /** A sampling request answered on a route, as a model call of the key (see sampling.ts). */
   sample(keyId: string, route: string, params: CreateMessageRequest['params'], signal: AbortSignal): Promise<CreateMessageResult>;
   /**
@@ -65,7 +67,8 @@ export interface McpCallEvent {
   tool: string;
   /** The name the client called it by (`server__tool` on /mcp). */
   name: string;
-  arguments: { bytes: number; sha256: string };
+  /** Their size and hash, and (ledger.toolArguments: masked) a copy with secrets and card numbers masked and long strings cut. */
+  arguments: { bytes: number; sha256: string; masked?: unknown };
   decision: ToolDecision;
   /** Who decided: the policy rule, or the grant that was missing. */
   decidedBy: string;
@@ -314,7 +317,7 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
         server: target.serverId,
         tool: target.tool,
         name,
-        arguments: digest(args),
+        arguments: { ...digest(args), ...(ctx.recordArguments() === 'masked' ? { masked: redactForRecord(args ?? {}, ctx.guardrails, 'tool.arguments') } : {}) },
         decision: 'deny',
         decidedBy: '',
         outcome: 'refused',

@@ -110,3 +110,27 @@ export function scanValue(value: unknown, guard: Guardrails, location: GuardLoca
   visit(value, '', 0);
   return out;
 }
+
+/** Strings longer than this are cut in a record: the hash identifies the whole. */
+const RECORD_STRING_MAX = 256;
+
+/**
+ * A copy of a value fit for the ledger: secrets and card numbers replaced by `[[rule]]` whatever the
+ * configured action, other PII left as it is, long strings cut. (`off` kinds are not looked for.)
+ */
+export function redactForRecord(value: unknown, guard: Guardrails, location: GuardLocation, depth = 0): unknown {
+  if (depth > 32) return '[[too deep]]';
+  if (typeof value === 'string') {
+    let text = value;
+    const spans = guard.scan(value, location).filter((f) => !f.warnOnly && (f.type === 'secret' || f.rule === 'card-number'));
+    for (const f of [...spans].sort((a, b) => b.start - a.start)) text = `${text.slice(0, f.start)}[[${f.rule}]]${text.slice(f.end)}`;
+    return text.length > RECORD_STRING_MAX ? `${text.slice(0, RECORD_STRING_MAX)}…(+${text.length - RECORD_STRING_MAX} chars)` : text;
+  }
+  if (Array.isArray(value)) return value.slice(0, 100).map((v) => redactForRecord(v, guard, location, depth + 1));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value).slice(0, 100)) out[k] = redactForRecord(v, guard, location, depth + 1);
+    return out;
+  }
+  return value;
+}
