@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exposeTools, MAX_TOOL_NAME } from './names.js';
+import { unpinnedPackage } from './upstreams.js';
 
 describe('exposeTools', () => {
   it('prefixes each tool with its server', () => {
@@ -35,5 +36,21 @@ describe('exposeTools', () => {
     const long = 't'.repeat(60);
     expect(exposeTools([{ serverId: 'server', tool: long }], true).problems).toEqual([{ name: `server__${long}`, serverId: 'server', tool: long, problem: 'too-long' }]);
     expect([...exposeTools([{ serverId: 'server', tool: long }], false).exposed.keys()]).toEqual([long]);
+  });
+});
+
+describe('unpinnedPackage', () => {
+  it('names a package a runner starts without an exact version', () => {
+    expect(unpinnedPackage({ command: 'npx', args: ['-y', '@modelcontextprotocol/server-filesystem', '/p'] })).toBe('@modelcontextprotocol/server-filesystem');
+    expect(unpinnedPackage({ command: 'npx', args: ['-y', 'some-server@latest'] })).toBe('some-server@latest');
+    expect(unpinnedPackage({ command: 'pnpm', args: ['dlx', 'some-server@^1.2.0'] })).toBe('some-server@^1.2.0');
+    expect(unpinnedPackage({ command: 'uvx', args: ['mcp-server-git'] })).toBe('mcp-server-git');
+  });
+  it('accepts exact versions, and servers not started by a runner', () => {
+    expect(unpinnedPackage({ command: 'npx', args: ['-y', '@modelcontextprotocol/server-filesystem@2026.8.31', '/p'] })).toBeUndefined();
+    expect(unpinnedPackage({ command: '/usr/bin/npx', args: ['some-server@1.2.3-beta.1'] })).toBeUndefined();
+    expect(unpinnedPackage({ command: 'uvx', args: ['mcp-server-git==0.6.2'] })).toBeUndefined();
+    expect(unpinnedPackage({ command: 'node', args: ['server.js'] })).toBeUndefined();
+    expect(unpinnedPackage({ command: undefined, args: [] })).toBeUndefined();
   });
 });

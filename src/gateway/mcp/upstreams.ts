@@ -261,7 +261,10 @@ export function createUpstreams(deps: { secrets: SecretResolver; log: () => Logg
         }
       }
       for (const c of servers) {
-        if (!states.has(c.id)) states.set(c.id, { config: c, fingerprint: JSON.stringify(c), failures: 0, retryAt: 0, closed: false });
+        if (states.has(c.id)) continue;
+        states.set(c.id, { config: c, fingerprint: JSON.stringify(c), failures: 0, retryAt: 0, closed: false });
+        const loose = unpinnedPackage(c);
+        if (loose) deps.log().warn({ mcpServer: c.id, package: loose }, `MCP server "${c.id}" runs ${loose} without an exact version: what it runs can change under the same config; name one (e.g. ${loose.replace(/@[^@/]*$/, '')}@1.2.3)`);
       }
     },
     ids: () => [...states.keys()],
@@ -334,4 +337,32 @@ export function createUpstreams(deps: { secrets: SecretResolver; log: () => Logg
     },
   };
   return self;
+}
+
+/** Package runners and how each names a package's version (`pkg@1.2.3`; uvx also `pkg==1.2.3`). */
+const RUNNERS: Record<string, { skip: RegExp }> = {
+  npx: { skip: /^-/ },
+  bunx: { skip: /^-/ },
+  pnpx: { skip: /^-/ },
+  uvx: { skip: /^-/ },
+};
+
+/**
+ * The package a runner-launched server runs when it names no exact version (`npx -y pkg`,
+ * `pnpm dlx pkg@latest`): what it runs can change under the same config, so it is warned about.
+ * Undefined for a pinned package or a server not started by a package runner.
+ */
+export function unpinnedPackage(config: Pick<McpServerConfig, 'command' | 'args'>): string | undefined {
+  if (config.command === undefined) return undefined;
+  const runner = config.command.split(/[\\/]/).pop()!.replace(/\.(cmd|exe)$/, '');
+  let args = config.args;
+  if ((runner === 'pnpm' || runner === 'yarn') && args[0] === 'dlx') args = args.slice(1);
+  else if (runner === 'npm' && args[0] === 'exec') args = args.slice(1);
+  else if (!Object.hasOwn(RUNNERS, runner)) return undefined;
+  const pkg = args.find((a) => !a.startsWith('-') && a !== '--');
+  if (!pkg) return undefined;
+  // A scoped name's first "@" is the scope: the version is after the last "@" past the first character.
+  const at = pkg.lastIndexOf('@');
+  const version = at > 0 ? pkg.slice(at + 1) : pkg.includes('==') ? pkg.split('==')[1]! : '';
+  return /^\d+\.\d+\.\d+([-+][\w.]+)?$/.test(version) ? undefined : pkg;
 }
