@@ -523,9 +523,17 @@ export function buildProgram(io: Io): Command {
     .description('let the call run (once, unless --session or --always)')
     .option('--session', 'also let this tool run without asking for the rest of the MCP session')
     .option('--always', 'let this tool run for this key without asking again (kept across restarts)')
-    .action(async (id: string, f: { session?: boolean; always?: boolean }) => {
+    .option('--where <arg=glob>', 'with --always: only for calls whose argument matches the glob (repeatable), e.g. path=/home/me/project/*', (v: string, all: string[] = []) => [...all, v])
+    .action(async (id: string, f: { session?: boolean; always?: boolean; where?: string[] }) => {
       if (f.session && f.always) throw new CliError('choose one of --session and --always', EXIT.usage);
-      const a = await running('approvals:decide', { id, decision: f.always ? 'always' : f.session ? 'session' : 'once' });
+      if (f.where && !f.always) throw new CliError('--where goes with --always', EXIT.usage);
+      const where: Record<string, string> = {};
+      for (const w of f.where ?? []) {
+        const eq = w.indexOf('=');
+        if (eq <= 0) throw new CliError(`--where "${w}": expected ARGUMENT=GLOB`, EXIT.usage);
+        where[w.slice(0, eq)] = w.slice(eq + 1);
+      }
+      const a = await running('approvals:decide', { id, decision: f.always ? 'always' : f.session ? 'session' : 'once', ...(f.where ? { where } : {}) });
       io.out(`approved ${a.server}/${a.tool} for key "${a.keyName}"${f.always ? ' (always)' : f.session ? ' (for this session)' : ''}`);
     });
   approvals

@@ -24,7 +24,7 @@ import { injectionInspector } from './mcp/inspect.js';
 import { createGuardrails } from './policy/guardrails/pipeline.js';
 import { createVaults } from './policy/guardrails/vault.js';
 import { getPin, upsertPin } from './store/pins.js';
-import { approvalRuleExists, insertApprovalRule } from './store/approvals.js';
+import { approvalRulePatterns, insertApprovalRule } from './store/approvals.js';
 import { createBudgets, GLOBAL_BUDGET } from './policy/budgets.js';
 import { createRateLimiter } from './policy/limits.js';
 import { postAlert } from './policy/alert-webhook.js';
@@ -240,11 +240,11 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
   const approvals = createApprovals({
     now,
     rules: {
-      has: (server, tool, keyId) => approvalRuleExists(db!, server, tool, keyId),
-      add: (server, tool, keyId, by) => {
+      patterns: (server, tool, keyId) => approvalRulePatterns(db!, server, tool, keyId),
+      add: (server, tool, keyId, by, where) => {
         const createdAt = now().toISOString();
-        insertApprovalRule(db!, { id: `rule_${randomUUID().replace(/-/g, '').slice(0, 16)}`, server, tool, keyId, createdAt, createdBy: by });
-        ledger.appendNow({ type: 'admin.mcp.approval-rule.added', actor: by, server, tool, keyId });
+        insertApprovalRule(db!, { id: `rule_${randomUUID().replace(/-/g, '').slice(0, 16)}`, server, tool, keyId, arguments: where, createdAt, createdBy: by });
+        ledger.appendNow({ type: 'admin.mcp.approval-rule.added', actor: by, server, tool, keyId, where });
       },
     },
     events: {

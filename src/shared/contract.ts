@@ -266,7 +266,8 @@ export interface ControlMethods {
   'report:usage': { params: UsageReportParams; result: UsageReport };
   /** MCP tool calls waiting for a person (they live in the running gateway only). */
   'approvals:list': { params: Record<string, never>; result: PendingApproval[] };
-  'approvals:decide': { params: { id: string; decision: ApprovalDecision }; result: PendingApproval };
+  /** `where` (with `always` only): argument name -> glob the later calls' arguments must match to run without asking. */
+  'approvals:decide': { params: { id: string; decision: ApprovalDecision; where?: Record<string, string> }; result: PendingApproval };
   /** Pinned MCP tool definitions, and those quarantined (changed or flagged) with the diff. */
   'pins:list': { params: Record<string, never>; result: { pinned: PinnedTool[]; quarantined: QuarantinedTool[] } };
   /** Pins the current definition of a quarantined tool (or of all a server's quarantined tools). */

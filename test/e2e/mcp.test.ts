@@ -206,6 +206,19 @@ describe('the MCP endpoint', () => {
     expect(gw.events('admin.mcp.approval-rule.added')).toContainEqual(expect.objectContaining({ server: 'every', tool: 'get-sum', keyId: key.id, actor: 'cli' }));
     await third.close();
     await expect(gw.gateway.call('approvals:decide', { id: 'apr_gone', decision: 'once' }, 'cli')).rejects.toThrow(/no pending approval "apr_gone"/);
+
+    // "always" limited by an argument pattern: only matching calls skip the question.
+    const narrow = await gw.newKey({ name: 'mcp-ask-where' });
+    const n = await connect(narrow.secret);
+    const first = n.callTool({ name: 'every__get-sum', arguments: { a: 1, b: 0 } });
+    await gw.gateway.call('approvals:decide', { id: (await pendingOne()).id, decision: 'always', where: { b: '0' } }, 'cli');
+    expect(text(await first)).toContain('1');
+    expect(text(await n.callTool({ name: 'every__get-sum', arguments: { a: 7, b: 0 } }))).toContain('7');
+    const other = await n.callTool({ name: 'every__get-sum', arguments: { a: 7, b: 5 } });
+    expect(text(other)).toMatch(/no one approved every__get-sum in time/);
+    expect(gw.events('mcp.call').filter((e) => e.keyId === narrow.id).map((e) => e.decidedBy)).toEqual(['person: cli (always)', 'person: approved always for this key where b=0', 'no answer in time']);
+    await expect(gw.gateway.call('approvals:decide', { id: 'x', decision: 'once', where: { b: '0' } }, 'cli')).rejects.toThrow(/"where" goes with decision "always" only/);
+    await n.close();
   }, 60_000);
 
   it('pins each tool when first seen; one whose definition changes is quarantined, its calls refused saying so, until a person accepts the diff', async () => {

@@ -73,7 +73,9 @@ export const PARAMS = {
   'approvals:list': empty,
   'pins:list': empty,
   'pins:accept': z.strictObject({ server: z.string().min(1).max(64), tool: z.string().min(1).max(256).optional() }),
-  'approvals:decide': z.strictObject({ id: z.string().min(1).max(64), decision: z.enum(APPROVAL_DECISIONS) }),
+  'approvals:decide': z
+    .strictObject({ id: z.string().min(1).max(64), decision: z.enum(APPROVAL_DECISIONS), where: z.record(z.string().min(1).max(128), z.string().min(1).max(1024)).optional() })
+    .refine((p) => p.where === undefined || p.decision === 'always', { error: '"where" goes with decision "always" only' }),
 } satisfies { [M in ControlMethod]: z.ZodType<ControlParams<M>> };
 
 /** Field-by-field message, never echoing values (a secret may be among them). */

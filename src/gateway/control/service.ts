@@ -371,7 +371,7 @@ export function createControlService(deps: ControlDeps): ControlService {
     'approvals:list': () => deps.approvals.pending(),
     'approvals:decide': (p, actor) => {
       try {
-        return deps.approvals.decide(p.id, p.decision, actor);
+        return deps.approvals.decide(p.id, p.decision, actor, p.where);
       } catch (err) {
         if (err instanceof ApprovalNotFound) throw new ControlError('not_found', `${err.message}; list the pending ones with: gatehouse approvals list`);
         throw err;

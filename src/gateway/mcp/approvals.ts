@@ -3,6 +3,7 @@
 // withdrawn when the client cancels. Answers for a session or for always are remembered.
 import { randomBytes } from 'node:crypto';
 import type { ApprovalDecision, ApprovalResolved, PendingApproval } from '../../shared/contract.js';
+import { globMatch } from '../policy/keys.js';
 
 /** Under the MCP SDK's default request timeout (60 s), so the client hears the answer. */
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 50_000;
@@ -21,10 +22,19 @@ export interface ApprovalEvents {
   resolved(r: ApprovalResolved): void;
 }
 
-/** Where "always" answers are kept (SQLite), per server, tool and key. */
+/** Where "always" answers are kept (SQLite), per server, tool and key, with the argument patterns they cover. */
 export interface ApprovalRules {
-  has(server: string, tool: string, keyId: string): boolean;
-  add(server: string, tool: string, keyId: string, by: string): void;
+  /** Each rule's patterns (argument name -> glob; empty: any arguments). */
+  patterns(server: string, tool: string, keyId: string): Record<string, string>[];
+  add(server: string, tool: string, keyId: string, by: string, where: Record<string, string>): void;
+}
+
+/** Whether arguments match a rule's patterns: each named argument, as text, matches its glob. */
+export function argumentsMatch(where: Record<string, string>, args: Record<string, unknown> | undefined): boolean {
+  return Object.entries(where).every(([name, glob]) => {
+    const v = args?.[name];
+    return (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') && globMatch(glob, String(v));
+  });
 }
 
 export interface Approvals {
@@ -35,10 +45,13 @@ export interface Approvals {
    */
   request(req: ApprovalRequest, options: { signal: AbortSignal; timeoutMs?: number; tickMs?: number; onWaiting?: (waitedMs: number, timeoutMs: number) => void }): Promise<ApprovalOutcome>;
   /** A remembered answer that lets this call run without asking: how it was given, else undefined. */
-  remembered(server: string, tool: string, keyId: string, session: string): string | undefined;
+  remembered(server: string, tool: string, keyId: string, session: string, args: Record<string, unknown> | undefined): string | undefined;
   pending(): PendingApproval[];
-  /** Answers a pending approval; throws ApprovalNotFound when there is none by that id (answered, expired, withdrawn). */
-  decide(id: string, decision: ApprovalDecision, by: string): PendingApproval;
+  /**
+   * Answers a pending approval; throws ApprovalNotFound when there is none by that id (answered,
+   * expired, withdrawn). `where` limits an `always` to arguments matching its patterns.
+   */
+  decide(id: string, decision: ApprovalDecision, by: string, where?: Record<string, string>): PendingApproval;
   /** Forgets a session's answers (the session ended). */
   endSession(session: string): void;
 }
@@ -80,18 +93,19 @@ export function createApprovals(deps: { rules: ApprovalRules; events: ApprovalEv
         if (options.signal.aborted) onAbort();
       });
     },
-    remembered(server, tool, keyId, session) {
+    remembered(server, tool, keyId, session, args) {
       if (sessionGrants.has(`${session}\n${server}\n${tool}`)) return 'approved for this session';
-      if (deps.rules.has(server, tool, keyId)) return 'approved always for this key';
+      const rule = deps.rules.patterns(server, tool, keyId).find((where) => argumentsMatch(where, args));
+      if (rule) return Object.keys(rule).length ? `approved always for this key where ${Object.entries(rule).map(([k, g]) => `${k}=${g}`).join(', ')}` : 'approved always for this key';
       return undefined;
     },
     pending: () => [...waiting.values()].map((w) => w.item),
-    decide(id, decision, by) {
+    decide(id, decision, by, where = {}) {
       const w = waiting.get(id);
       if (!w) throw new ApprovalNotFound(id);
       const { item } = w;
       if (decision === 'session') sessionGrants.add(`${item.session}\n${item.server}\n${item.tool}`);
-      if (decision === 'always') deps.rules.add(item.server, item.tool, item.keyId, by);
+      if (decision === 'always') deps.rules.add(item.server, item.tool, item.keyId, by, where);
       w.settle({ approved: decision !== 'deny', outcome: decision === 'deny' ? 'denied' : 'approved', decision, by });
       return item;
     },

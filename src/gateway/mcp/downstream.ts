@@ -370,7 +370,7 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
         if (progressToken !== undefined) notified.push(extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }).catch(() => undefined));
       };
       if (verdict.decision === 'ask') {
-        const remembered = ctx.approvals.remembered(target.serverId, target.tool, key.id, session.id);
+        const remembered = ctx.approvals.remembered(target.serverId, target.tool, key.id, session.id, args);
         if (remembered) event.decidedBy = `person: ${remembered}`;
         else {
           const owners = ctx.owners(key);
