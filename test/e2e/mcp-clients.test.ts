@@ -1,6 +1,8 @@
 // Third-party MCP clients through the gateway: the MCP Inspector's CLI lists and calls tools, and the
 // MCP conformance suite scores /mcp/every at least as well as the server-everything it relays,
 // except for what the gateway does not relay yet (NOT_RELAYED_YET below, each with its reason).
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFor, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { inspect, runConformance, scenarioPassed, startEverythingHttp, startHeaderRelay, type ConformanceRun, type Stoppable } from '../helpers/mcp-clients.js';
@@ -114,4 +116,33 @@ describe('the MCP conformance suite', () => {
       `scenarios passing directly: ${passedScenarios(direct).join(', ')}\nthrough the gateway: ${passedScenarios(gateway).join(', ')}`,
     ).toEqual({ regressions: [], stale: [] });
   }, 150_000);
+});
+
+describe('a legacy SSE upstream (transport: sse)', () => {
+  it('is listed and called through /mcp like any other', async () => {
+    const sse = await startEverythingHttp('sse');
+    const g = await startTestGateway(
+      configFor(
+        'http://127.0.0.1:9/v1',
+        `mcpServers:
+  - id: legacy
+    url: ${sse.url}
+    transport: sse
+    tools: { "*": allow }
+`,
+      ),
+    );
+    try {
+      const secret = (await g.newKey({ name: 'sse-client' })).secret;
+      const client = new Client({ name: 'e2e', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${g.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${secret}` } } }));
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain('legacy__echo');
+      const r = (await client.callTool({ name: 'legacy__echo', arguments: { message: 'over the old transport' } })) as { content: { text: string }[] };
+      expect(r.content[0]!.text).toContain('over the old transport');
+      await client.close();
+    } finally {
+      await g.stop();
+      await sse.stop();
+    }
+  }, 60_000);
 });

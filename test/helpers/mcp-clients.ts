@@ -138,10 +138,10 @@ async function freePort(): Promise<number> {
  * It takes its port from PORT and prints the number it was given, so a free one is picked first.
  * `url` ends in `/mcp`.
  */
-export async function startEverythingHttp(): Promise<Stoppable> {
+export async function startEverythingHttp(mode: 'streamableHttp' | 'sse' = 'streamableHttp'): Promise<Stoppable> {
   const script = require.resolve('@modelcontextprotocol/server-everything/dist/index.js');
   const port = await freePort();
-  const child = spawn(process.execPath, [script, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, mode], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   let output = '';
   let listening = false;
@@ -154,7 +154,7 @@ export async function startEverythingHttp(): Promise<Stoppable> {
     const onData = (d: Buffer): void => {
       if (listening) return;
       output += d.toString();
-      if (/listening on port/.test(output)) {
+      if (/listening on port|running on port/i.test(output)) {
         listening = true;
         clearTimeout(timer);
         resolve();
@@ -168,7 +168,7 @@ export async function startEverythingHttp(): Promise<Stoppable> {
     });
   });
   return {
-    url: `http://127.0.0.1:${port}/mcp`,
+    url: `http://127.0.0.1:${port}/${mode === 'sse' ? 'sse' : 'mcp'}`,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
