@@ -70,6 +70,12 @@ describe('default guardrails on model calls', () => {
     }
     expect(chunks).toBeGreaterThan(10);
     expect(text).toBe(`echo: ${PROMPT}`);
+    // The answer is looked at too, after it was sent: recorded, not acted on.
+    await expect
+      .poll(() => gw.events('guardrail.findings').filter((e) => e.location === 'llm.output').length)
+      .toBeGreaterThanOrEqual(2);
+    const out = gw.events('guardrail.findings').find((e) => e.location === 'llm.output')!;
+    expect(out).toMatchObject({ recordedOnly: true, findings: expect.arrayContaining([expect.objectContaining({ rule: 'aws-access-key-id', location: 'llm.output' })]) });
     // What the mock streamed had the placeholders, cut over several chunks.
     expect(oai.requests.at(-1)!.reply).not.toContain(AWS);
   });
@@ -81,7 +87,7 @@ describe('default guardrails on model calls', () => {
     const first = /\[\[masked:aws-access-key-id:\d+\]\]/.exec(oai.requests.at(-1)!.rawBody)![0];
     await client.chat.completions.create({ model: 'gpt', messages: [{ role: 'user', content: `again ${AWS} and ${GHP}` }] });
     expect(oai.requests.at(-1)!.rawBody).toContain(first);
-    const findings = gw.events('guardrail.findings').filter((e) => e.keyId === id);
+    const findings = gw.events('guardrail.findings').filter((e) => e.keyId === id && e.location === 'llm.input');
     expect(findings).toHaveLength(2);
     expect(findings[1]!.findings).toEqual(
       expect.arrayContaining([

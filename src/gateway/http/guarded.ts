@@ -91,3 +91,19 @@ export function placeholderRestorer(vault: Vault, inner: Restorer): Restorer {
     },
   };
 }
+
+/**
+ * What the guardrails find in a model's answer (`llm.output`), recorded as a `guardrail.findings`
+ * event; the answer was already delivered, so nothing is masked or blocked here.
+ */
+export function recordOutputFindings(deps: { guardrails: Guardrails; ledger: Ledger; log: Logger }, ids: { requestId: string; keyId: string }, text: string): void {
+  try {
+    const findings = deps.guardrails.scan(text, 'llm.output').map((f) => ({ type: f.type, rule: f.rule, score: f.score, action: f.action, location: f.location, ...(f.warnOnly ? { warnOnly: true } : {}) }));
+    if (findings.length === 0) return;
+    deps.ledger
+      .append({ type: 'guardrail.findings', requestId: ids.requestId, keyId: ids.keyId, location: 'llm.output', recordedOnly: true, findings })
+      .catch((e: Error) => deps.log.error({ err: e.message }, 'could not record guardrail findings'));
+  } catch (err) {
+    deps.log.error({ err: (err as Error).message }, 'output guardrails failed');
+  }
+}

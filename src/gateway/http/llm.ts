@@ -21,7 +21,7 @@ import { billedOutputEstimate, relayNonStream, relayStream, openStream, type Rel
 import type { Reply } from './reply.js';
 import type { Budgets } from '../policy/budgets.js';
 import { admitLimits, budgetSubjects, checkOwners, missingGrant, reserveBudget, type Owners } from './admission.js';
-import { guardLlmInput, placeholderRestorer } from './guarded.js';
+import { guardLlmInput, placeholderRestorer, recordOutputFindings } from './guarded.js';
 import type { Guardrails } from '../policy/guardrails/pipeline.js';
 import type { Vault } from '../policy/guardrails/vault.js';
 import type { RateLimiter } from '../policy/limits.js';
@@ -657,4 +657,7 @@ async function settle(ctx: LlmContext, state: RelayState, pricing: { pricing: Pr
     );
   }
   ctx.onCompleted(event);
+  // The answer is looked at after it was sent, off the request path: findings are recorded, not acted on.
+  const answer = state.outputText;
+  if (answer) setImmediate(() => recordOutputFindings(ctx, event, answer));
 }

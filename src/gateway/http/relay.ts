@@ -19,6 +19,8 @@ export interface RelayState {
   outputChars: number;
   /** Content deltas seen: each carries at least one token, so a floor on the output so far. */
   outputDeltas: number;
+  /** The answer's text and tool arguments as the client received them (up to OUTPUT_SCAN_MAX), for the output guardrails. */
+  outputText?: string;
   startedAt: number;
   /** Set once the request is recorded. */
   settled: boolean;
@@ -137,6 +139,14 @@ export async function openStream(r: Relay, up: UpstreamResponse): Promise<Opened
   }
 }
 
+/** How much of an answer the output guardrails look at (they record; they do not hold the stream back). */
+export const OUTPUT_SCAN_MAX = 64 * 1024;
+
+function keep(state: RelayState, text: string): void {
+  const have = state.outputText ?? '';
+  if (have.length < OUTPUT_SCAN_MAX) state.outputText = have + text.slice(0, OUTPUT_SCAN_MAX - have.length);
+}
+
 function observe(state: RelayState, e: StreamEvent): void {
   switch (e.type) {
     case 'start':
@@ -191,9 +201,15 @@ export async function relayStream(r: Relay, opened: Extract<Opened, { kind: 'con
         state.event.outcome = 'upstream_error';
         if (!passthrough) out += encoder.error({ status: e.status, kind: e.kind, message: `provider "${r.provider.id}": ${r.ctx.scrub(e.message)}` });
       } else if (!passthrough && !upstreamError) {
-        for (const restored of r.restore.event(e)) out += encoder.encode(restored);
-      } else if (shadow && !upstreamError) {
-        shadow.encode(e);
+        for (const restored of r.restore.event(e)) {
+        if (restored.type === 'text_delta') keep(state, restored.text);
+        else if (restored.type === 'tool_args_delta') keep(state, restored.json);
+        out += encoder.encode(restored);
+      }
+      } else if (!upstreamError) {
+        if (e.type === 'text_delta') keep(state, e.text);
+        else if (e.type === 'tool_args_delta') keep(state, e.json);
+        shadow?.encode(e);
       }
     }
     if (passthrough) {
@@ -299,7 +315,9 @@ export async function relayNonStream(r: Relay, up: UpstreamResponse, settle: () 
   if (canonical) {
     if (!canonical.usageEstimated) state.event.usage = canonical.usage;
     for (const p of canonical.content) state.outputChars += p.type === 'text' ? p.text.length : p.type === 'tool_call' ? p.arguments.length : (p.text?.length ?? 0);
-    if (!passthrough) out = JSON.stringify(api.dialect.responseFromCanonical(r.restore.response(canonical)));
+    const answer = passthrough ? canonical : r.restore.response(canonical);
+    for (const p of answer.content) keep(state, p.type === 'text' ? p.text : p.type === 'tool_call' ? p.arguments : '');
+    if (!passthrough) out = JSON.stringify(api.dialect.responseFromCanonical(answer));
   } else if (!passthrough && !only) {
     throw new GatewayError('UPSTREAM_ERROR', `provider "${r.provider.id}" answered with a body that is not JSON`);
   } else if (parsed === undefined) {
