@@ -246,6 +246,7 @@ function findPhones(text: string): PiiMatch[] {
 
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const IPV4 = new RegExp(`(?<![\\w.])${OCTET}(?:\\.${OCTET}){3}(?![\\w]|\\.\\d)`, 'g');
+const WHOLE_IPV4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
 const VERSION_BEFORE = /(?:\bv|\bversion|\bver\.?)\s*$/i;
 
 function findIpv4(text: string): PiiMatch[] {
@@ -272,22 +273,31 @@ function isPublicIpv4(ip: string): boolean {
   );
 }
 
-/** Maximal runs of hex digits, colons and dots; each is parsed, so the scan is linear. */
-const IPV6_RUN = /[0-9A-Fa-f:.]+/g;
+const isIpv6RunChar = (c: number): boolean =>
+  (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46; // [0-9A-Fa-f:.]
 
+/**
+ * Maximal runs of hex digits, colons and dots that hold a colon; each is parsed once, so the scan is linear. Found
+ * from each colon (a run without one is never an address, and most words are such runs).
+ */
 function findIpv6(text: string): PiiMatch[] {
   const out: PiiMatch[] = [];
-  for (const m of text.matchAll(IPV6_RUN)) {
-    let run = m[0];
-    if (run.length < 3 || !run.includes(':')) continue;
-    const before = m.index > 0 ? text.charCodeAt(m.index - 1) : 32;
-    const after = m.index + run.length < text.length ? text.charCodeAt(m.index + run.length) : 32;
-    if (isWordChar(before) || isWordChar(after)) continue; // part of a word: std::dec, Foo::Bad
+  let colon = text.indexOf(':');
+  while (colon >= 0) {
+    let start = colon;
+    while (start > 0 && isIpv6RunChar(text.charCodeAt(start - 1))) start--;
+    let end = colon + 1;
+    while (end < text.length && isIpv6RunChar(text.charCodeAt(end))) end++;
+    colon = text.indexOf(':', end); // the next run's
+    if (end - start < 3) continue;
+    // Part of a word: std::dec, Foo::Bad (outside the text, charCodeAt gives NaN: no word character).
+    if (isWordChar(text.charCodeAt(start - 1)) || isWordChar(text.charCodeAt(end))) continue;
+    let run = text.slice(start, end);
     if (run.endsWith('.')) run = run.slice(0, -1);
     if (run.endsWith(':') && !run.endsWith('::')) run = run.slice(0, -1);
     const groups = ipv6Groups(run);
     if (!groups) continue;
-    out.push({ start: m.index, end: m.index + run.length, score: isPublicIpv6(groups) ? 0.8 : 0.3 });
+    out.push({ start, end: start + run.length, score: isPublicIpv6(groups) ? 0.8 : 0.3 });
   }
   return out;
 }
@@ -299,7 +309,7 @@ function ipv6Groups(s: string): number[] | undefined {
   const tail = s.slice(s.lastIndexOf(':') + 1);
   const extra: number[] = [];
   if (tail.includes('.')) {
-    if (!new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`).test(tail)) return undefined;
+    if (!WHOLE_IPV4.test(tail)) return undefined;
     const [a = 0, b = 0, c = 0, d = 0] = tail.split('.').map(Number);
     extra.push(a * 256 + b, c * 256 + d);
     body = s.slice(0, s.length - tail.length);

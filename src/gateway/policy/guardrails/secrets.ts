@@ -4,7 +4,8 @@
 // Formats were checked against the public gitleaks and betterleaks rule sets and vendor docs (facts only; the
 // patterns are written here). Every pattern has bounded repetition and most are gated by a literal keyword, so a
 // scan stays linear on megabytes of adversarial text; the few shapes a regex cannot bound (JWTs, PEM blocks, URLs,
-// high-entropy runs) are scanned by hand.
+// high-entropy runs) are scanned by hand. The keywords are all found in one pass, and a rule whose matches sit at a
+// known distance from a keyword is tried only there, so a scan costs little more than one pass however many rules.
 //
 // Decisions:
 // - Placeholders are not reported: AWS's documented `...EXAMPLE` keys, bodies of one or a few repeated characters
@@ -48,7 +49,38 @@ interface PatternRule {
   warnOnly?: boolean;
   /** Rejects a match that has the shape but is not a live secret (placeholder, failed structure check). */
   accept?: (value: string) => boolean;
+  /**
+   * Where a match can start, so the pattern is tried there only instead of at every position of the text. It must
+   * return every start a match can have (extra ones cost a little time; a missing one loses the match), or undefined
+   * when there would be more than `limit` (then the whole text is searched, which is cheaper); null: the pattern has
+   * no literal at a known distance from its start, and the whole text is always searched.
+   */
+  starts?: Starts | null;
 }
+
+/**
+ * Positions of one of the rule's keywords in the text (`anyCase` ones in any ASCII case), ascending; undefined for
+ * a literal that is not one of them, or that the one-pass keyword search does not place (one character, non-ASCII).
+ */
+type KeywordAt = (keyword: string) => readonly number[] | undefined;
+type Starts = (at: KeywordAt, text: string, limit: number) => number[] | undefined;
+
+/** A match starts `back` characters before an occurrence of one of `keywords` (right at it by default). */
+const startsAt =
+  (keywords: readonly string[], ...back: number[]): Starts =>
+  (at, _text, limit) => {
+    const backs = back.length > 0 ? back : [0];
+    const found: (readonly number[])[] = [];
+    for (const k of keywords) {
+      const positions = at(k);
+      if (!positions) return undefined;
+      found.push(positions);
+    }
+    if (found.reduce((n, positions) => n + positions.length, 0) * backs.length > limit) return undefined;
+    const starts: number[] = [];
+    for (const positions of found) for (const q of positions) for (const b of backs) starts.push(q - b);
+    return starts;
+  };
 
 // Token boundaries: a token must not be part of a longer run of token characters.
 const L = String.raw`(?<![A-Za-z0-9_-])`;
@@ -59,12 +91,14 @@ const assigned = (keyPattern: string, value: string): RegExp =>
   new RegExp(String.raw`(?<![A-Za-z0-9])${keyPattern}["']?[ \t]*(?:=>|:=|=|:)[ \t]*["']?(?<s>${value})(?![A-Za-z0-9_+/=-])`, 'gdi');
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
+/** A vendor format; unless `extra.starts` says otherwise, every match begins with one of its keywords. */
 const exact = (id: string, keywords: readonly string[], body: string, extra: Partial<PatternRule> = {}): PatternRule => ({
   id,
   keywords,
   pattern: token(body),
   rank: Rank.Exact,
   score: 1,
+  starts: startsAt(keywords),
   ...extra,
 });
 
@@ -82,6 +116,7 @@ const PATTERN_RULES: readonly PatternRule[] = [
     rank: Rank.Context,
     score: 0.9,
     accept: (v) => !v.includes('EXAMPLE'),
+    starts: startsAt(['secret'], 0, 3, 4), // `secret…`, or `aws` and maybe a separator before it
   },
 
   // GitHub: prefix + 36 base62 (the last 6 a CRC32); fine-grained PATs are `github_pat_` + 82.
@@ -126,7 +161,8 @@ const PATTERN_RULES: readonly PatternRule[] = [
   exact('slack-legacy-token', ['xoxa-', 'xoxr-', 'xoxo-', 'xoxs-'], String.raw`xox[ar]-(?:\d-)?[A-Za-z0-9-]{20,200}|xox[os]-\d{1,20}-\d{1,20}-\d{1,20}-[a-fA-F0-9]{16,64}`),
   exact('slack-app-token', ['xapp-'], String.raw`xapp-\d-[A-Z0-9]{8,14}-\d{8,14}-[a-f0-9]{32,80}`),
   exact('slack-webhook-url', ['hooks.slack.com'],
-    String.raw`https://hooks\.slack\.com/(?:services/T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24}|(?:workflows|triggers)/[A-Za-z0-9/]{30,120})`),
+    String.raw`https://hooks\.slack\.com/(?:services/T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24}|(?:workflows|triggers)/[A-Za-z0-9/]{30,120})`,
+    { starts: startsAt(['hooks.slack.com'], 'https://'.length) }),
 
   // Payments and messaging.
   exact('stripe-secret-key', ['sk_live_', 'sk_test_'], 'sk_(?:live|test)_[A-Za-z0-9]{20,247}', {
@@ -147,16 +183,31 @@ const PATTERN_RULES: readonly PatternRule[] = [
     pattern: assigned(String.raw`twilio[\w.-]{0,30}`, '[a-f0-9]{32}'),
     rank: Rank.Context,
     score: 0.9,
+    starts: startsAt(['twilio']),
   },
   // Mailgun: legacy `key-` + 32 hex, current private keys are 32-8-8 hex.
-  exact('mailgun-api-key', ['key-', 'mailgun'], 'key-[a-f0-9]{32}|[a-f0-9]{32}-[a-f0-9]{8}-[a-f0-9]{8}'),
+  exact('mailgun-api-key', ['key-', 'mailgun'], 'key-[a-f0-9]{32}|[a-f0-9]{32}-[a-f0-9]{8}-[a-f0-9]{8}', {
+    // `key-…` at its keyword; `<32>-<8>-<8>` 32 characters before a dash that has another dash 9 characters on.
+    starts: (at, text, limit) => {
+      const keyDash = at('key-');
+      if (!keyDash) return undefined;
+      const starts = [...keyDash];
+      for (let q = text.indexOf('-', 32); q >= 0 && starts.length <= limit; q = text.indexOf('-', q + 1)) {
+        if (text.charCodeAt(q + 9) === 45) starts.push(q - 32);
+      }
+      return starts.length <= limit ? starts : undefined;
+    },
+  }),
   // Mailchimp: 32 hex + datacenter suffix.
-  exact('mailchimp-api-key', ['-us'], String.raw`[a-f0-9]{32}-us\d{1,2}`),
+  exact('mailchimp-api-key', ['-us'], String.raw`[a-f0-9]{32}-us\d{1,2}`, { starts: startsAt(['-us'], 32) }),
   // Discord bot tokens: base64(user id) . base64(timestamp) . HMAC; the first part must decode to a snowflake.
   exact('discord-bot-token', ['.'], String.raw`[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}`, {
     accept: (v) => /^\d{17,20}$/.test(Buffer.from(v.slice(0, v.indexOf('.')), 'base64url').toString('latin1')),
+    starts: null, // its `.` is everywhere, and 24 to 28 characters in
   }),
-  exact('discord-webhook-url', ['discord'], String.raw`https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api/webhooks/\d{17,20}/[A-Za-z0-9_-]{60,68}`),
+  exact('discord-webhook-url', ['discord'], String.raw`https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api/webhooks/\d{17,20}/[A-Za-z0-9_-]{60,68}`, {
+    starts: startsAt(['discord'], 'https://'.length, 'https://ptb.'.length, 'https://canary.'.length),
+  }),
   // Telegram (core.telegram.org/bots/api): `<bot id>:<35 chars>`, also embedded in `/bot<token>/` API URLs.
   {
     id: 'telegram-bot-token',
@@ -164,11 +215,12 @@ const PATTERN_RULES: readonly PatternRule[] = [
     pattern: new RegExp(String.raw`(?:(?<=/bot)|(?<![A-Za-z0-9_:-]))(?<s>\d{6,12}:A[A-Za-z0-9_-]{34})${R}`, 'gd'),
     rank: Rank.Exact,
     score: 1,
+    starts: startsAt([':A'], 6, 7, 8, 9, 10, 11, 12),
   },
   exact('shopify-token', ['shpat_', 'shpca_', 'shppa_', 'shpss_'], 'shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}'),
 
   // Cloud and infrastructure.
-  exact('digitalocean-token', ['_v1_'], 'do[por]_v1_[a-f0-9]{64}'),
+  exact('digitalocean-token', ['_v1_'], 'do[por]_v1_[a-f0-9]{64}', { starts: startsAt(['_v1_'], 3) }),
   exact('heroku-api-key', ['HRKU-'], 'HRKU-AA[A-Za-z0-9_-]{58}'),
   {
     id: 'heroku-api-key',
@@ -177,6 +229,7 @@ const PATTERN_RULES: readonly PatternRule[] = [
     pattern: assigned(String.raw`heroku[\w.-]{0,30}`, UUID),
     rank: Rank.Context,
     score: 0.9,
+    starts: startsAt(['heroku']),
   },
   // Azure storage account keys are 64 random bytes in base64 (88 chars); SAS keys 32 bytes (44 chars).
   {
@@ -185,6 +238,7 @@ const PATTERN_RULES: readonly PatternRule[] = [
     pattern: /(?<![A-Za-z0-9])AccountKey=(?<s>[A-Za-z0-9+/]{86}==)(?![A-Za-z0-9+/=])/dg,
     rank: Rank.Exact,
     score: 1,
+    starts: startsAt(['AccountKey=']),
   },
   {
     id: 'azure-shared-access-key',
@@ -192,6 +246,7 @@ const PATTERN_RULES: readonly PatternRule[] = [
     pattern: /(?<![A-Za-z0-9])SharedAccessKey=(?<s>[A-Za-z0-9+/]{43}=)(?![A-Za-z0-9+/=])/dg,
     rank: Rank.Exact,
     score: 1,
+    starts: startsAt(['SharedAccessKey=']),
   },
   // Entra ID (Azure AD) client secrets: 3 chars, a digit, `Q~`, then 31-34 chars.
   {
@@ -200,11 +255,13 @@ const PATTERN_RULES: readonly PatternRule[] = [
     pattern: /(?<![A-Za-z0-9_~.-])(?<s>[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34})(?![A-Za-z0-9_~.-])/dg,
     rank: Rank.Exact,
     score: 1,
+    starts: startsAt(['Q~'], 4),
   },
   // Teams: Office 365 connector URLs, and the Power Automate workflow URLs that replace them (the `sig` signs).
   exact('microsoft-teams-webhook', ['webhook.office.com', 'logic.azure.com'],
     String.raw`https://[a-z0-9-]{1,63}\.webhook\.office\.com/webhookb2/${UUID}@${UUID}/IncomingWebhook/[a-f0-9]{32}/${UUID}(?:/[A-Za-z0-9_-]{1,80})?` +
-      String.raw`|https://[a-z0-9-]{1,63}\.[a-z0-9-]{1,63}\.logic\.azure\.com(?::443)?/workflows/[a-f0-9]{32}/triggers/[A-Za-z0-9_-]{1,40}/paths/invoke\?[A-Za-z0-9_.%=&-]{0,300}?sig=[A-Za-z0-9_-]{43}`),
+      String.raw`|https://[a-z0-9-]{1,63}\.[a-z0-9-]{1,63}\.logic\.azure\.com(?::443)?/workflows/[a-f0-9]{32}/triggers/[A-Za-z0-9_-]{1,40}/paths/invoke\?[A-Za-z0-9_.%=&-]{0,300}?sig=[A-Za-z0-9_-]{43}`,
+    { starts: null }), // the host before the keyword has no fixed length
   exact('databricks-token', ['dapi'], String.raw`dapi[a-f0-9]{32}(?:-\d)?`),
   exact('vault-token', ['hvs.', 'hvb.'], String.raw`hvs\.[A-Za-z0-9_-]{90,120}|hvb\.[A-Za-z0-9_-]{138,300}`),
   // Doppler (docs.doppler.com "Auth token formats"): dp.<kind>.<40-44 base62>.
@@ -220,6 +277,7 @@ const PATTERN_RULES: readonly PatternRule[] = [
     pattern: assigned(String.raw`(?:datadog|dd)[_.-]?api[_.-]?key`, '[a-f0-9]{32}'),
     rank: Rank.Context,
     score: 0.9,
+    starts: null, // `dd.api_key` holds none of the keywords
   },
   {
     id: 'datadog-app-key',
@@ -228,13 +286,15 @@ const PATTERN_RULES: readonly PatternRule[] = [
     pattern: assigned(String.raw`(?:datadog|dd)[_.-]?app(?:lication)?[_.-]?key`, '[a-f0-9]{40}'),
     rank: Rank.Context,
     score: 0.9,
+    starts: null, // `dd.app_key` holds none of the keywords
   },
   exact('newrelic-user-api-key', ['NRAK-'], 'NRAK-[A-Z0-9]{27}'),
   exact('newrelic-insert-key', ['NRII-'], 'NRII-[A-Za-z0-9_-]{32}'),
-  exact('newrelic-license-key', ['NRAL'], '[a-f0-9]{36}NRAL'),
+  exact('newrelic-license-key', ['NRAL'], '[a-f0-9]{36}NRAL', { starts: startsAt(['NRAL'], 36) }),
   // A DSN's public key only lets one send events; legacy DSNs also carry a secret key (`pub:secret@`).
   exact('sentry-dsn', ['sentry'], String.raw`https?://[a-f0-9]{32}(?::[a-f0-9]{32})?@[A-Za-z0-9.-]{0,100}sentry[A-Za-z0-9.-]{0,100}(?::\d{1,5})?/(?:[A-Za-z0-9_.-]{1,40}/)?\d{1,12}`, {
     score: (v) => (/^https?:\/\/[a-f0-9]{32}:/.test(v) ? 1 : 0.6),
+    starts: null, // the keyword is in the host, after a key of either length
   }),
   exact('sentry-auth-token', ['sntrys_', 'sntryu_'], 'sntrys_eyJ[A-Za-z0-9+/=]{20,400}_[A-Za-z0-9+/]{43}|sntryu_[a-f0-9]{64}'),
 
@@ -263,16 +323,15 @@ export const SECRET_RULE_IDS: readonly string[] = [
 export const secretsDetector: DetectorFactory<SecretsOptions> = (options = {}) => {
   const highEntropy = options.highEntropy ?? true;
   const disabled = new Set(options.disabledRules ?? []);
+  const rules = COMPILED_RULES.filter((r) => !disabled.has(r.rule.id));
   return {
     type: 'secret',
     scan(text: string): Finding[] {
       const found: Candidate[] = [];
-      let lower: string | undefined;
-      for (const rule of PATTERN_RULES) {
-        if (disabled.has(rule.id)) continue;
-        const haystack = rule.anyCase ? (lower ??= text.toLowerCase()) : text;
-        if (!rule.keywords.some((k) => haystack.includes(k))) continue;
-        matchRule(rule, text, found);
+      const keywords = findKeywords(text);
+      for (const rule of rules) {
+        if (!rule.keywordIds.some((id) => keywords.has(id))) continue;
+        matchRule(rule, text, keywords, found);
       }
       scanJwts(text, found);
       scanKeyBlocks(text, found);
@@ -284,31 +343,176 @@ export const secretsDetector: DetectorFactory<SecretsOptions> = (options = {}) =
   } satisfies Detector;
 };
 
-function matchRule(rule: PatternRule, text: string, out: Candidate[]): void {
-  const re = rule.pattern;
-  re.lastIndex = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const span = m.indices?.groups?.s ?? m.indices?.[0];
-    if (!span) continue;
-    const value = text.slice(span[0], span[1]);
-    if (isFiller(value)) continue;
-    if (rule.accept && !rule.accept(value)) continue;
-    out.push({
-      type: 'secret',
-      rule: rule.id,
-      start: span[0],
-      end: span[1],
-      score: typeof rule.score === 'function' ? rule.score(value) : rule.score,
-      rank: rule.rank,
-      ...(rule.warnOnly ? { warnOnly: true } : {}),
-    });
+// ---- keywords ---------------------------------------------------------------------------------------------------
+
+// All the rules' keywords are found in one pass over the text rather than one search each: a keyword is filed under
+// its first two characters (in every ASCII case for `anyCase` ones) with a bit for its third, so most positions cost
+// one table look-up. Keywords the table cannot hold (one character, non-ASCII) are searched for whole.
+
+interface Keyword {
+  id: number;
+  text: string;
+  anyCase: boolean;
+  /** Found by the one pass; otherwise by searching the whole text (and then with no positions). */
+  inTable: boolean;
+}
+
+const KEYWORDS: Keyword[] = [];
+const KEYWORD_IDS = new Map<string, number>();
+/** Table keywords by their first two characters, `c0 << 7 | c1`. */
+const BY_PAIR: Keyword[][] = [];
+const NO_KEYWORDS: readonly Keyword[] = [];
+/** Per pair, a bit (`1 << (c & 31)`) for each of its keywords' third character; every bit for two-character ones. */
+const THIRD = new Uint32Array(1 << 14);
+
+function keywordId(text: string, anyCase: boolean): number {
+  const key = `${anyCase ? 'i' : 's'}:${text}`;
+  let id = KEYWORD_IDS.get(key);
+  if (id !== undefined) return id;
+  id = KEYWORDS.length;
+  // An upper-case `anyCase` keyword never occurs in lower-cased text: the whole-text search keeps that so.
+  const inTable = text.length >= 2 && /^[ -~]+$/.test(text) && (!anyCase || text === text.toLowerCase());
+  const keyword = { id, text, anyCase, inTable };
+  KEYWORDS.push(keyword);
+  KEYWORD_IDS.set(key, id);
+  if (inTable) {
+    const firsts = anyCase ? [...new Set([text.slice(0, 2), text.slice(0, 2).toUpperCase(), text.charAt(0).toUpperCase() + text.charAt(1), text.charAt(0) + text.charAt(1).toUpperCase()])] : [text.slice(0, 2)];
+    for (const two of firsts) {
+      const pair = (two.charCodeAt(0) << 7) | two.charCodeAt(1);
+      (BY_PAIR[pair] ??= []).push(keyword);
+      THIRD[pair] = (THIRD[pair] ?? 0) | (text.length === 2 ? 0xffffffff : 1 << (text.charCodeAt(2) & 31)); // a letter's cases share a bit
+    }
   }
+  return id;
+}
+
+/** Which keywords a text holds, and where. */
+interface KeywordHits {
+  has(id: number): boolean;
+  /** Positions of a keyword, ascending; undefined for one the pass does not look for. */
+  at(id: number): readonly number[] | undefined;
+}
+
+const NO_POSITIONS: readonly number[] = [];
+
+function findKeywords(text: string): KeywordHits {
+  const positions: (number[] | undefined)[] = [];
+  const last = text.length - 1;
+  // Characters are cut to 7 bits for the look-up only: `keywordAt` compares the real ones.
+  let c0 = text.charCodeAt(0) & 127;
+  for (let i = 0; i < last; i++) {
+    const c1 = text.charCodeAt(i + 1) & 127;
+    const pair = (c0 << 7) | c1;
+    c0 = c1;
+    const third = THIRD[pair] ?? 0;
+    if (third === 0 || ((third >>> (text.charCodeAt(i + 2) & 31)) & 1) === 0) continue;
+    for (const k of BY_PAIR[pair] ?? NO_KEYWORDS) if (keywordAt(text, k, i)) (positions[k.id] ??= []).push(i);
+  }
+  let lower: string | undefined;
+  let foldsToAscii: boolean | undefined;
+  return {
+    has(id) {
+      const k = KEYWORDS[id];
+      if (!k) return false;
+      if (k.inTable) {
+        if (positions[id]) return true;
+        if (!k.anyCase) return false;
+        // Lower-casing turns only U+0130 (into `i` and a combining dot) and the Kelvin sign into ASCII letters:
+        // without them, a keyword the ASCII comparison missed is not in the lower-cased text either.
+        if (!(foldsToAscii ??= text.includes('\u0130') || text.includes('\u212a'))) return false;
+      }
+      return k.anyCase ? (lower ??= text.toLowerCase()).includes(k.text) : text.includes(k.text);
+    },
+    at: (id) => (KEYWORDS[id]?.inTable ? (positions[id] ?? NO_POSITIONS) : undefined),
+  };
+}
+
+/** `text` holds the keyword at `at` (in any ASCII case when `anyCase`; the keyword is then lower-case). */
+function keywordAt(text: string, { text: keyword, anyCase }: Keyword, at: number): boolean {
+  for (let j = 0; j < keyword.length; j++) {
+    const c = text.charCodeAt(at + j);
+    if ((anyCase && c >= 65 && c <= 90 ? c | 32 : c) !== keyword.charCodeAt(j)) return false;
+  }
+  return true;
+}
+
+// ---- pattern rules ----------------------------------------------------------------------------------------------
+
+interface CompiledRule {
+  rule: PatternRule;
+  keywordIds: readonly number[];
+  idOf: ReadonlyMap<string, number>;
+  /** The pattern, sticky: tried at each of the rule's `starts` only. */
+  sticky?: RegExp;
+}
+
+const COMPILED_RULES: readonly CompiledRule[] = PATTERN_RULES.map((rule) => ({
+  rule,
+  keywordIds: rule.keywords.map((k) => keywordId(k, rule.anyCase ?? false)),
+  idOf: new Map(rule.keywords.map((k) => [k, keywordId(k, rule.anyCase ?? false)])),
+  ...(rule.starts ? { sticky: new RegExp(rule.pattern.source, `${rule.pattern.flags.replace('g', '')}y`) } : {}),
+}));
+
+/** Above this many candidate starts per character, one search of the whole text is cheaper than a try at each. */
+const STARTS_PER_CHAR = 1 / 256;
+
+function matchRule({ rule, idOf, sticky }: CompiledRule, text: string, keywords: KeywordHits, out: Candidate[]): void {
+  const at: KeywordAt = (keyword) => {
+    const id = idOf.get(keyword);
+    return id === undefined ? undefined : keywords.at(id);
+  };
+  const starts = sticky && rule.starts?.(at, text, Math.ceil(text.length * STARTS_PER_CHAR));
+  if (!sticky || !starts) {
+    const re = rule.pattern;
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) addMatch(rule, text, m, out);
+    return;
+  }
+  // The first match at or after the end of the previous one, as the global search finds it.
+  let from = 0;
+  for (const start of starts.sort((a, b) => a - b)) {
+    if (start < from || start > text.length) continue;
+    sticky.lastIndex = start;
+    const m = sticky.exec(text);
+    if (!m) continue;
+    from = start + m[0].length;
+    addMatch(rule, text, m, out);
+  }
+}
+
+function addMatch(rule: PatternRule, text: string, m: RegExpExecArray, out: Candidate[]): void {
+  const span = m.indices?.groups?.s ?? m.indices?.[0];
+  if (!span) return;
+  const value = text.slice(span[0], span[1]);
+  if (isFiller(value)) return;
+  if (rule.accept && !rule.accept(value)) return;
+  out.push({
+    type: 'secret',
+    rule: rule.id,
+    start: span[0],
+    end: span[1],
+    score: typeof rule.score === 'function' ? rule.score(value) : rule.score,
+    rank: rule.rank,
+    ...(rule.warnOnly ? { warnOnly: true } : {}),
+  });
 }
 
 /** A run of one character, or a body of very few distinct characters: a placeholder, not a key. */
 function isFiller(value: string): boolean {
   if (/(.)\1{7,}/.test(value)) return true;
   return value.length >= 16 && new Set(value).size < 8;
+}
+
+/**
+ * `text.indexOf(literal, from)`, searching for the literal's tail from `skip` on, then checking its head: a search
+ * stops at each occurrence of the first character, and `e` or `-` are everywhere.
+ */
+function indexOfVia(text: string, literal: string, skip: number, from: number): number {
+  const tail = literal.slice(skip);
+  for (let at = text.indexOf(tail, from + skip); at >= 0; at = text.indexOf(tail, at + 1)) {
+    if (text.startsWith(literal.slice(0, skip), at - skip)) return at - skip;
+  }
+  return -1;
 }
 
 // ---- JWTs -------------------------------------------------------------------------------------------------------
@@ -318,10 +522,10 @@ const isB64UrlChar = (c: number): boolean =>
 
 /** `header.payload.signature` (or a 5-part JWE) whose header decodes to JSON with an `alg`. */
 function scanJwts(text: string, out: Candidate[]): void {
-  let at = text.indexOf('eyJ');
+  let at = indexOfVia(text, 'eyJ', 1, 0);
   while (at >= 0) {
     if (at > 0 && isB64UrlChar(text.charCodeAt(at - 1))) {
-      at = text.indexOf('eyJ', at + 3);
+      at = indexOfVia(text, 'eyJ', 1, at + 3);
       continue;
     }
     // Walk the whole dotted run once, then continue after it: linear however many `eyJ` it holds.
@@ -338,7 +542,7 @@ function scanJwts(text: string, out: Candidate[]): void {
     if (alg !== undefined && (parts.length === 5 || alg === 'none' || signature.length >= 16)) {
       out.push({ type: 'secret', rule: 'jwt', start: at, end: at + run.length, score: 1, rank: Rank.Exact });
     }
-    at = text.indexOf('eyJ', Math.max(end, at + 3));
+    at = indexOfVia(text, 'eyJ', 1, Math.max(end, at + 3));
   }
 }
 
@@ -365,7 +569,7 @@ function scanKeyBlocks(text: string, out: Candidate[]): void {
   const endOf = new Map<string, number>();
   let from = 0;
   for (;;) {
-    const begin = text.indexOf('-----BEGIN ', from);
+    const begin = indexOfVia(text, '-----BEGIN ', 5, from);
     if (begin < 0) return;
     const labelStart = begin + 11;
     const labelEnd = text.indexOf('-----', labelStart);
@@ -483,25 +687,84 @@ function isPlaceholder(value: string): boolean {
 
 // ---- `key = value` assignments ----------------------------------------------------------------------------------
 
-/** A key name (optionally quoted) followed by `=`, `:`, `:=` or `=>`. */
-const ASSIGNMENT = /(?<![\w.])(["']?)([A-Za-z_][\w.-]{0,63})\1[ \t]*(?:=>|:=|=|:)[ \t]*/g;
 /** Key names (lower-cased, without `_.-`) that hold a secret when they end with one of these. */
 const SECRET_KEY_SUFFIXES = [
   'password', 'passwd', 'pwd', 'passphrase', 'secret', 'token', 'apikey', 'accesskey', 'secretkey', 'privatekey',
   'authkey', 'signingkey', 'masterkey', 'accountkey', 'encryptionkey', 'credential', 'credentials',
 ];
+/** The last characters of the suffixes: a key ending in anything else is passed over at once. */
+const SUFFIX_ENDS = new Uint8Array(128);
+for (const suffix of SECRET_KEY_SUFFIXES) SUFFIX_ENDS[suffix.charCodeAt(suffix.length - 1)] = 1;
 
+const isKeyChar = (c: number): boolean => isB64UrlChar(c) || c === 46; // [\w.-]
+const isKeyStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95; // [A-Za-z_]
+const isWordOrDot = (c: number): boolean => isKeyChar(c) && c !== 45; // [\w.]
+
+/**
+ * A key name (optionally quoted) followed by `=`, `:`, `:=` or `=>`: the matches of the global regex
+ * `(?<![\w.])(["']?)([A-Za-z_][\w.-]{0,63})\1[ \t]*(?:=>|:=|=|:)[ \t]*`, found from each separator backwards
+ * (most separators follow a key that names no secret, which its last letter shows) instead of from every word.
+ */
 function scanAssignments(text: string, out: Candidate[]): void {
-  ASSIGNMENT.lastIndex = 0;
-  for (let m = ASSIGNMENT.exec(text); m; m = ASSIGNMENT.exec(text)) {
-    const key = (m[2] ?? '').toLowerCase().replace(/[_.-]/g, '');
+  let colon = text.indexOf(':');
+  let equals = text.indexOf('=');
+  while (colon >= 0 || equals >= 0) {
+    let sep: number;
+    if (equals < 0 || (colon >= 0 && colon < equals)) {
+      sep = colon;
+      colon = text.indexOf(':', colon + 1);
+    } else {
+      sep = equals;
+      equals = text.indexOf('=', equals + 1);
+    }
+    const keyAt = keyBefore(text, sep);
+    if (!keyAt) continue;
+    const key = text.slice(keyAt.start, keyAt.end).toLowerCase().replace(/[_.-]/g, '');
     if (!SECRET_KEY_SUFFIXES.some((suffix) => key.endsWith(suffix))) continue;
-    const value = readValue(text, ASSIGNMENT.lastIndex);
+    const twoCharSep = text.charCodeAt(sep + 1) === (text.charCodeAt(sep) === 61 ? 62 : 61); // `=>` or `:=`
+    let at = sep + (twoCharSep ? 2 : 1);
+    while (text.charCodeAt(at) === 32 || text.charCodeAt(at) === 9) at++;
+    const value = readValue(text, at);
     if (!value) continue;
     const v = text.slice(value.start, value.end);
     if (text.charAt(value.end) === '(' || !looksLikeSecretValue(v)) continue; // a call: token = makeToken(user)
     out.push({ type: 'secret', rule: 'secret-assignment', start: value.start, end: value.end, score: 0.7, rank: Rank.Generic });
   }
+}
+
+/**
+ * The key the assignment regex above matches before the separator at `sep`, if its last letter may end a secret's
+ * name. A key is the tail of a run of `[\w.-]` that starts the run or follows a `-` (not a word character or `.`),
+ * starts with `[A-Za-z_]` and is at most 64 long; the earliest such start wins. A quoted key must be the whole run,
+ * its opening quote matching the closing one and not following a word character or `.`.
+ */
+function keyBefore(text: string, sep: number): { start: number; end: number } | undefined {
+  let end = sep;
+  while (end > 0 && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+  const quote = text.charCodeAt(end - 1);
+  const quoted = quote === 34 || quote === 39;
+  if (quoted) end--;
+  let last = end - 1;
+  while (last >= 0 && (text.charCodeAt(last) === 95 || text.charCodeAt(last) === 46 || text.charCodeAt(last) === 45)) last--;
+  const c = text.charCodeAt(last);
+  if (SUFFIX_ENDS[c >= 65 && c <= 90 ? c | 32 : c] !== 1) return undefined;
+  // Back to the start of the run, or 64 characters (a longer key never matches from there).
+  let from = end;
+  while (from > 0 && end - from < 64 && isKeyChar(text.charCodeAt(from - 1))) from--;
+  const runStart = from === 0 || !isKeyChar(text.charCodeAt(from - 1)) ? from : -1;
+  if (quoted) {
+    const ok =
+      runStart >= 1 &&
+      runStart < end &&
+      isKeyStart(text.charCodeAt(runStart)) &&
+      text.charCodeAt(runStart - 1) === quote &&
+      (runStart === 1 || !isWordOrDot(text.charCodeAt(runStart - 2)));
+    return ok ? { start: runStart, end } : undefined;
+  }
+  for (let s = from; s < end; s++) {
+    if ((s === runStart || text.charCodeAt(s - 1) === 45) && isKeyStart(text.charCodeAt(s))) return { start: s, end };
+  }
+  return undefined;
 }
 
 const BARE_VALUE = /[^\s,;'"`{}()[\]<>&]{1,300}/y;
@@ -534,31 +797,72 @@ function looksLikeSecretValue(v: string): boolean {
 
 // ---- generic high entropy ---------------------------------------------------------------------------------------
 
-const isEntropyChar = (c: number): boolean => isB64UrlChar(c) || c === 43 || c === 47;
+/** Per ASCII character: a bit for each class the high-entropy scan looks at. */
+const IS_ENTROPY_CHAR = 1;
+const IS_LOWER = 2;
+const IS_UPPER = 4;
+const IS_DIGIT = 8;
+const CHAR_CLASSES = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const entropyChar = isB64UrlChar(c) || c === 43 || c === 47 ? IS_ENTROPY_CHAR : 0;
+  CHAR_CLASSES[c] = entropyChar | (c >= 97 && c <= 122 ? IS_LOWER : 0) | (c >= 65 && c <= 90 ? IS_UPPER : 0) | (c >= 48 && c <= 57 ? IS_DIGIT : 0);
+}
+const ALL_CLASSES = IS_ENTROPY_CHAR | IS_LOWER | IS_UPPER | IS_DIGIT;
+const isEntropyChar = (c: number): boolean => c < 128 && ((CHAR_CLASSES[c] ?? 0) & IS_ENTROPY_CHAR) !== 0;
+
+/** Shorter runs (with their padding) are not reported. */
+const MIN_RUN = 20;
+/** Characters before the padding (up to two `=`) that a reported run has at least. */
+const MIN_UNPADDED = MIN_RUN - 2;
+
+/** Counts of each character of the run being measured (all ASCII), and the order they first occur in. */
+const runCounts = new Uint16Array(128);
+const runOrder = new Uint8Array(128);
 
 /** Long random-looking runs (mixed case and digits): recorded warn-only, since they may be hashes or ids. */
 function scanHighEntropy(text: string, out: Candidate[]): void {
-  let i = 0;
-  while (i < text.length) {
-    if (!isEntropyChar(text.charCodeAt(i))) {
-      i++;
-      continue;
-    }
-    const start = i;
-    while (i < text.length && isEntropyChar(text.charCodeAt(i))) i++;
+  // A run long enough to report covers one of every MIN_UNPADDED positions: only those are looked at, and the run
+  // around one found from there (a short run ends before the next probe, a long one is passed whole).
+  for (let probe = MIN_UNPADDED - 1; probe < text.length; probe += MIN_UNPADDED) {
+    if (!isEntropyChar(text.charCodeAt(probe))) continue;
+    let start = probe;
+    while (start > 0 && isEntropyChar(text.charCodeAt(start - 1))) start--;
+    let end = probe + 1;
+    while (end < text.length && isEntropyChar(text.charCodeAt(end))) end++;
+    while (probe + MIN_UNPADDED < end) probe += MIN_UNPADDED;
+    const runEnd = end;
     // `=` only as base64 padding, so `KEY=value` stays two runs.
-    for (let pad = 0; pad < 2 && text.charCodeAt(i) === 61; pad++) i++;
-    const len = i - start;
-    if (len < 20 || len > 512) continue; // longer runs are data blobs (images, bundles), not credentials
-    const run = text.slice(start, i);
-    if (/^sha(?:1|256|384|512)-/.test(run)) continue; // SRI / lockfile integrity
-    const before = text.slice(Math.max(0, start - 7), start);
-    if (before.endsWith('base64,') || before.endsWith('h1:')) continue; // data: URLs, go.sum hashes
-    if (!/[a-z]/.test(run) || !/[A-Z]/.test(run) || !/\d/.test(run)) continue; // hex, UUIDs, words
-    const entropy = shannonEntropy(run);
-    if (entropy < Math.min(4.2, Math.log2(len) - 0.6)) continue;
-    out.push({ type: 'secret', rule: 'high-entropy', start, end: i, score: 0.3, warnOnly: true, rank: Rank.Entropy });
+    for (let pad = 0; pad < 2 && text.charCodeAt(end) === 61; pad++) end++;
+    const len = end - start;
+    if (len < MIN_RUN || len > 512) continue; // longer runs are data blobs (images, bundles), not credentials
+    let classes = 0;
+    for (let i = start; i < runEnd; i++) classes |= CHAR_CLASSES[text.charCodeAt(i)] ?? 0;
+    if (classes !== ALL_CLASSES) continue; // hex, UUIDs, words
+    if (/^sha(?:1|256|384|512)-/.test(text.slice(start, start + 7))) continue; // SRI / lockfile integrity
+    if ((start >= 7 && text.startsWith('base64,', start - 7)) || (start >= 3 && text.startsWith('h1:', start - 3))) continue; // data: URLs, go.sum hashes
+    if (runEntropy(text, start, end) < Math.min(4.2, Math.log2(len) - 0.6)) continue;
+    out.push({ type: 'secret', rule: 'high-entropy', start, end, score: 0.3, warnOnly: true, rank: Rank.Entropy });
   }
+}
+
+/** `shannonEntropy(text.slice(start, end))` for an ASCII run, without the slice or a Map (same sums, same order). */
+function runEntropy(text: string, start: number, end: number): number {
+  let distinct = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    const seen = runCounts[c] ?? 0;
+    if (seen === 0) runOrder[distinct++] = c;
+    runCounts[c] = seen + 1;
+  }
+  const len = end - start;
+  let bits = 0;
+  for (let k = 0; k < distinct; k++) {
+    const c = runOrder[k]!;
+    const p = runCounts[c]! / len;
+    bits -= p * Math.log2(p);
+    runCounts[c] = 0;
+  }
+  return bits;
 }
 
 /** Bits per character. */
