@@ -301,7 +301,8 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
       const target = exposed.get(name);
       if (!target) {
         const q = held.get(name);
-        if (q) {
+        // A key that may not use the tool learns nothing about it, quarantined or not.
+        if (q && !missingToolGrant(key, ctx.owners(key), q.server, q.tool) && inToolset(session.toolset, q.server, q.tool)) {
           await ctx.ledger.append({ type: 'mcp.call', requestId, keyId: key.id, session: session.id, server: q.server, tool: q.tool, name, arguments: digest(args), decision: 'deny', decidedBy: `quarantine: ${q.reason}`, outcome: 'refused', costUsd: null, durationMs: 0, result: null });
           return toolError(
             `Gatehouse refused the call: ${q.message}. The tool is quarantined until a person reviews it: gatehouse pins list, then gatehouse pins accept ${q.server} ${q.tool}`,
