@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document } from 'yaml';
 import { z } from 'zod';
 import type { ConfigIssue } from '../../shared/contract.js';
 import { configSchema, type GatehouseConfig } from './schema.js';
@@ -69,7 +69,8 @@ export function parseConfigText(text: string): ParseResult {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
     // Unresolved aliases and alias bombs only surface when the document is turned into values.
-    return { ok: false, issues: [{ path: ROOT_PATH, message: `invalid YAML: ${(err as Error).message}` }] };
+    const message = (err as Error).message;
+    return { ok: false, issues: [{ path: ROOT_PATH, message: `invalid YAML: ${message}`, ...aliasPosition(doc, lineCounter, message) }] };
   }
   if (!isPlainObject(data)) {
     return {
@@ -89,6 +90,26 @@ export function parseConfigText(text: string): ParseResult {
 
   const issues = parsed.error.issues.flatMap((issue) => toConfigIssues(issue, data, doc, lineCounter));
   return { ok: false, issues: sortByPosition(issues) };
+}
+
+/**
+ * Where an alias problem is: the alias naming an anchor that is not set (the name ends the message),
+ * else the first alias that repeats (an alias bomb is a pile of them).
+ */
+function aliasPosition(doc: Document.Parsed, lineCounter: LineCounter, message: string): { line?: number; column?: number } {
+  const unresolved = /Unresolved alias.*: (.+)$/.exec(message)?.[1];
+  let found: Alias | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      if (unresolved === undefined || node.source === unresolved) {
+        found = node;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  const at = found?.range?.[0];
+  return at === undefined ? { line: 1, column: 1 } : position(lineCounter, at);
 }
 
 /** Reads and validates the file; throws ConfigError (CONFIG_UNREADABLE or CONFIG_INVALID). */

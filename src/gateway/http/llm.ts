@@ -242,8 +242,8 @@ export function planFor(ctx: LlmContext, key: KeyRow, requested: string, session
 }
 
 /** The error an upstream gave, read from its body in the shape of the dialect it answers in; secrets scrubbed. */
-async function readUpstreamError(ctx: LlmContext, dialect: Dialect, up: UpstreamResponse): Promise<{ raw: string; parsed: ParsedUpstreamError }> {
-  const raw = ctx.scrub(await readText(up.body, 64 * 1024));
+async function readUpstreamError(ctx: LlmContext, dialect: Dialect, up: UpstreamResponse): Promise<{ raw: string; json: boolean; parsed: ParsedUpstreamError }> {
+  const raw = ctx.scrub(await readText(up.body, 1 << 20));
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -251,7 +251,7 @@ async function readUpstreamError(ctx: LlmContext, dialect: Dialect, up: Upstream
     json = undefined;
   }
   const parsed = dialect.parseError(up.status, json) ?? { kind: errorKind(up.status), message: raw.slice(0, 500) || `HTTP ${up.status}` };
-  return { raw, parsed };
+  return { raw, json: json !== undefined, parsed };
 }
 
 /**
@@ -511,14 +511,15 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
         });
         record.status = up.status;
         if (up.status >= 400) {
-          const { raw: errRaw, parsed } = await readUpstreamError(ctx, prepared.upstream, up);
+          const { raw: errRaw, json: errIsJson, parsed } = await readUpstreamError(ctx, prepared.upstream, up);
           record.error = parsed.message.slice(0, 300);
           event.attempts.push(record);
           retryAfter = retryAfterMs(up.headers);
           const ra = up.headers['retry-after'];
           lastFailure = {
             wire: clientError(provider, up.status, parsed),
-            passthrough: prepared.upstream === api.dialect && !isAuthFailure(up.status, parsed) ? { status: gatewayStatus(up.status), raw: errRaw } : undefined,
+            // Passed through as the provider wrote it only when it is whole JSON (not an HTML page, not cut at 1 MiB).
+            passthrough: prepared.upstream === api.dialect && errIsJson && !isAuthFailure(up.status, parsed) ? { status: gatewayStatus(up.status), raw: errRaw } : undefined,
             retryAfter: typeof ra === 'string' ? ra : undefined,
           };
           settleAttempt();

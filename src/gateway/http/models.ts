@@ -127,8 +127,13 @@ async function countOnRoute(
   const field = provider.family === 'anthropic' ? 'input_tokens' : 'totalTokens';
   const tokens = isObject(parsed) ? parsed[field] : undefined;
   if (sameFamily) return { ...base, inputTokens: typeof tokens === 'number' ? tokens : 0, estimated: false, passthrough: { status: up.status, text } };
+  // Across families the provider's error is told in the client's shape: a request it finds malformed is the client's 400.
+  if (up.status >= 400 && up.status < 500 && up.status !== 429) {
+    throw new GatewayError('BAD_REQUEST', `provider "${provider.id}" refused to count the tokens of this request (HTTP ${up.status}): ${(refusal?.message ?? 'no reason given').slice(0, 300)}`);
+  }
+  if (up.status === 429) throw new GatewayError('RATE_LIMITED', `provider "${provider.id}" is rate limiting token counts; try again shortly`);
   if (up.status !== 200 || typeof tokens !== 'number') {
-    throw new GatewayError('UPSTREAM_ERROR', `provider "${provider.id}" could not count tokens (HTTP ${up.status}): ${text.slice(0, 300)}`);
+    throw new GatewayError('UPSTREAM_ERROR', `provider "${provider.id}" could not count tokens (HTTP ${up.status})${refusal ? `: ${refusal.message.slice(0, 300)}` : ''}`);
   }
   return { ...base, inputTokens: tokens, estimated: false };
 }

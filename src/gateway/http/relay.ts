@@ -5,6 +5,7 @@ import type { CanonicalResponse, Dialect, ErrorKind, SseEvent, StreamDecoder, St
 import { GatewayError } from '../errors.js';
 import type { ProviderRuntime, UpstreamResponse } from '../llm/providers/types.js';
 import { readSse, sseFrame } from '../llm/sse.js';
+import { headerSafe } from './io.js';
 import type { Restorer } from '../llm/translate.js';
 import type { Reservation } from '../policy/budgets.js';
 import type { Admission } from '../policy/limits.js';
@@ -103,7 +104,7 @@ function isContent(e: StreamEvent): boolean {
 }
 
 function replyHeaders(r: Relay): Record<string, string> {
-  return { 'x-request-id': r.call.requestId, 'x-gatehouse-provider': r.provider.id, 'x-gatehouse-model': r.state.event.model };
+  return { 'x-request-id': r.call.requestId, 'x-gatehouse-provider': r.provider.id, 'x-gatehouse-model': headerSafe(r.state.event.model) };
 }
 
 /**

@@ -21,8 +21,11 @@ export async function* readSse(body: AsyncIterable<Buffer>): AsyncGenerator<SseE
       batch.push(ev.event ? { event: ev.event, data: ev.data } : { data: ev.data });
     },
   });
+  let lastChar = '';
   for await (const chunk of body) {
-    parser.feed(decoder.write(chunk));
+    const text = decoder.write(chunk);
+    if (text) lastChar = text[text.length - 1]!;
+    parser.feed(text);
     if (batch.length) {
       const out = batch;
       batch = [];
@@ -31,6 +34,10 @@ export async function* readSse(body: AsyncIterable<Buffer>): AsyncGenerator<SseE
   }
   // An event not terminated by a blank line is incomplete (the stream was cut inside it) and is
   // not delivered: half a JSON object is not an event.
-  parser.feed(decoder.end());
+  // A final bare CR (lines may end with CR alone) is a whole line ending, but the parser waits to see
+  // whether LF follows; it never will, so it is told.
+  const rest = decoder.end();
+  parser.feed(rest);
+  if ((rest ? rest[rest.length - 1] : lastChar) === '\r') parser.feed('\n');
   if (batch.length) yield batch;
 }

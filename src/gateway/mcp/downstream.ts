@@ -7,11 +7,10 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, RootsListChangedNotificationSchema, type CreateMessageRequest, type CreateMessageResult, type CallToolResult, type ServerNotification, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import canonicalize from 'canonicalize';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { KeyRow } from '../store/keys.js';
-import type { Ledger } from '../store/ledger.js';
+import { canonicalText, type Ledger } from '../store/ledger.js';
 import type { TeamRow, UserRow } from '../store/users.js';
 import { exposeTools, namespaced, type ExposedTool, type NameProblem } from './names.js';
 import { argumentVerdict, toolGranted, toolPrice, toolVerdict, type ToolDecision } from './policy.js';
@@ -95,7 +94,7 @@ interface Session extends FeatureSession {
 }
 
 function digest(value: unknown): { bytes: number; sha256: string } {
-  const text = canonicalize(value ?? null) ?? 'null';
+  const text = canonicalText(value ?? null) ?? 'null';
   return { bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') };
 }
 

@@ -90,4 +90,21 @@ describe('ledger', () => {
       { request_id: 'r1', input_tokens: 10, output_tokens: 3, cache_read_tokens: 2 },
     ]);
   });
+
+  it('keeps an event whose text canonical JSON cannot hold (a lone surrogate, an infinite number), made well-formed', async () => {
+    const ledger = createLedger(db, { now: () => new Date('2026-11-24T10:00:00.000Z') });
+    await ledger.append({ type: 'odd', session: 'a\ud800b', ['k\udc00']: 1, n: Infinity, ok: '🦊' });
+    expect(rows()[0]!.body).toBe('{"at":"2026-11-24T10:00:00.000Z","k\ufffd":1,"n":null,"ok":"🦊","session":"a\ufffdb","type":"odd"}');
+  });
+
+  it('refuses an event that cannot be encoded on its own: the others of its group are written', async () => {
+    const ledger = createLedger(db);
+    const results = await Promise.allSettled([ledger.append({ type: 'a' }), ledger.append({ type: 'bad', n: 1n }), ledger.append({ type: 'c' })]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason.message).toMatch(/event bad cannot be encoded/);
+    const r = rows();
+    expect(r.map((x) => JSON.parse(x.body).type)).toEqual(['a', 'c']);
+    expect(r[1]!.prev_hash).toBe(r[0]!.hash);
+    expect(ledger.head()).toEqual({ seq: 2, hash: r[1]!.hash });
+  });
 });

@@ -41,11 +41,39 @@ export function chainHash(prevHash: string, body: string): string {
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }
 
-/** The exact bytes stored and hashed: RFC 8785 canonical JSON of the event with its time. */
+/**
+ * The exact bytes stored and hashed: RFC 8785 canonical JSON of the event with its time. Text a
+ * client sent may hold what canonical JSON cannot (a lone surrogate, a number beyond a double):
+ * such values are made well-formed (U+FFFD, null) rather than the event being lost.
+ */
 export function encodeEvent(event: LedgerEventInput, at: string): string {
-  const body = canonicalize({ ...event, at });
+  const body = canonicalText({ ...event, at });
   if (body === undefined) throw new StoreError('STORE_WRITE_FAILED', `event ${event.type} cannot be encoded as JSON`);
   return body;
+}
+
+/** RFC 8785 canonical JSON of any value JSON.parse can give (made well-formed first when it must be). */
+export function canonicalText(value: unknown): string | undefined {
+  try {
+    return canonicalize(value);
+  } catch {
+    return canonicalize(wellFormed(value));
+  }
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const wellFormedText = (s: string): string => s.replace(LONE_SURROGATE, '\ufffd');
+
+/** A copy canonical JSON can always encode: lone surrogates replaced, non-finite numbers as null. */
+function wellFormed(value: unknown): unknown {
+  if (typeof value === 'string') return wellFormedText(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (Array.isArray(value)) return value.map(wellFormed);
+  if (value && typeof value === 'object') {
+    if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return wellFormed(JSON.parse(JSON.stringify(value)));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [wellFormedText(k), wellFormed(v)]));
+  }
+  return value;
 }
 
 interface Pending {
@@ -71,13 +99,20 @@ export function createLedger(db: Db, opts: { now?: () => Date } = {}): Ledger {
   let scheduled = false;
 
   // Computes and inserts a batch; the in-memory head only moves once the transaction commits.
-  const writeBatch = db.transaction((events: LedgerEventInput[]): Appended[] => {
+  // An event that cannot be encoded is refused alone: the others of its group are still written.
+  const writeBatch = db.transaction((events: LedgerEventInput[]): (Appended | Error)[] => {
     let seq = headSeq;
     let hash = headHash;
-    const out: Appended[] = [];
+    const out: (Appended | Error)[] = [];
     for (const event of events) {
       const at = now().toISOString();
-      const body = encodeEvent(event, at);
+      let body: string;
+      try {
+        body = encodeEvent(event, at);
+      } catch (err) {
+        out.push(err instanceof StoreError ? err : new StoreError('STORE_WRITE_FAILED', `event ${event.type} cannot be encoded as JSON: ${(err as Error).message}`));
+        continue;
+      }
       seq += 1;
       const next = chainHash(hash, body);
       insert.run(seq, at, event.type, body, hash, next);
@@ -87,17 +122,18 @@ export function createLedger(db: Db, opts: { now?: () => Date } = {}): Ledger {
     return out;
   });
 
-  function commit(events: LedgerEventInput[]): Appended[] {
-    let written: Appended[];
+  function commit(events: LedgerEventInput[]): (Appended | Error)[] {
+    let written: (Appended | Error)[];
     try {
       written = writeBatch(events);
     } catch (err) {
       resync();
       throw new StoreError('STORE_WRITE_FAILED', `the event ledger could not be written: ${(err as Error).message}`, { cause: err });
     }
+    const appended = written.filter((w): w is Appended => !(w instanceof Error));
     counters.transactions += 1;
-    counters.events += written.length;
-    const lastWritten = written[written.length - 1];
+    counters.events += appended.length;
+    const lastWritten = appended[appended.length - 1];
     if (lastWritten) {
       headSeq = lastWritten.seq;
       headHash = lastWritten.hash;
@@ -112,7 +148,11 @@ export function createLedger(db: Db, opts: { now?: () => Date } = {}): Ledger {
     if (batch.length === 0) return;
     try {
       const written = commit(batch.map((p) => p.event));
-      batch.forEach((p, i) => p.resolve(written[i]!));
+      batch.forEach((p, i) => {
+        const w = written[i]!;
+        if (w instanceof Error) p.reject(w);
+        else p.resolve(w);
+      });
     } catch (err) {
       for (const p of batch) p.reject(err as Error);
     }
@@ -130,7 +170,9 @@ export function createLedger(db: Db, opts: { now?: () => Date } = {}): Ledger {
     },
     appendNow(event) {
       flush();
-      return commit([event])[0]!;
+      const w = commit([event])[0]!;
+      if (w instanceof Error) throw w;
+      return w;
     },
     head: () => (headSeq === 0 ? null : { seq: headSeq, hash: headHash }),
     count: () => (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n,

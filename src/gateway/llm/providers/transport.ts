@@ -39,7 +39,7 @@ export function createTransport(providerId: string, baseUrl: URL, timeoutMs: num
     origin: baseUrl.origin,
     async request(req) {
       const headers: Record<string, string> = { 'accept-encoding': 'gzip, deflate, br', ...req.headers };
-      const payload = req.body ? JSON.stringify(req.body) : undefined;
+      const payload = req.body ? encodeBody(req.body) : undefined;
       if (payload) headers['content-type'] = 'application/json';
       try {
         const res = await pool.request({ path: basePath + req.path, method: req.method, headers, body: payload, signal: req.signal });
@@ -63,13 +63,15 @@ export function createTransport(providerId: string, baseUrl: URL, timeoutMs: num
   };
 }
 
-/** Reads a whole (small) upstream body as text, at most `limit` bytes. */
+/** Reads a whole (small) upstream body as text, at most `limit` bytes (decoded once, so no character is split). */
 export async function readText(body: Readable, limit = 1 << 20): Promise<string> {
-  let text = '';
+  const chunks: Buffer[] = [];
+  let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
-    if (text.length < limit) text += chunk.toString('utf8');
+    if (size < limit) chunks.push(chunk);
+    size += chunk.length;
   }
-  return text.slice(0, limit);
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }
 
 /** A provider's configured key and headers, read once when it is built. */
@@ -134,3 +136,13 @@ export async function listAllPages(providerId: string, page: (cursor: string | u
   }
   throw new GatewayError('UPSTREAM_ERROR', `provider "${providerId}" kept paginating its model listing past ${MAX_MODEL_PAGES} pages`);
 }
+
+/** The request as JSON; a body that cannot be encoded is the client's (nothing was sent upstream). */
+function encodeBody(body: unknown): string {
+  try {
+    return JSON.stringify(body);
+  } catch (err) {
+    throw new GatewayError('BAD_REQUEST', `the request cannot be encoded as JSON for the provider (${(err as Error).message})`);
+  }
+}
+
