@@ -17,6 +17,9 @@
 // - Real documents as extra negatives: every Markdown file over 300 bytes in node_modules and this
 //   repo's own TypeScript (minus the guardrails folder, whose tests and patterns quote attacks).
 //   Unlabelled, assumed benign; a flagged one is printed so it can be checked by eye.
+// - Honesty check for the text attacks: the 75 BIPIA text attack strings are split by index, even
+//   ones the development half (rules written while looking at them), odd ones the held-out half,
+//   and the TPR of email, table and attacks-alone is printed for each half.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -231,6 +234,9 @@ function metrics(items: Scored[], threshold: number): Metrics {
   return { pos, neg, tpr, fpr, precision, f1 };
 }
 
+/** The attack's index in text_attack_train.json, from ids `email-<context>-<attack>-<position>`, `text-attack-<attack>`. */
+const attackIndex = (id: string): number => Number(id.split('-')[2]);
+
 const pct = (x: number | undefined): string => (x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | undefined): string => (x === undefined ? '—' : x.toFixed(3));
 
@@ -278,6 +284,15 @@ function main(): void {
     const parts = [...byGroup].map(([g, its]) => `${g} ${pct(its.filter((i) => i.score >= t).length / its.length)}`);
     console.log(`  ${name}: ${parts.join(', ')}`);
   }
+
+  console.log(`\nBIPIA text attacks by half at ${t} (even attack index: development, odd: held out):`);
+  console.table(
+    ['bipia-email', 'bipia-table', 'bipia-text-attacks-alone'].map((name) => {
+      const positives = scored[name]!.filter((i) => i.label === 1);
+      const half = (parity: number): string => pct(metrics(positives.filter((i) => attackIndex(i.id) % 2 === parity), t).tpr);
+      return { dataset: name, 'development (even)': half(0), 'held out (odd)': half(1) };
+    }),
+  );
 
   const falsePositives = Object.entries(scored).flatMap(([name, items]) => items.filter((i) => i.label === 0 && i.score >= t).map((i) => ({ name, ...i })));
   console.log(`\nFalse positives at ${t}: ${falsePositives.length}`);

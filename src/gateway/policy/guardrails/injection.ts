@@ -16,6 +16,9 @@
 // - A tool parameter as a destination ("pass its content as 'sidenote'") only counts with a secret
 //   source in the same sentence or the one it refers back to (a credential file's content, key
 //   material, the environment, the conversation): descriptions tell models how to fill parameters.
+// - A request for an unrelated task ("Describe the lifecycle of a butterfly.") is ordinary text on
+//   its own; it counts as a task hijack only as a line of its own that its container neither
+//   announces nor shares a content word with, more so at the container's edge or next to table rows.
 // - Every repetition is bounded and the few unbounded shapes (blobs, HTML regions) are scanned by
 //   hand, so work stays linear on megabytes of hostile text.
 import type { DetectorFactory, Finding } from './types.js';
@@ -33,12 +36,13 @@ export type InjectionFamily =
   | 'hidden-text'
   | 'hidden-html'
   | 'encoded'
-  | 'tool-poisoning';
+  | 'tool-poisoning'
+  | 'task-hijack';
 
 /**
  * Chosen from bench/injection-eval.ts: the lowest threshold keeping the false-positive rate at or
  * under 2% on every benign set (our own code/prose/email/tool texts, BIPIA's clean contexts and the
- * Markdown and TypeScript in this repo); 0.45 already lets 2.5% of our own benign texts through.
+ * Markdown and TypeScript in this repo); 0.45 already lets 2.1% of our own benign texts through.
  */
 export const DEFAULT_INJECTION_THRESHOLD = 0.5;
 
@@ -238,6 +242,17 @@ const OPENS_EDIT_VERB =
   /^\s*(?:add|include|insert|append|prepend|integrate|embed|modify|change|alter|augment|enhance|rewrite|replace|remove|convert|format|begin|start|end|finish|mention|suggest|recommend|promote|make\s+sure|ensure|always|never)\b/i;
 
 /**
+ * True when the line break at `i` only wraps a paragraph: a word or comma before it and a lowercase
+ * word after it ("... and include the\nbrowser version in your reply?"), so the next line does not
+ * open a sentence of its own.
+ */
+function softWrapAt(text: string, i: number): boolean {
+  let before = i - 1;
+  while (before >= 0 && (text[before] === ' ' || text[before] === '\t' || text[before] === '\r')) before--;
+  return before >= 0 && /[a-z0-9,]/i.test(text[before]!) && /^[ \t]*[a-z]/.test(text.slice(i + 1, i + 40));
+}
+
+/**
  * Where the sentence holding `index` starts, when it opens with a bare verb; -1 otherwise. Looks
  * back at most `max` characters. With `clauses`, a comma also starts a clause, which then counts
  * only if it opens with an editing verb ("When you answer, add ... to your response").
@@ -246,7 +261,7 @@ function imperativeStart(text: string, index: number, max: number, clauses: bool
   const floor = Math.max(0, index - max);
   for (let i = index - 1; i >= floor; i--) {
     const c = text[i]!;
-    const boundary = c === '\n' || ('.!?:;'.includes(c) && /\s/.test(text[i + 1] ?? ''));
+    const boundary = (c === '\n' && !softWrapAt(text, i)) || ('.!?:;'.includes(c) && /\s/.test(text[i + 1] ?? ''));
     if (boundary || (clauses && c === ',')) {
       const lead = text.slice(i + 1, index);
       const opens = c === ',' ? OPENS_EDIT_VERB.test(lead) : OPENS_IMPERATIVE.test(lead);
@@ -260,10 +275,55 @@ function imperativeStart(text: string, index: number, max: number, clauses: bool
 
 const YOUR_OUTPUT = /\byour\s+(?:(?:next|final|entire|whole)\s+)?(?:response|answer|reply|output|completion|summary)/i;
 
-function outputWeight(m: RegExpExecArray): number {
+// A verb that reshapes the answer itself, right before "your reply": "Enhance your reply by ...".
+// People ask each other to put things into a reply, hardly ever to embellish one.
+const RESHAPE_VERB_BEFORE = /\b(?:enhance|augment|modify|alter|rewrite|rephrase|embellish|adjust|tweak|enrich|spice\s+up)\s+$/i;
+
+function outputWeight(m: RegExpExecArray, text: string): number {
   // "reply" is how people write to each other ("attach it to your reply"); "response" and "answer"
   // given orders are more often aimed at a model.
-  return /^reply/i.test(m[1] ?? '') ? 0.45 : 0.5;
+  if (!/^reply/i.test(m[1] ?? '')) return 0.5;
+  return RESHAPE_VERB_BEFORE.test(text.slice(Math.max(0, m.index - 24), m.index)) ? 0.5 : 0.45;
+}
+
+// ---- answer form: orders to encode or mangle the answer's letters and words, a way to make the
+// model's output useless or to smuggle something past a reader.
+
+// Substituting a class of letters by another kind of symbol ("Replace vowels with symbols", "Use
+// numbers for vowels"), or touching every n-th letter or word: a cipher, not an edit. One side must
+// be letters, so style rules ("use digits for numbers over nine") and masking ("replace letters
+// with asterisks") do not count.
+const LETTER_CLASS = '(?:letters?|vowels?|consonants?)';
+const SYMBOL_CLASS = '(?:numbers?|numerals?|digits?|symbols?|emojis?)';
+const SUBSTITUTE_VERB = '(?:replace|substitute|swap|exchange|convert|change|turn|transform|map|encode|use|represent)';
+const CLASS_LINK = String.raw`\b(?:${SUBSTITUTE_VERB})\s+(?:(?:all|the|every|each|any)\s+)?(?:[\w'-]+\s+){0,2}?(?:${LETTER_CLASS}|${SYMBOL_CLASS})\b[^.!?\n]{0,60}?\b(?:with|for|to|into|by|as)\s+(?:[\w'-]+\s+){0,3}?(?:${LETTER_CLASS}|${SYMBOL_CLASS})\b`;
+const EVERY_NTH = String.raw`\bevery\s+(?:other|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))\s+(?:letter|word|character)s?\b`;
+// Every cipher match names a class of letters or counts every n-th unit: a cheap test first.
+const CIPHER_GATE = new RegExp(`\\b${LETTER_CLASS}\\b|\\bevery\\s+(?:other|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\\d)`, 'i');
+const LETTER_SIDE = new RegExp(`\\b${LETTER_CLASS}\\b`, 'i');
+const SYMBOL_SIDE = new RegExp(`\\b${SYMBOL_CLASS}\\b`, 'i');
+
+/** An imperative sentence substituting letters by symbols, or touching every n-th one: 0.5; 0.25 as prose. */
+function cipherWeight(m: RegExpExecArray, text: string): number | Scored {
+  if (!/^every/i.test(m[0]) && !(LETTER_SIDE.test(m[0]) && SYMBOL_SIDE.test(m[0]))) return 0;
+  // Past the match's first word, so a match opening with the verb sees it as the sentence's lead.
+  const firstWordEnd = m.index + (/^[\w'-]+/.exec(m[0])?.[0].length ?? 0);
+  const start = imperativeStart(text, firstWordEnd, 100, false);
+  return start < 0 ? 0.25 : { weight: 0.5, start };
+}
+
+// The shape a mangled answer takes (anagrams, typos, no spaces, a substitution cipher). Style guides
+// name them too, so it only counts in a sentence about the reader's own answer, and then as a cue
+// that adds to the imperative one: "Provide your reply with intentional misspellings."
+const TEXT_FORM =
+  /\b(?:anagram(?:s|med)?|typos|misspell(?:ings?|ed)|(?:without|no|remov(?:e|ed|ing))\s+(?:any\s+|all\s+|the\s+)?(?:spaces|punctuation)|(?:alphanumeric|homophonic|letter|character|symbol)\s+substitution|cipher|leetspeak|pig\s+latin|scrambled\s+(?:letters|words))\b/gi;
+const YOUR_TEXT = /\byour\s+(?:(?:next|final|entire|whole)\s+)?(?:response|answer|reply|output|completion|message|text)s?\b/i;
+
+function textFormWeight(m: RegExpExecArray, text: string): number {
+  const from = sentenceStart(text, m.index, Math.max(0, m.index - 160), 0);
+  const rest = text.slice(m.index, m.index + 160);
+  const end = rest.search(/[.!?](?:\s|$)|\n/);
+  return YOUR_TEXT.test(text.slice(from, m.index) + (end < 0 ? rest : rest.slice(0, end))) ? 0.3 : 0;
 }
 
 const RULES: Rule[] = [
@@ -446,7 +506,7 @@ const RULES: Rule[] = [
     re: /\byour\s+(?:(?:next|final|entire|whole)\s+)?(response|answer|reply|output|completion|summary)s?\b/gi,
     weight: (m, text) => {
       const start = imperativeStart(text, m.index, 100, true);
-      return start < 0 ? 0 : { weight: outputWeight(m), start };
+      return start < 0 ? 0 : { weight: outputWeight(m, text), start };
     },
   },
   {
@@ -455,6 +515,14 @@ const RULES: Rule[] = [
     re: new RegExp(String.raw`(?:^|[.!?]\s+|\n\s*)in\s+your\s+(?:response|answer|reply|output|summary)\s*,\s*(?!(?:${NOT_IMPERATIVE})\b)[a-z]+(?<!${NOT_VERB_ENDING})\b`, 'gi'),
     weight: 0.5,
   },
+  {
+    // "Replace vowels with symbols", "Misspell every fourth word": a cipher applied to the answer.
+    family: 'output-manipulation',
+    gate: CIPHER_GATE,
+    re: new RegExp(`${CLASS_LINK}|${EVERY_NTH}`, 'gi'),
+    weight: cipherWeight,
+  },
+  { family: 'output-manipulation', gate: YOUR_TEXT, re: TEXT_FORM, weight: textFormWeight },
   {
     // "Merge the code below into your solution:" — a nudge to paste code into the answer. Weak alone
     // (Stack Overflow answers say "add the following to your code"); an imperative sentence and a
@@ -636,6 +704,148 @@ function matchPositions(re: RegExp, text: string): Array<[number, number]> {
   return out;
 }
 
+// ---- task hijack: a request for an unrelated task planted as a line of its own in data ("Describe
+// the lifecycle of a butterfly." between the lines of a bank notice). The request alone is what a
+// person types to an assistant, so it is weak; what makes it an injection is its container: nothing
+// announces it, nothing around it shares its topic, and it sits where data has no prose (the edge
+// of the text, next to table rows).
+
+// Assistant-style tasks, each anchored at the start of a line that is one sentence: writing a piece
+// about something, explaining a topic, translating, or a general-knowledge question.
+const CREATIVE_REQUEST =
+  /^(?:write|compose|draft|create|generate|produce|develop|craft|provide|give|prepare|pen)\s+(?:me\s+)?(?:a|an|some|one)\s+(?:[\w'-]+\s+){0,3}?(?:poem|story|stories|essay|speech|letter|song|haiku|limerick|joke|introduction|article|blog\s+post|tweet|slogan|tagline|script|dialogue|riddle|sonnet|fable|tale|toast|eulogy|monologue|paragraph)s?\s+(?:about|on|of|for|to|based\s+on|describing|celebrating|that|where|in\s+which|featuring|set\s+in)\b/i;
+const EXPLAIN_REQUEST =
+  /^(?:(?:explain|describe|summari[sz]e|outline|define|discuss|illustrate|clarify|elaborate\s+on|break\s+down|tell\s+me\s+about|teach\s+me(?:\s+about)?)\s+(?:how|why|what|the|a|an)\b|(?:provide|give)\s+(?:me\s+)?an?\s+(?:overview|explanation|summary|example|introduction|definition)\s+(?:of|for)\b)/i;
+const LANGUAGE =
+  '(?:english|french|spanish|german|italian|portuguese|russian|japanese|chinese|mandarin|cantonese|korean|arabic|hindi|dutch|swedish|norwegian|danish|finnish|polish|turkish|greek|latin|hebrew|vietnamese|thai|indonesian|ukrainian|czech)';
+const TRANSLATE_REQUEST = new RegExp(
+  String.raw`^(?:translate\b[^\n]{0,80}?\b(?:to|into)\s+${LANGUAGE}\b|(?:what\s+is|what's|how\s+do\s+you\s+say|how\s+would\s+you\s+say|how\s+to\s+say)\s+["'‘“][^\n]{1,60}?["'’”]\s+in\s+${LANGUAGE}\b|(?:provide|give|what\s+is|what's)\s+(?:me\s+)?the\s+${LANGUAGE}\s+(?:equivalent|translation|word|term)\s+(?:for|of)\b)`,
+  'i',
+);
+const KNOWLEDGE_QUESTION = /^(?:(?:what|who|whom|which|how|why|when|where)\b|(?:can|could|would|will)\s+you\s+(?:show|tell|give|explain|write|provide|teach)\s+me\b)[^\n]*\?["'’”)]?$/i;
+const TASK_WORDS =
+  'write|compose|draft|create|generate|produce|develop|craft|provide|give|prepare|pen|explain|describe|summari[sz]e|outline|define|discuss|illustrate|clarify|elaborate|break|tell|teach|translate|what|what\'s|who|whom|which|how|why|when|where|can|could|would|will';
+const TASK_OPENER = new RegExp(`^(?:${TASK_WORDS})\\b`, 'i');
+// A capitalised line opening with a task word: the only lines worth a closer look.
+const TASK_LINE = new RegExp(`^[ \\t]*(?=[A-Z])(?:${TASK_WORDS})\\b[^\\n]*`, 'gim');
+// Quoted material ("Translate 'Hello, how are you?' to French") is the task's payload, not its wording.
+const QUOTED = /(?<=^|[\s:(])["'‘“][^"“”‘’\n]{1,80}?["'’”](?=[\s.,;:!?)]|$)/g;
+// Words tying a line to its reader or its container: people, what is attached or above, dates.
+const PERSONAL =
+  /\b(?:i|my|we|us|our|ours|your|yours|please|thanks|this|these|those|it|its|they|them|their|here|attached|enclosed|above|below|today|tomorrow|tonight|yesterday|monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|month|deadline|asap)\b/i;
+const STOPWORDS = new Set(
+  'about after also been before being between both could does each from have here into just like make more most much only other over same should some such than that their them then there these they this those through under very were what when where which while will with would your main many using based simple short following sentence example terms'.split(' '),
+);
+const TASK_WEIGHT = 0.3;
+const QUESTION_WEIGHT = 0.2;
+const OFF_TOPIC_WEIGHT = 0.4;
+const OUT_OF_PLACE_WEIGHT = 0.25;
+// A container this small (in content words) is no context to be off-topic from.
+const MIN_CONTAINER_WORDS = 15;
+const MAX_TASK_LINES = 32;
+
+/** How much a line reads as a request to an assistant: 0 when it is none. */
+function taskRequestWeight(line: string): number {
+  if (CREATIVE_REQUEST.test(line) || EXPLAIN_REQUEST.test(line) || TRANSLATE_REQUEST.test(line)) return TASK_WEIGHT;
+  return KNOWLEDGE_QUESTION.test(line) ? QUESTION_WEIGHT : 0;
+}
+
+/** One sentence, ending in a full stop or question mark (quoted material aside). */
+function isOneSentence(bare: string): boolean {
+  return /[.?!]["'’”)]?$/.test(bare) && !/[.!?]["'’”)]?\s+\S/.test(bare);
+}
+
+/**
+ * Content words, crudely stemmed (an inflection dropped, then six letters): "works" and "working"
+ * meet, "translate" and "transaction" do not, "the" and "with" are left out.
+ */
+function contentStems(text: string): string[] {
+  const stems: string[] = [];
+  for (const w of text.toLowerCase().match(/[a-z]{4,}/g) ?? []) {
+    if (!STOPWORDS.has(w)) stems.push(w.replace(/(?:ing|ed|es|s)$/, '').slice(0, 6));
+  }
+  return stems;
+}
+
+// Blank space wider than this around a line parts it from its neighbours (and bounds the walk).
+const MAX_LINE_GAP = 2000;
+const MAX_NEIGHBOUR_LINE = 400;
+
+/** The non-blank line before offset `from` (exclusive), trimmed; '' when there is none near. */
+function lineBefore(text: string, from: number): string {
+  let end = from;
+  while (end > 0 && from - end < MAX_LINE_GAP && /\s/.test(text[end - 1]!)) end--;
+  if (end === 0 || !/\S/.test(text[end - 1]!)) return '';
+  const start = Math.max(text.lastIndexOf('\n', end - 1) + 1, end - MAX_NEIGHBOUR_LINE);
+  return text.slice(start, end).trim();
+}
+
+/** The non-blank line after offset `from`, trimmed; '' when there is none near. */
+function lineAfter(text: string, from: number): string {
+  let start = from;
+  while (start < text.length && start - from < MAX_LINE_GAP && /\s/.test(text[start]!)) start++;
+  const nl = text.indexOf('\n', start);
+  return text.slice(start, Math.min(nl < 0 ? text.length : nl, start + MAX_NEIGHBOUR_LINE)).trim();
+}
+
+// Data lines prose does not belong between: table rows and "FIELD: value|FIELD: value" records.
+const DATA_LINE = /^\||\|\s*$|^[A-Z][A-Z_ ]{2,20}:[^\n]*\|[A-Z][A-Z_ ]{2,20}:/;
+
+/** A line the container asked for: announced ("pick two of the three tasks:") or one of a list of requests. */
+function announcedOrListed(prev: string, next: string): boolean {
+  return prev.endsWith(':') || [prev, next].some((l) => /^[A-Z]/.test(l) && TASK_OPENER.test(l) && taskRequestWeight(l) > 0);
+}
+
+interface StemCounts {
+  counts: Map<string, number>;
+  total: number;
+}
+
+function countStems(text: string): StemCounts {
+  const counts = new Map<string, number>();
+  const stems = contentStems(text);
+  for (const st of stems) counts.set(st, (counts.get(st) ?? 0) + 1);
+  return { counts, total: stems.length };
+}
+
+/**
+ * True when the request's topic words (`own`, its stems) appear nowhere else in a container big
+ * enough to have a topic: "Describe the lifecycle of a butterfly." in a bank notice.
+ */
+function offTopic(own: string[], container: StemCounts): boolean {
+  if (own.length < 2 || container.total - own.length < MIN_CONTAINER_WORDS) return false;
+  const inLine = new Map<string, number>();
+  for (const st of own) inLine.set(st, (inLine.get(st) ?? 0) + 1);
+  return [...inLine].every(([st, n]) => (container.counts.get(st) ?? 0) <= n);
+}
+
+function taskHijackSignals(text: string, out: Signal[]): void {
+  let container: StemCounts | undefined;
+  let seen = 0;
+  TASK_LINE.lastIndex = 0;
+  for (let m = TASK_LINE.exec(text); m && seen < MAX_TASK_LINES; m = TASK_LINE.exec(text)) {
+    const line = m[0].trim();
+    const request = line.length < 12 || line.length > 200 ? 0 : taskRequestWeight(line);
+    if (request === 0) continue;
+    seen++;
+    const bare = line.replace(QUOTED, '""');
+    if (!isOneSentence(bare)) continue;
+    const start = m.index + m[0].indexOf(line[0]!);
+    const end = start + line.length;
+    const signal = (cue: string, weight: number): void => {
+      out.push({ family: 'task-hijack', cue, start, end, weight });
+    };
+    signal('task-request', request);
+    const [prev, next] = [lineBefore(text, start), lineAfter(text, end)];
+    if (announcedOrListed(prev, next) || PERSONAL.test(bare)) continue;
+    container ??= countStems(text);
+    // The task verb ("Describe", "Translate") says nothing about the topic.
+    if (!offTopic(contentStems(bare.replace(/^\S+/, '')), container)) continue;
+    signal('off-topic', OFF_TOPIC_WEIGHT);
+    if (prev === '' || next === '' || DATA_LINE.test(prev) || DATA_LINE.test(next)) signal('out-of-place', OUT_OF_PLACE_WEIGHT);
+  }
+}
+
 function lexicalSignals(text: string, out: Signal[]): void {
   RULES.forEach((rule, index) => {
     if (rule.gate && !rule.gate.test(text)) return;
@@ -658,6 +868,7 @@ function lexicalSignals(text: string, out: Signal[]): void {
   });
   codeExfilSignals(text, out);
   downloadExecSignals(text, out);
+  taskHijackSignals(text, out);
 }
 
 // ---- hidden characters: zero-width, Unicode tags, bidi controls, fullwidth letters
