@@ -158,6 +158,7 @@ function keyOptions(cmd: Command): Command {
   )
     .option('--default-route <route>', 'the route for model names the config does not know (names agents send on their own)')
     .option('--toolset <name>', 'the MCP toolset (under toolsets in the config) its MCP sessions are offered')
+    .option('--guardrails <profile>', 'the guardrail profile (under guardrails.profiles in the config) its calls run with; "none" for the global settings')
     .option('--expires <iso>', 'when the key stops working', isoDate)
     .option('--json', 'print JSON');
 }
@@ -168,6 +169,7 @@ interface KeyFlags extends PolicyFlags {
   team?: string;
   defaultRoute?: string;
   toolset?: string;
+  guardrails?: string;
   expires?: string;
   json?: boolean;
 }
@@ -179,6 +181,7 @@ function keyParams(f: KeyFlags): Omit<KeyCreateParams, 'name'> {
   Object.assign(p, policyParams(f));
   if (f.defaultRoute !== undefined) p.defaultRoute = f.defaultRoute;
   if (f.toolset !== undefined) p.mcpToolset = f.toolset;
+  if (f.guardrails !== undefined) p.guardrails = f.guardrails === 'none' ? null : f.guardrails;
   if (f.expires !== undefined) p.expiresAt = f.expires;
   return p;
 }
@@ -571,8 +574,9 @@ export function buildProgram(io: Io): Command {
     .option('--json', 'print {"findings": [...], "action": ...} as JSON')
     .option('--jsonl', 'read one {"text": ...} per line and print one result per line')
     .option('--config <file>', 'the config whose guardrails to run (default: the data directory\'s)')
+    .option('--profile <name>', 'run them as the guardrail profile NAME (guardrails.profiles) changes them')
     .option('--location <where>', 'where the text was found: llm.input, llm.output, tool.arguments, tool.result, tool.description (tool.result runs every detector; injection is looked for only in tool results and descriptions)', 'tool.result')
-    .action(async (f: { json?: boolean; jsonl?: boolean; config?: string; location: string }) => {
+    .action(async (f: { json?: boolean; jsonl?: boolean; config?: string; profile?: string; location: string }) => {
       const locations = ['llm.input', 'llm.output', 'tool.arguments', 'tool.result', 'tool.description'];
       if (!locations.includes(f.location)) throw new CliError(`--location "${f.location}": expected one of ${locations.join(', ')}`, EXIT.usage);
       const path = resolve(f.config ?? io.env.GATEHOUSE_CONFIG ?? join(dataDir(), dataFiles.config));
@@ -584,7 +588,11 @@ export function buildProgram(io: Io): Command {
       }
       const parsed = parseConfigText(text);
       if (!parsed.ok) throw new CliError(`${path}:\n${formatIssues(path, parsed.issues)}`, EXIT.failed);
-      const guardrails = createGuardrails(() => parsed.config.guardrails);
+      const all = createGuardrails(() => parsed.config.guardrails);
+      if (f.profile && !parsed.config.guardrails.profiles[f.profile]) {
+        throw new CliError(`--profile "${f.profile}": the config defines no such guardrail profile (${Object.keys(parsed.config.guardrails.profiles).join(', ') || 'it defines none'})`, EXIT.usage);
+      }
+      const guardrails = f.profile ? all.for({ profile: f.profile }) : all;
       const check = (input: string): GuardCheck => guardCheck(guardrails, input, f.location as GuardLocation);
       const stdin = await io.stdin();
       if (f.jsonl) {

@@ -277,6 +277,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
   const control: ControlService = createControlService({
     approvals,
     pins,
+    guardProfiles: () => Object.keys(loaded.config.guardrails.profiles),
     get db() {
       return db!;
     },

@@ -37,6 +37,8 @@ export interface KeySummary {
   defaultRoute: string | null;
   /** The MCP toolset (a name under `toolsets` in the config) its sessions are offered; null: every granted tool. */
   mcpToolset: string | null;
+  /** The guardrail profile (a name under `guardrails.profiles` in the config) its calls run with; null: the global settings. */
+  guardrails: string | null;
   expiresAt: string | null;
   createdAt: string;
   rotatedAt: string | null;
@@ -56,6 +58,7 @@ export interface KeyCreateParams {
   maxConcurrency?: number | null;
   defaultRoute?: string | null;
   mcpToolset?: string | null;
+  guardrails?: string | null;
   expiresAt?: string | null;
 }
 

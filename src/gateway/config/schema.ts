@@ -2,6 +2,7 @@
 // aliases, MCP servers and policies. Every object is strict, so an unknown or misspelt field is an
 // error naming it rather than a setting silently ignored.
 import { z } from 'zod';
+import { compileCustomRules } from '../policy/guardrails/custom.js';
 import { BUDGET_WINDOWS, parseBudgetSpec } from '../../shared/contract.js';
 
 export const PROVIDER_TYPES = ['openai', 'anthropic', 'gemini', 'azure-openai', 'openai-compatible'] as const;
@@ -63,6 +64,61 @@ export const targetSchema = z.strictObject({
   weight: z.number().positive().optional(),
 });
 
+const guardAction = z.enum(['off', 'warn', 'block', 'mask', 'mask-and-restore', 'ask']);
+const guardLocation = z.enum(['llm.input', 'llm.output', 'tool.arguments', 'tool.result', 'tool.description']);
+const profileName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, { error: 'expected letters, digits, "-" or "_" (at most 64)' });
+
+/** A deployment's own rule: keywords (whole words) and/or regular expressions, with its own action. */
+export const customRuleSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/i, { error: 'expected letters, digits, "_", "." or "-" (at most 64)' }),
+  keywords: z.array(z.string().min(1).max(1000)).optional(),
+  patterns: z.array(z.string().min(1).max(4000)).optional(),
+  caseSensitive: z.boolean().optional(),
+  action: guardAction.default('warn'),
+  /** Where the rule applies (default: everywhere). */
+  at: z.array(guardLocation).min(1).optional(),
+});
+
+/**
+ * What a profile changes: any kind's action, whether answers are acted on, and custom rules' actions
+ * by name. A route, an MCP server or a key names a profile (or, for routes and servers, gives one inline).
+ */
+export const guardProfileSchema = z.strictObject({
+  secrets: guardAction.optional(),
+  cards: guardAction.optional(),
+  pii: guardAction.optional(),
+  injection: guardAction.optional(),
+  output: z.enum(['record', 'enforce']).optional(),
+  custom: z.record(z.string(), guardAction).optional(),
+});
+
+export const guardrailsSchema = z.strictObject({
+  secrets: guardAction.default('mask-and-restore'),
+  cards: guardAction.default('mask-and-restore'),
+  pii: guardAction.default('warn'),
+  injection: guardAction.default('warn'),
+  /**
+   * `record`: answers are scanned after they were sent and findings recorded. `enforce`: the kinds'
+   * actions apply to answers too (masked or ended while streaming, with bounded holding back).
+   */
+  output: z.enum(['record', 'enforce']).default('record'),
+  custom: z.array(customRuleSchema).default([]),
+  profiles: z.record(profileName, guardProfileSchema).default({}),
+  /** The optional model layer for prompt injection: a route asked to classify tool results and definitions. */
+  classifier: z
+    .strictObject({
+      route: z.string().min(1),
+      /** Score at or above which the classifier's verdict is a finding. */
+      threshold: z.number().min(0).max(1).default(0.5),
+      timeoutSeconds: z.number().min(0.1).max(120).default(10),
+      at: z.array(z.enum(['tool.result', 'tool.description'])).min(1).default(['tool.result', 'tool.description']),
+    })
+    .optional(),
+});
+
+/** A route's or MCP server's guardrails: a profile's name, or the changes inline. */
+const guardSelection = z.union([profileName, guardProfileSchema]).optional();
+
 export const routeSchema = z.strictObject({
   name: z.string().min(1).max(256),
   strategy: z.enum(['fallback', 'weighted', 'least-latency']).default('fallback'),
@@ -73,6 +129,8 @@ export const routeSchema = z.strictObject({
   totalTimeoutMs: z.int().min(100).max(3_600_000).optional(),
   /** Whether a session pinned to one provider family may fall back to another mid-session (default no: caches and reasoning data are family-bound). */
   crossFamilyFallback: z.boolean().optional(),
+  /** Guardrails on this route's calls (a profile name, or changes inline) over the global ones. */
+  guardrails: guardSelection,
 });
 
 /** Defaults for retries, timeouts and the circuit breaker; routes may override the first four. */
@@ -92,15 +150,6 @@ export const routingSchema = z.strictObject({
   breakerCooldownMs: z.int().min(100).max(3_600_000).default(30_000),
   /** How long a session stays pinned to its target after its last request. */
   affinityTtlMs: z.int().min(1000).max(86_400_000).default(3_600_000),
-});
-
-const guardAction = z.enum(['off', 'warn', 'block', 'mask', 'mask-and-restore', 'ask']);
-
-export const guardrailsSchema = z.strictObject({
-  secrets: guardAction.default('mask-and-restore'),
-  cards: guardAction.default('mask-and-restore'),
-  pii: guardAction.default('warn'),
-  injection: guardAction.default('warn'),
 });
 
 const toolPolicy = z.enum(['allow', 'ask', 'deny']);
@@ -140,6 +189,8 @@ export const mcpServerSchema = z
       .default([]),
     /** USD per call, by tool name or glob (the highest matching price applies): drawn from the same budgets as model calls. */
     prices: z.record(z.string(), z.number().min(0).max(1000)).default({}),
+    /** Guardrails on this server's calls (a profile name, or changes inline) over the global ones. */
+    guardrails: guardSelection,
   })
   .refine((s) => (s.command === undefined) !== (s.url === undefined), {
     error: 'expected exactly one of "command" (a stdio server) or "url" (a remote server)',
@@ -224,9 +275,52 @@ export const configSchema = z
       if (mcpIds.has(s.id)) ctx.addIssue({ code: 'custom', path: ['mcpServers', i, 'id'], message: `duplicate MCP server id "${s.id}"` });
       mcpIds.add(s.id);
     });
+    checkGuardrails(cfg, routeNames, providerIds, ctx);
   });
 
+/** Custom rules compile, and every profile, custom rule and classifier route named exists. */
+function checkGuardrails(cfg: { guardrails: z.output<typeof guardrailsSchema>; models: { guardrails?: z.output<typeof guardSelection> }[]; mcpServers: { guardrails?: z.output<typeof guardSelection> }[] }, routes: Set<string>, providers: Set<string>, ctx: z.RefinementCtx): void {
+  const g = cfg.guardrails;
+  const ruleNames = new Set<string>();
+  g.custom.forEach((rule, i) => {
+    if (ruleNames.has(rule.name.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['guardrails', 'custom', i, 'name'], message: `duplicate custom rule name "${rule.name}"` });
+    ruleNames.add(rule.name.toLowerCase());
+    if (!rule.keywords?.length && !rule.patterns?.length) {
+      ctx.addIssue({ code: 'custom', path: ['guardrails', 'custom', i], message: 'a custom rule needs "keywords" or "patterns" (or both)' });
+      return;
+    }
+    try {
+      compileCustomRules([{ ...rule, action: 'warn' }]);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['guardrails', 'custom', i], message: (err as Error).message });
+    }
+  });
+  const profiles = Object.keys(g.profiles);
+  const checkCustomNames = (changes: z.output<typeof guardProfileSchema>, path: (string | number)[]): void => {
+    for (const name of Object.keys(changes.custom ?? {})) {
+      if (!ruleNames.has(name.toLowerCase())) ctx.addIssue({ code: 'custom', path: [...path, 'custom', name], message: `no custom rule is named "${name}" (guardrails.custom)` });
+    }
+  };
+  for (const [name, profile] of Object.entries(g.profiles)) checkCustomNames(profile, ['guardrails', 'profiles', name]);
+  const checkSelection = (sel: z.output<typeof guardSelection>, path: (string | number)[]): void => {
+    if (sel === undefined) return;
+    if (typeof sel === 'string') {
+      if (!g.profiles[sel]) ctx.addIssue({ code: 'custom', path, message: `no guardrail profile is named "${sel}"; expected one of guardrails.profiles: ${profiles.join(', ') || '(none defined)'}` });
+    } else checkCustomNames(sel, path);
+  };
+  cfg.models.forEach((r, i) => checkSelection(r.guardrails, ['models', i, 'guardrails']));
+  cfg.mcpServers.forEach((s, i) => checkSelection(s.guardrails, ['mcpServers', i, 'guardrails']));
+  if (g.classifier) {
+    const route = g.classifier.route;
+    const slash = route.indexOf('/');
+    if (!routes.has(route) && !(slash > 0 && providers.has(route.slice(0, slash))))
+      ctx.addIssue({ code: 'custom', path: ['guardrails', 'classifier', 'route'], message: `"${route}" is neither a route under models nor provider/model` });
+  }
+}
+
 export type GatehouseConfig = z.output<typeof configSchema>;
+export type GuardrailsConfig = z.output<typeof guardrailsSchema>;
+export type GuardProfile = z.output<typeof guardProfileSchema>;
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type RouteConfig = z.output<typeof routeSchema>;
 export type TargetConfig = z.output<typeof targetSchema>;

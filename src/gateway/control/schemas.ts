@@ -24,6 +24,7 @@ const keyFields = {
   ...policyFields,
   defaultRoute: z.string().min(1).max(256).nullable().optional(),
   mcpToolset: z.string().min(1).max(64).nullable().optional(),
+  guardrails: z.string().min(1).max(64).nullable().optional(),
   expiresAt: isoDate,
 };
 

@@ -70,6 +70,8 @@ export interface ControlDeps {
   approvals: Pick<Approvals, 'pending' | 'decide'>;
   /** MCP tools held back until a person accepts their definition. */
   pins: Pick<Pins, 'quarantined' | 'accept'>;
+  /** The guardrail profiles the running config defines (a key may name one). */
+  guardProfiles?: () => string[];
 }
 
 export interface ControlService {
@@ -207,8 +209,12 @@ export function createControlService(deps: ControlDeps): ControlService {
   const teams = owners(TEAMS);
 
   /** A key's user and team may be given by id or name; they must exist, and the id is what is stored. */
-  const keyOwners = <P extends { userId?: string | null; teamId?: string | null }>(p: P): P => {
+  const keyOwners = <P extends { userId?: string | null; teamId?: string | null; guardrails?: string | null }>(p: P): P => {
     const out = { ...p };
+    if (p.guardrails != null && deps.guardProfiles && !deps.guardProfiles().includes(p.guardrails)) {
+      const known = deps.guardProfiles();
+      throw new ControlError('invalid_params', `guardrails: the config defines no guardrail profile "${p.guardrails}"; ${known.length ? `expected one of ${known.join(', ')}` : 'add it under guardrails.profiles first'}`);
+    }
     if (p.userId != null) {
       const user = findUser(deps.db, p.userId);
       if (!user) throw new ControlError('invalid_params', `userId: no user with id or name "${p.userId}"; see gatehouse users list, or create one with gatehouse users create --name NAME`);
@@ -244,6 +250,7 @@ export function createControlService(deps: ControlDeps): ControlService {
         maxConcurrency: p.maxConcurrency ?? null,
         defaultRoute: p.defaultRoute ?? null,
         mcpToolset: p.mcpToolset ?? null,
+        guardrails: p.guardrails ?? null,
         expiresAt: p.expiresAt ?? null,
         createdAt: now,
         rotatedAt: null,

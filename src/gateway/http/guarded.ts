@@ -4,7 +4,8 @@ import type { CanonicalResponse, StreamEvent } from '../llm/canonical.js';
 import type { Restorer } from '../llm/translate.js';
 import { GatewayError } from '../errors.js';
 import { guardBody } from '../policy/guardrails/mask.js';
-import type { Guardrails } from '../policy/guardrails/pipeline.js';
+import type { ActedFinding, Guardrails } from '../policy/guardrails/pipeline.js';
+import { createStreamScanner, scanWhole, type Released, type StreamScanner } from '../policy/guardrails/stream-scan.js';
 import type { Vault } from '../policy/guardrails/vault.js';
 import type { Ledger } from '../store/ledger.js';
 import type { Logger } from '../log.js';
@@ -106,4 +107,89 @@ export function recordOutputFindings(deps: { guardrails: Guardrails; ledger: Led
   } catch (err) {
     deps.log.error({ err: (err as Error).message }, 'output guardrails failed');
   }
+}
+
+/** What the output guardrails did to one answer, for its record. */
+export interface OutputGuardReport {
+  findings: { type: string; rule: string; score: number; action: string; location: 'llm.output'; warnOnly?: boolean }[];
+  masked: number;
+  blocked?: string;
+}
+
+const maskText = (f: ActedFinding): string => `[masked:${f.rule}]`;
+const withheld = (rule: string): string => `\n\n[Gatehouse withheld the rest of this answer: it matched the guardrail rule "${rule}".]`;
+
+/**
+ * Acts on the answer with the call's guardrails (`output: enforce`): values masked, a `block` (or
+ * `ask`) finding ends it there. Streams are released as they come, minus a short held-back tail
+ * (policy/guardrails/stream-scan.ts); the client's own values, put back by `inner`, are left alone.
+ */
+export function outputGuard(guard: Guardrails, vault: Vault, inner: Restorer, report: OutputGuardReport): Restorer {
+  const scan = (text: string): ActedFinding[] => guard.scan(text, 'llm.output', { remember: false });
+  const note = (r: Released): void => {
+    for (const f of r.findings) report.findings.push({ type: f.type, rule: f.rule, score: f.score, action: f.action, location: 'llm.output', ...(f.warnOnly ? { warnOnly: true } : {}) });
+    report.masked += r.masked;
+    if (r.blocked && !report.blocked) report.blocked = r.blocked.rule;
+  };
+  const own = (v: string): boolean => vault.holds(v);
+  type Open = { kind: 'text' | 'args'; scanner: StreamScanner };
+  const open = new Map<number, Open>();
+  const scannerOf = (index: number, kind: Open['kind']): StreamScanner => {
+    let o = open.get(index);
+    if (!o) open.set(index, (o = { kind, scanner: createStreamScanner({ scan, mask: maskText, own }) }));
+    return o.scanner;
+  };
+  /** Emits what a scanner released; on a block, the note that the rest was withheld, and nothing after. */
+  const emit = (index: number, kind: Open['kind'], r: Released, out: StreamEvent[]): void => {
+    note(r);
+    let text = r.text;
+    if (r.blocked && kind === 'text') text += withheld(r.blocked.rule);
+    if (text) out.push(kind === 'text' ? { type: 'text_delta', index, text } : { type: 'tool_args_delta', index, json: text });
+  };
+  const flush = (index: number, out: StreamEvent[]): void => {
+    const o = open.get(index);
+    if (!o) return;
+    open.delete(index);
+    emit(index, o.kind, o.scanner.flush(), out);
+  };
+  const halted = (): boolean => report.blocked !== undefined;
+  return {
+    halted,
+    response(res: CanonicalResponse): CanonicalResponse {
+      const r = inner.response(res);
+      const content: CanonicalResponse['content'] = [];
+      for (const p of r.content) {
+        if (p.type !== 'text' && p.type !== 'tool_call') {
+          content.push(p);
+          continue;
+        }
+        const whole = scanWhole({ scan, mask: maskText, own }, p.type === 'text' ? p.text : p.arguments);
+        note(whole);
+        if (whole.blocked) {
+          content.push({ type: 'text', text: whole.text ? whole.text + withheld(whole.blocked.rule) : withheld(whole.blocked.rule).trimStart() });
+          return { ...r, content, stopReason: 'content_filter' };
+        }
+        content.push(p.type === 'text' ? { ...p, text: whole.text } : { ...p, arguments: whole.text });
+      }
+      return { ...r, content };
+    },
+    event(ev: StreamEvent): StreamEvent[] {
+      if (halted()) return [];
+      const out: StreamEvent[] = [];
+      for (const e of inner.event(ev)) {
+        if (e.type === 'text_delta' || e.type === 'tool_args_delta') {
+          const kind = e.type === 'text_delta' ? 'text' : 'args';
+          emit(e.index, kind, scannerOf(e.index, kind).push(e.type === 'text_delta' ? e.text : e.json), out);
+        } else if (e.type === 'block_end') {
+          flush(e.index, out);
+          if (!halted()) out.push(e);
+        } else if (e.type === 'finish' || e.type === 'error') {
+          for (const index of [...open.keys()]) flush(index, out);
+          if (!halted()) out.push(e);
+        } else out.push(e);
+        if (halted()) return out;
+      }
+      return out;
+    },
+  };
 }

@@ -21,7 +21,7 @@ import { billedOutputEstimate, relayNonStream, relayStream, openStream, type Rel
 import type { Reply } from './reply.js';
 import type { Budgets } from '../policy/budgets.js';
 import { admitLimits, budgetSubjects, checkOwners, missingGrant, reserveBudget, type Owners } from './admission.js';
-import { guardLlmInput, placeholderRestorer, recordOutputFindings } from './guarded.js';
+import { guardLlmInput, outputGuard, placeholderRestorer, recordOutputFindings, type OutputGuardReport } from './guarded.js';
 import type { Guardrails } from '../policy/guardrails/pipeline.js';
 import type { Vault } from '../policy/guardrails/vault.js';
 import type { RateLimiter } from '../policy/limits.js';
@@ -53,9 +53,10 @@ export interface LlmContext {
 
 /**
  * `budget_cut`: the provider went on past the output allowance the budget reserved (it ignored the
- * limit written into the request), so the gateway ended the stream there.
+ * limit written into the request), so the gateway ended the stream there. `guardrail_blocked`: an
+ * enforced output guardrail found a `block` rule in the answer, which was ended before it.
  */
-export type Outcome = 'ok' | 'upstream_error' | 'upstream_cut' | 'client_aborted' | 'budget_cut';
+export type Outcome = 'ok' | 'upstream_error' | 'upstream_cut' | 'client_aborted' | 'budget_cut' | 'guardrail_blocked';
 
 export interface AttemptRecord {
   provider: string;
@@ -209,6 +210,12 @@ function unknownModel(config: GatehouseConfig, key: KeyRow, requested: string): 
 }
 
 /** Resolves, checks the grant, and returns the plan for this request. */
+/** The guardrails of one call: the global settings as its route's and its key's profiles change them. */
+export function callGuard(ctx: LlmContext, key: KeyRow, route: string): Guardrails {
+  const scope = ctx.config().models.find((r) => r.name === route)?.guardrails;
+  return ctx.guardrails.for({ scope, profile: key.guardrails });
+}
+
 export function planFor(ctx: LlmContext, key: KeyRow, requested: string, session: string | undefined, owners: Owners = ctx.owners(key)): RoutePlan {
   checkOwners(key, owners);
   const config = ctx.config();
@@ -316,10 +323,15 @@ function prepareBody(
   model: string,
   stream: boolean,
   vault: Vault,
+  output?: { guard: Guardrails; report: OutputGuardReport },
 ): Prepared {
-  // Masked values the session may see again are put back in the reply: that needs the reply decoded.
-  const reencode = vault.restorable && !api.passthroughOnly;
-  const restoring = (inner: Restorer): Restorer => (reencode ? placeholderRestorer(vault, inner) : inner);
+  // Masked values the session may see again are put back in the reply, and enforced output
+  // guardrails act on it: either needs the reply decoded.
+  const reencode = (vault.restorable || output !== undefined) && !api.passthroughOnly;
+  const restoring = (inner: Restorer): Restorer => {
+    const restored = vault.restorable ? placeholderRestorer(vault, inner) : inner;
+    return output ? outputGuard(output.guard, vault, restored, output.report) : restored;
+  };
   const passed = { translated: false, restore: restoring(PASS_THROUGH), upstream: api.dialect, reencode };
   if (api.passthroughOnly) return { ...passed, body: api.passthroughOnly.address(json, model, stream), operation: api.passthroughOnly.operation };
   if (provider.dialect === api.dialect) return { ...passed, body: provider.prepare(json, model, stream), operation: 'generate' };
@@ -390,7 +402,9 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
   const sessionKey = session ?? `key:${key.id}`;
   // Guarded before anything is taken or sent: secrets masked, findings recorded, a blocking rule refused.
   const vault = ctx.vaults.get(sessionKey);
-  guardLlmInput(ctx, json, vault, { requestId, keyId: key.id });
+  const guard = callGuard(ctx, key, plan.route);
+  guardLlmInput({ ...ctx, guardrails: guard }, json, vault, { requestId, keyId: key.id });
+  const enforceOutput = guard.settings.output === 'enforce' && !api.passthroughOnly;
 
   let canonical: CanonicalRequest | undefined;
   const toCanonical = (): CanonicalRequest => (canonical ??= api.dialect.requestToCanonical(json));
@@ -434,7 +448,8 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
     limit?.release();
     throw err;
   }
-  const state: RelayState = { event, hash: createHash('sha256'), outputChars: 0, outputDeltas: 0, startedAt: call.startedAt, settled: false, budget, limit };
+  const outputReport: OutputGuardReport = { findings: [], masked: 0 };
+  const state: RelayState = { event, hash: createHash('sha256'), outputChars: 0, outputDeltas: 0, startedAt: call.startedAt, settled: false, budget, limit, guard, ...(enforceOutput ? { outputGuard: outputReport } : {}) };
 
   try {
     const deadline = performance.now() + plan.totalTimeoutMs;
@@ -492,7 +507,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
       try {
         let prepared: Prepared;
         try {
-          prepared = prepareBody(api, json, toCanonical, provider, target.model, facts.stream, vault);
+          prepared = prepareBody(api, json, toCanonical, provider, target.model, facts.stream, vault, enforceOutput ? { guard, report: outputReport } : undefined);
         } catch (err) {
           // A request this target's family cannot express is the client's problem, not the target's.
           settleAttempt();
@@ -658,7 +673,18 @@ async function settle(ctx: LlmContext, state: RelayState, pricing: { pricing: Pr
     );
   }
   ctx.onCompleted(event);
-  // The answer is looked at after it was sent, off the request path: findings are recorded, not acted on.
+  const acted = state.outputGuard;
+  if (acted) {
+    // Enforced: the answer was acted on as it went; what was found is recorded with what was done.
+    if (acted.findings.length > 0) {
+      ctx.ledger
+        .append({ type: 'guardrail.findings', requestId: event.requestId, keyId: event.keyId, location: 'llm.output', masked: acted.masked, ...(acted.blocked ? { blocked: acted.blocked } : {}), findings: acted.findings })
+        .catch((e: Error) => ctx.log.error({ err: e.message }, 'could not record guardrail findings'));
+    }
+    return;
+  }
+  // Otherwise the answer is looked at after it was sent, off the request path: findings are recorded, not acted on.
   const answer = state.outputText;
-  if (answer) setImmediate(() => recordOutputFindings(ctx, event, answer));
+  const guard = state.guard ?? ctx.guardrails;
+  if (answer) setImmediate(() => recordOutputFindings({ ...ctx, guardrails: guard }, event, answer));
 }

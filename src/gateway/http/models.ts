@@ -10,7 +10,7 @@ import { guardBody } from '../policy/guardrails/mask.js';
 import { readText } from '../llm/providers/transport.js';
 import { isObject, readJson } from './io.js';
 import { anthropicMessagesApi } from './apis.js';
-import { MAX_REQUEST_BYTES, planFor, sessionFromHeaders, type CallContext, type LlmContext } from './llm.js';
+import { callGuard, MAX_REQUEST_BYTES, planFor, sessionFromHeaders, type CallContext, type LlmContext } from './llm.js';
 
 const listedSince = new Date();
 
@@ -167,7 +167,7 @@ export async function countTokens(ctx: LlmContext, call: CallContext): Promise<v
   if (!isObject(json)) throw new GatewayError('BAD_REQUEST', 'the request body must be a JSON object');
   const facts = anthropicMessagesApi.describe(json, call.req);
   // Counting sends the prompt upstream too: it goes masked, with the session's placeholders.
-  maskForCounting(ctx, call, json, sessionFromHeaders(call.req) ?? facts.session);
+  maskForCounting(ctx, call, json, facts.model, sessionFromHeaders(call.req) ?? facts.session);
   const forward: Record<string, string> = {};
   for (const h of anthropicMessagesApi.forwardHeaders ?? []) {
     const v = call.req.headers[h];
@@ -188,7 +188,7 @@ export async function countGeminiTokens(ctx: LlmContext, call: CallContext, mode
   const { json, bytes } = await readJson(call.req, MAX_REQUEST_BYTES);
   if (!isObject(json)) throw new GatewayError('BAD_REQUEST', 'the request body must be a JSON object');
   const request = isObject(json.generateContentRequest) ? json.generateContentRequest : json;
-  maskForCounting(ctx, call, request, sessionFromHeaders(call.req));
+  maskForCounting(ctx, call, request, model, sessionFromHeaders(call.req));
   if (!Array.isArray(request.contents)) throw new GatewayError('BAD_REQUEST', 'the request needs "contents" (or "generateContentRequest.contents")', { param: 'contents' });
   // The provider addresses the upstream model itself (and wraps a full request as Gemini wants).
   const { model: _clientModel, ...unwrapped } = request;
@@ -196,8 +196,9 @@ export async function countGeminiTokens(ctx: LlmContext, call: CallContext, mode
   sendCounted(call, counted, await recordCount(ctx, call, counted, bytes), { totalTokens: counted.inputTokens });
 }
 
-function maskForCounting(ctx: LlmContext, call: CallContext, body: Record<string, unknown>, session: string | undefined): void {
-  const g = guardBody(body, ctx.guardrails, ctx.vaults.get(session ?? `key:${call.key.id}`), 'llm.input');
+function maskForCounting(ctx: LlmContext, call: CallContext, body: Record<string, unknown>, model: string, session: string | undefined): void {
+  const guard = callGuard(ctx, call.key, planFor(ctx, call.key, model, session).route);
+  const g = guardBody(body, guard, ctx.vaults.get(session ?? `key:${call.key.id}`), 'llm.input');
   if (g.blocked) throw new GatewayError('GUARDRAIL_BLOCKED', `the request was blocked by the guardrail rule "${g.blocked.rule}" (found in ${g.blocked.path || 'the body'})`);
 }
 

@@ -6,6 +6,8 @@ import { GatewayError } from '../errors.js';
 import type { ProviderRuntime, UpstreamResponse } from '../llm/providers/types.js';
 import { readSse, sseFrame } from '../llm/sse.js';
 import { headerSafe } from './io.js';
+import type { Guardrails } from '../policy/guardrails/pipeline.js';
+import type { OutputGuardReport } from './guarded.js';
 import type { Restorer } from '../llm/translate.js';
 import type { Reservation } from '../policy/budgets.js';
 import type { Admission } from '../policy/limits.js';
@@ -29,6 +31,10 @@ export interface RelayState {
   budget?: Reservation;
   /** Its place under the key's rate limits, when the key has any. */
   limit?: Admission;
+  /** The call's guardrails (its route's and key's profiles applied). */
+  guard?: Guardrails;
+  /** With `output: enforce`: what the output guardrails found and did while the answer went out. */
+  outputGuard?: OutputGuardReport;
 }
 
 export interface Relay {
@@ -187,8 +193,9 @@ export async function relayStream(r: Relay, opened: Extract<Opened, { kind: 'con
   let finalFrame = '';
   let upstreamError = false;
   let budgetCut = false;
+  let guardCut = false;
   const handle = (item: Held): string => {
-    if (budgetCut) return '';
+    if (budgetCut || guardCut) return '';
     let out = '';
     for (const e of item.events) {
       observe(state, e);
@@ -203,10 +210,15 @@ export async function relayStream(r: Relay, opened: Extract<Opened, { kind: 'con
         if (!passthrough) out += encoder.error({ status: e.status, kind: e.kind, message: `provider "${r.provider.id}": ${r.ctx.scrub(e.message)}` });
       } else if (!passthrough && !upstreamError) {
         for (const restored of r.restore.event(e)) {
-        if (restored.type === 'text_delta') keep(state, restored.text);
-        else if (restored.type === 'tool_args_delta') keep(state, restored.json);
-        out += encoder.encode(restored);
-      }
+          if (restored.type === 'text_delta') keep(state, restored.text);
+          else if (restored.type === 'tool_args_delta') keep(state, restored.json);
+          out += encoder.encode(restored);
+        }
+        if (r.restore.halted?.()) {
+          // An output guardrail blocked the answer: what came before the finding was sent, and nothing more is.
+          guardCut = true;
+          return out;
+        }
       } else if (!upstreamError) {
         if (e.type === 'text_delta') keep(state, e.text);
         else if (e.type === 'tool_args_delta') keep(state, e.json);
@@ -236,6 +248,7 @@ export async function relayStream(r: Relay, opened: Extract<Opened, { kind: 'con
   try {
     for (const item of opened.held) await write(handle(item));
     for (;;) {
+      if (budgetCut || guardCut) break;
       const next = await opened.rest.next();
       if (next.done) break;
       let out = '';
@@ -244,10 +257,10 @@ export async function relayStream(r: Relay, opened: Extract<Opened, { kind: 'con
         out += handle({ ev, events, done: opened.decoder.done });
       }
       await write(out);
-      if (budgetCut) break;
+      if (budgetCut || guardCut) break;
     }
-    if (budgetCut) {
-      state.event.outcome = 'budget_cut';
+    if (budgetCut || guardCut) {
+      state.event.outcome = budgetCut ? 'budget_cut' : 'guardrail_blocked';
       r.stopUpstream();
       await opened.rest.return?.();
     } else if (!opened.decoder.done && !upstreamError) state.event.outcome = 'upstream_cut';
@@ -268,6 +281,10 @@ export async function relayStream(r: Relay, opened: Extract<Opened, { kind: 'con
     const closer = shadow ?? encoder;
     const usage = { ...state.event.usage, outputTokens: billedOutputEstimate(state) };
     tail = closer.encode({ type: 'finish', stopReason: 'max_tokens' }) + closer.encode({ type: 'usage', usage }) + closer.end();
+  } else if (state.event.outcome === 'guardrail_blocked') {
+    // Ended as a provider ends an answer its content filter stopped, with the usage billed so far.
+    const usage = { ...state.event.usage, outputTokens: billedOutputEstimate(state) };
+    tail = encoder.encode({ type: 'finish', stopReason: 'content_filter' }) + encoder.encode({ type: 'usage', usage }) + encoder.end();
   }
   else if (upstreamError) tail = finalFrame;
   else tail = encoder.error({ status: 502, kind: 'upstream', code: 'upstream_cut', message: `provider "${r.provider.id}" ended the stream before it finished; the reply is incomplete` });
@@ -317,6 +334,7 @@ export async function relayNonStream(r: Relay, up: UpstreamResponse, settle: () 
     if (!canonical.usageEstimated) state.event.usage = canonical.usage;
     for (const p of canonical.content) state.outputChars += p.type === 'text' ? p.text.length : p.type === 'tool_call' ? p.arguments.length : (p.text?.length ?? 0);
     const answer = passthrough ? canonical : r.restore.response(canonical);
+    if (r.restore.halted?.()) state.event.outcome = 'guardrail_blocked';
     for (const p of answer.content) keep(state, p.type === 'text' ? p.text : p.type === 'tool_call' ? p.arguments : '');
     if (!passthrough) out = JSON.stringify(api.dialect.responseFromCanonical(answer));
   } else if (!passthrough && !only) {

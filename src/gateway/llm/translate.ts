@@ -75,6 +75,8 @@ export interface Restorer {
   response(res: CanonicalResponse): CanonicalResponse;
   /** The events to send for one upstream event (a structured reply's tool call becomes text). */
   event(ev: StreamEvent): StreamEvent[];
+  /** True once the answer must end here (an output guardrail blocked it): nothing more is sent. */
+  halted?(): boolean;
 }
 
 export interface Fitted {

@@ -309,6 +309,8 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
         }
         throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
       }
+      // The global guardrails as the server's and the key's profiles change them.
+      const guard = ctx.guardrails.for({ scope: serverConfig(target.serverId)?.guardrails, profile: key.guardrails });
       const event: McpCallEvent = {
         type: 'mcp.call',
         requestId,
@@ -317,7 +319,7 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
         server: target.serverId,
         tool: target.tool,
         name,
-        arguments: { ...digest(args), ...(ctx.recordArguments() === 'masked' ? { masked: redactForRecord(args ?? {}, ctx.guardrails, 'tool.arguments') } : {}) },
+        arguments: { ...digest(args), ...(ctx.recordArguments() === 'masked' ? { masked: redactForRecord(args ?? {}, guard, 'tool.arguments') } : {}) },
         decision: 'deny',
         decidedBy: '',
         outcome: 'refused',
@@ -354,7 +356,7 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
       let verdict = byArgs && RANK[byArgs.decision] > RANK[byTool.decision] ? byArgs : byTool;
       // The guardrails on the arguments: a block refuses, an ask makes the call an approval; masking
       // is not done here (the tool needs the real value), only recorded.
-      const argFindings = scanValue(args ?? {}, ctx.guardrails, 'tool.arguments');
+      const argFindings = scanValue(args ?? {}, guard, 'tool.arguments');
       const short = (f: { type: string; rule: string; action: string; location: string; path: string }) => ({ type: f.type, rule: f.rule, action: f.action, location: f.location, path: f.path });
       if (argFindings.length) event.findings = argFindings.map(short);
       const strictest = argFindings.find((f) => f.action === 'block') ?? argFindings.find((f) => f.action === 'ask');
@@ -441,7 +443,7 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
           event.result = digest(result);
           charge(true);
           // What a tool brings back is where injected instructions come from: scanned, recorded, withheld on a block.
-          const resultFindings = scanValue({ content: result.content, structuredContent: result.structuredContent }, ctx.guardrails, 'tool.result');
+          const resultFindings = scanValue({ content: result.content, structuredContent: result.structuredContent }, guard, 'tool.result');
           if (resultFindings.length) event.findings = [...(event.findings ?? []), ...resultFindings.map(short)];
           const blocked = resultFindings.find((f) => f.action === 'block');
           if (blocked) {

@@ -19,6 +19,8 @@ export interface KeyRow {
   defaultRoute: string | null;
   /** The config toolset its MCP sessions are offered (null: every granted tool). */
   mcpToolset: string | null;
+  /** The guardrail profile (under guardrails.profiles in the config) its calls run with; null: the global settings. */
+  guardrails: string | null;
   expiresAt: string | null;
   createdAt: string;
   rotatedAt: string | null;
@@ -40,6 +42,7 @@ interface RawKeyRow {
   max_concurrency: number | null;
   default_route: string | null;
   mcp_toolset: string | null;
+  guardrails: string | null;
   expires_at: string | null;
   created_at: string;
   rotated_at: string | null;
@@ -76,6 +79,7 @@ function fromRaw(r: RawKeyRow): KeyRow {
     ...policyFromRaw(r),
     defaultRoute: r.default_route,
     mcpToolset: r.mcp_toolset,
+    guardrails: r.guardrails ?? null,
     expiresAt: r.expires_at,
     createdAt: r.created_at,
     rotatedAt: r.rotated_at,
@@ -86,9 +90,9 @@ function fromRaw(r: RawKeyRow): KeyRow {
 export function insertKey(db: Db, k: KeyRow): void {
   db.prepare(
     `INSERT INTO keys (id, name, prefix, secret_hash, user_id, team_id, models, mcp_tools, budgets, rpm, tpm,
-       max_concurrency, default_route, mcp_toolset, expires_at, created_at, rotated_at, revoked_at)
+       max_concurrency, default_route, mcp_toolset, guardrails, expires_at, created_at, rotated_at, revoked_at)
      VALUES (@id, @name, @prefix, @secretHash, @userId, @teamId, @models, @mcpTools, @budgets, @rpm, @tpm,
-       @maxConcurrency, @defaultRoute, @mcpToolset, @expiresAt, @createdAt, @rotatedAt, @revokedAt)`,
+       @maxConcurrency, @defaultRoute, @mcpToolset, @guardrails, @expiresAt, @createdAt, @rotatedAt, @revokedAt)`,
   ).run({ ...k, models: JSON.stringify(k.models), mcpTools: JSON.stringify(k.mcpTools), budgets: JSON.stringify(k.budgets) });
 }
 
@@ -116,6 +120,7 @@ const COLUMN: Record<keyof KeyChanges, string> = {
   maxConcurrency: 'max_concurrency',
   defaultRoute: 'default_route',
   mcpToolset: 'mcp_toolset',
+  guardrails: 'guardrails',
   expiresAt: 'expires_at',
 };
 

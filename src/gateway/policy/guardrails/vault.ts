@@ -9,6 +9,8 @@ const PLACEHOLDER_MAX = '[[masked:'.length + 64 + 1 + 6 + 2;
 export interface Vault {
   /** The placeholder for a value (the same one each time it is seen in the session). */
   placeholder(value: string, rule: string, restorable: boolean): string;
+  /** Whether `value` is one the session's client sent (masked on the way in). */
+  holds(value: string): boolean;
   /** Whether any restorable value is held: only then can an answer carry something to restore. */
   readonly restorable: boolean;
   /** Puts the restorable values back; `escape` wraps each (e.g. for the inside of a JSON string). */
@@ -46,6 +48,7 @@ export function createVault(): Vault {
       if (canRestore) restorable = true;
       return p;
     },
+    holds: (value) => byValue.has(value),
     get restorable() {
       return restorable;
     },
