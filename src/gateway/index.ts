@@ -20,6 +20,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createApprovals } from './mcp/approvals.js';
 import { createPins } from './mcp/pins.js';
 import { sampleThroughGateway } from './mcp/sampling.js';
+import { createInjectionClassifier, type InjectionClassifier } from './policy/guardrails/classifier.js';
 import { injectionInspector } from './mcp/inspect.js';
 import { createGuardrails } from './policy/guardrails/pipeline.js';
 import { createVaults } from './policy/guardrails/vault.js';
@@ -379,6 +380,8 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
       budgets,
       guardrails,
       vaults,
+      approvals,
+      approvalTimeoutMs: () => loaded.config.approvals.timeoutSeconds * 1000,
       limits: createRateLimiter({ now: () => performance.now() }),
       owners: (key) => ({ user: key.userId ? getUser(database, key.userId) : undefined, team: key.teamId ? getTeam(database, key.teamId) : undefined }),
       config: () => loaded.config,
@@ -403,6 +406,39 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
         }),
     };
     mcpUpstreams.configure(loaded.config.mcpServers);
+    // The model layer of injection detection: one classifier per key (its calls are that key's model
+    // calls: routed, budgeted and recorded), rebuilt when the config's classifier settings change.
+    const classifiers = new Map<string, InjectionClassifier>();
+    let classifierSettings: GatehouseConfig['guardrails']['classifier'];
+    const classifierFor = (keyId: string): InjectionClassifier | undefined => {
+      const settings = loaded.config.guardrails.classifier;
+      if (settings !== classifierSettings) {
+        classifiers.clear();
+        classifierSettings = settings;
+      }
+      if (!settings) return undefined;
+      let c = classifiers.get(keyId);
+      if (!c) {
+        c = createInjectionClassifier({
+          threshold: settings.threshold,
+          timeoutMs: settings.timeoutSeconds * 1000,
+          complete: async ({ system, user, maxTokens, signal }) => {
+            const res = await fetch(`${url}/v1/chat/completions`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'x-gatehouse-internal': internalToken, 'x-gatehouse-internal-key': keyId, 'user-agent': `gatehouse-classifier/${VERSION}` },
+              body: JSON.stringify({ model: settings.route, messages: [{ role: 'system', content: system }, { role: 'user', content: user }], max_tokens: maxTokens, temperature: 0 }),
+              signal,
+            });
+            const json = (await res.json().catch(() => undefined)) as { choices?: { message?: { content?: string | null } }[]; error?: { message?: string } } | undefined;
+            if (res.status >= 400) throw new Error(`the classifier route "${settings.route}" answered HTTP ${res.status}: ${json?.error?.message ?? 'no message'}`);
+            return json?.choices?.[0]?.message?.content ?? '';
+          },
+        });
+        classifiers.set(keyId, c);
+        if (classifiers.size > 256) classifiers.delete(classifiers.keys().next().value!);
+      }
+      return c;
+    };
     mcp = createMcpEndpoint({
       upstreams: mcpUpstreams,
       servers: () => loaded.config.mcpServers,
@@ -412,6 +448,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
       pins,
       guardrails,
       recordArguments: () => loaded.config.ledger.toolArguments,
+      classify: (key, text, signal) => classifierFor(key.id)?.classify(text, signal),
       // A server's sampling request, answered on a route as a model call of the session's key.
       sample: (keyId, route, params, signal) =>
         sampleThroughGateway(

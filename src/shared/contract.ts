@@ -287,7 +287,11 @@ export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
 /** A tool call waiting for approval: everything a person needs to decide. */
 export interface PendingApproval {
   id: string;
-  /** The MCP server id and the tool's own name there; `name` is what the client called it. */
+  /**
+   * The MCP server id and the tool's own name there; `name` is what the client called it. For a
+   * model call whose prompt has an `ask` guardrail finding: server `llm`, tool the route, name the
+   * model asked for, and `arguments` the texts that asked, by their JSON path.
+   */
   server: string;
   tool: string;
   name: string;

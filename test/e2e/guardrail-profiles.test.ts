@@ -30,6 +30,7 @@ guardrails:
     enforce: { output: enforce }
     lax: { secrets: warn, cards: warn }
     strict: { secrets: block }
+    careful: { pii: ask }
 models:
   - name: gpt
     targets: [{ provider: mock, model: gpt-4o-mini }]
@@ -42,6 +43,9 @@ models:
   - name: gpt-local
     targets: [{ provider: mock, model: gpt-4o-mini }]
     guardrails: lax
+  - name: gpt-careful
+    targets: [{ provider: mock, model: gpt-4o-mini }]
+    guardrails: careful
 `;
 
 beforeAll(async () => {
@@ -171,6 +175,32 @@ describe('profiles per route and per key', () => {
   });
 });
 
+describe('ask on model calls', () => {
+  it('a prompt with an ask finding waits for a person: allowed, it goes as sent; denied, it is refused and nothing is sent', async () => {
+    const { secret } = await gw.newKey({ name: 'asker' });
+    const client = new OpenAI({ apiKey: secret, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const prompt = 'Write to jane.doe@example.com about the invoice';
+    const before = oai.requests.length;
+    const answer = client.chat.completions.create({ model: 'gpt-careful', messages: [{ role: 'user', content: prompt }] });
+    await expect.poll(async () => (await gw.gateway.call('approvals:list', {}, 'local')).length).toBe(1);
+    const [pending] = await gw.gateway.call('approvals:list', {}, 'local');
+    expect(pending).toMatchObject({ server: 'llm', tool: 'gpt-careful', name: 'gpt-careful', keyName: 'asker', findings: [expect.objectContaining({ rule: 'email', action: 'ask' })] });
+    expect(pending!.arguments).toEqual({ 'messages[0].content': prompt });
+    expect(oai.requests.length).toBe(before);
+    await gw.gateway.call('approvals:decide', { id: pending!.id, decision: 'once' }, 'local');
+    expect((await answer).choices[0]!.message.content).toBe(`echo: ${prompt}`);
+
+    const refused = client.chat.completions.create({ model: 'gpt-careful', messages: [{ role: 'user', content: prompt }] }).catch((e: unknown) => e);
+    await expect.poll(async () => (await gw.gateway.call('approvals:list', {}, 'local')).length).toBe(1);
+    const [second] = await gw.gateway.call('approvals:list', {}, 'local');
+    await gw.gateway.call('approvals:decide', { id: second!.id, decision: 'deny' }, 'local');
+    const err = (await refused) as { status: number; message: string };
+    expect(err.status).toBe(400);
+    expect(err.message).toMatch(/rule email, which asks a person first, and .* denied it; nothing was sent/);
+    expect(oai.requests.length).toBe(before + 1);
+  });
+});
+
 describe('config checks', () => {
   it('refuses unknown profiles, bad patterns and unknown custom rule names with their place in the file', async () => {
     const { parseConfigText } = await import('../../src/gateway/config/load.js');
@@ -186,7 +216,7 @@ mcpServers:
 `);
     expect(r.ok).toBe(false);
     const issues = r.ok ? [] : r.issues.map((i) => `${i.path}@${i.line}: ${i.message}`);
-    expect(issues.join('\n')).toMatch(/custom rule "bad".*exponential time/);
+    expect(issues.join('\n')).toMatch(/custom rule "bad".*could make a scan take very long/);
     expect(issues.join('\n')).toMatch(/needs "keywords" or "patterns"/);
     expect(issues.join('\n')).toMatch(/no custom rule is named "nosuch"/);
     expect(issues.join('\n')).toMatch(/no guardrail profile is named "missing"/);

@@ -104,14 +104,13 @@ export const guardrailsSchema = z.strictObject({
   output: z.enum(['record', 'enforce']).default('record'),
   custom: z.array(customRuleSchema).default([]),
   profiles: z.record(profileName, guardProfileSchema).default({}),
-  /** The optional model layer for prompt injection: a route asked to classify tool results and definitions. */
+  /** The optional model layer for prompt injection: a route asked to classify MCP tool results the heuristics let through. */
   classifier: z
     .strictObject({
       route: z.string().min(1),
       /** Score at or above which the classifier's verdict is a finding. */
       threshold: z.number().min(0).max(1).default(0.5),
       timeoutSeconds: z.number().min(0.1).max(120).default(10),
-      at: z.array(z.enum(['tool.result', 'tool.description'])).min(1).default(['tool.result', 'tool.description']),
     })
     .optional(),
 });

@@ -3,7 +3,7 @@
 import type { CanonicalResponse, StreamEvent } from '../llm/canonical.js';
 import type { Restorer } from '../llm/translate.js';
 import { GatewayError } from '../errors.js';
-import { guardBody } from '../policy/guardrails/mask.js';
+import { guardBody, type GuardedBody } from '../policy/guardrails/mask.js';
 import type { ActedFinding, Guardrails } from '../policy/guardrails/pipeline.js';
 import { createStreamScanner, scanWhole, type Released, type StreamScanner } from '../policy/guardrails/stream-scan.js';
 import type { Vault } from '../policy/guardrails/vault.js';
@@ -17,7 +17,7 @@ const jsonEscape = (v: string): string => JSON.stringify(v).slice(1, -1);
  * Guards the request body in place. Findings are recorded (rule, kind, action, where — never the
  * text); a `block` finding refuses the request naming the rule.
  */
-export function guardLlmInput(deps: { guardrails: Guardrails; ledger: Ledger; log: Logger }, body: Record<string, unknown>, vault: Vault, ids: { requestId: string; keyId: string }): void {
+export function guardLlmInput(deps: { guardrails: Guardrails; ledger: Ledger; log: Logger }, body: Record<string, unknown>, vault: Vault, ids: { requestId: string; keyId: string }): GuardedBody {
   const g = guardBody(body, deps.guardrails, vault, 'llm.input');
   if (g.findings.length > 0) {
     deps.ledger
@@ -30,6 +30,28 @@ export function guardLlmInput(deps: { guardrails: Guardrails; ledger: Ledger; lo
       `the request was blocked by the guardrail rule "${g.blocked.rule}" (found in ${g.blocked.path || 'the body'}); remove it, or change the action for its kind under guardrails in the config`,
     );
   }
+  return g;
+}
+
+/** What a person is shown of a prompt that asks: each text with an `ask` finding (cut to 2,000 characters), by where it is. */
+export function askedTexts(body: Record<string, unknown>, g: GuardedBody): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of g.findings) {
+    if (f.action !== 'ask' || f.path in out) continue;
+    const v = valueAtPath(body, f.path);
+    if (typeof v === 'string') out[f.path || '(body)'] = v.length > 2000 ? `${v.slice(0, 2000)}…` : v;
+  }
+  return out;
+}
+
+/** The value at a path as guardBody writes it (`messages[0].content[1].text`). */
+function valueAtPath(root: unknown, path: string): unknown {
+  let v = root;
+  for (const part of path.match(/[^.[\]]+/g) ?? []) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[part];
+  }
+  return v;
 }
 
 /** Puts the vault's restorable values back into what the model answered, after `inner` (translation) has done its part. */

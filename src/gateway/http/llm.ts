@@ -21,8 +21,10 @@ import { billedOutputEstimate, relayNonStream, relayStream, openStream, type Rel
 import type { Reply } from './reply.js';
 import type { Budgets } from '../policy/budgets.js';
 import { admitLimits, budgetSubjects, checkOwners, missingGrant, reserveBudget, type Owners } from './admission.js';
-import { guardLlmInput, outputGuard, placeholderRestorer, recordOutputFindings, type OutputGuardReport } from './guarded.js';
+import { askedTexts, guardLlmInput, outputGuard, placeholderRestorer, recordOutputFindings, type OutputGuardReport } from './guarded.js';
 import type { Guardrails } from '../policy/guardrails/pipeline.js';
+import type { GuardedBody } from '../policy/guardrails/mask.js';
+import type { Approvals } from '../mcp/approvals.js';
 import type { Vault } from '../policy/guardrails/vault.js';
 import type { RateLimiter } from '../policy/limits.js';
 
@@ -44,6 +46,9 @@ export interface LlmContext {
   owners(key: KeyRow): Owners;
   /** The configured guardrails, run on every request body. */
   guardrails: Guardrails;
+  /** Approvals by a person, for prompts with an `ask` guardrail finding (none: such prompts are refused). */
+  approvals?: Pick<Approvals, 'request' | 'remembered'>;
+  approvalTimeoutMs?(): number;
   /** Each session's placeholders for masked values. */
   vaults: { get(session: string): Vault };
   /** Upstream model ids per provider as provider/model, for GET /v1/models (cached by the caller). */
@@ -210,6 +215,37 @@ function unknownModel(config: GatehouseConfig, key: KeyRow, requested: string): 
 }
 
 /** Resolves, checks the grant, and returns the plan for this request. */
+/**
+ * A prompt with an `ask` finding waits for a person (the same approvals as MCP tool calls, server
+ * `llm`, tool the route): refused when denied, unanswered or when no one can be asked.
+ */
+async function askPerson(ctx: LlmContext, call: CallContext, route: string, model: string, body: Record<string, unknown>, g: GuardedBody, session: string): Promise<void> {
+  const asking = g.findings.filter((f) => f.action === 'ask');
+  const rules = [...new Set(asking.map((f) => f.rule))].join(', ');
+  const refuse = (why: string): GatewayError => new GatewayError('GUARDRAIL_BLOCKED', `the request matched the guardrail rule ${rules}, which asks a person first, and ${why}; nothing was sent`);
+  if (!ctx.approvals) throw refuse('this gateway has no one to ask');
+  const remembered = ctx.approvals.remembered('llm', route, call.key.id, session, undefined);
+  if (remembered) return;
+  const owners = ctx.owners(call.key);
+  const answer = await ctx.approvals.request(
+    {
+      server: 'llm',
+      tool: route,
+      name: model,
+      arguments: askedTexts(body, g),
+      reason: `guardrails: ${rules} in the prompt`,
+      keyId: call.key.id,
+      keyName: call.key.name,
+      findings: asking.map((f) => ({ type: f.type, rule: f.rule, action: f.action })),
+      user: owners.user?.name ?? null,
+      team: owners.team?.name ?? null,
+      session,
+    },
+    { signal: call.reply.gone, timeoutMs: ctx.approvalTimeoutMs?.() },
+  );
+  if (!answer.approved) throw refuse(answer.outcome === 'timeout' ? 'no one answered in time' : answer.outcome === 'withdrawn' ? 'the client left' : `${answer.by} denied it`);
+}
+
 /** The guardrails of one call: the global settings as its route's and its key's profiles change them. */
 export function callGuard(ctx: LlmContext, key: KeyRow, route: string): Guardrails {
   const scope = ctx.config().models.find((r) => r.name === route)?.guardrails;
@@ -403,7 +439,8 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
   // Guarded before anything is taken or sent: secrets masked, findings recorded, a blocking rule refused.
   const vault = ctx.vaults.get(sessionKey);
   const guard = callGuard(ctx, key, plan.route);
-  guardLlmInput({ ...ctx, guardrails: guard }, json, vault, { requestId, keyId: key.id });
+  const guarded = guardLlmInput({ ...ctx, guardrails: guard }, json, vault, { requestId, keyId: key.id });
+  if (guarded.findings.some((f) => f.action === 'ask')) await askPerson(ctx, call, plan.route, facts.model, json, guarded, sessionKey);
   const enforceOutput = guard.settings.output === 'enforce' && !api.passthroughOnly;
 
   let canonical: CanonicalRequest | undefined;

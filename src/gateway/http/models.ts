@@ -91,7 +91,7 @@ interface Counted {
 async function countOnRoute(
   ctx: LlmContext,
   call: CallContext,
-  inbound: { family: Family; body: Record<string, unknown>; canonical: () => CanonicalRequest; model: string; forwardHeaders?: Record<string, string> },
+  inbound: { family: Family; body: Record<string, unknown>; canonical: () => CanonicalRequest; model: string; forwardHeaders?: Record<string, string>; localOnly?: boolean },
 ): Promise<Counted> {
   const plan = planFor(ctx, call.key, inbound.model, sessionFromHeaders(call.req));
   const target = plan.targets.find((t) => {
@@ -103,7 +103,8 @@ async function countOnRoute(
   const base = { provider: provider.id, model: target.model, route: plan.route };
   const signal = AbortSignal.timeout(plan.attemptTimeoutMs);
   const sameFamily = provider.family === inbound.family;
-  if (!provider.countsTokens || (provider.family !== 'anthropic' && provider.family !== 'gemini')) {
+  // A prompt a person has yet to approve (an `ask` finding) is not sent anywhere to be counted.
+  if (inbound.localOnly || !provider.countsTokens || (provider.family !== 'anthropic' && provider.family !== 'gemini')) {
     return { ...base, inputTokens: estimateInputTokens(inbound.canonical()), estimated: true };
   }
   let body: Record<string, unknown>;
@@ -167,7 +168,7 @@ export async function countTokens(ctx: LlmContext, call: CallContext): Promise<v
   if (!isObject(json)) throw new GatewayError('BAD_REQUEST', 'the request body must be a JSON object');
   const facts = anthropicMessagesApi.describe(json, call.req);
   // Counting sends the prompt upstream too: it goes masked, with the session's placeholders.
-  maskForCounting(ctx, call, json, facts.model, sessionFromHeaders(call.req) ?? facts.session);
+  const localOnly = maskForCounting(ctx, call, json, facts.model, sessionFromHeaders(call.req) ?? facts.session);
   const forward: Record<string, string> = {};
   for (const h of anthropicMessagesApi.forwardHeaders ?? []) {
     const v = call.req.headers[h];
@@ -179,6 +180,7 @@ export async function countTokens(ctx: LlmContext, call: CallContext): Promise<v
     model: facts.model,
     canonical: () => anthropicMessages.requestToCanonical({ max_tokens: 1, ...json }),
     forwardHeaders: forward,
+    localOnly,
   });
   sendCounted(call, counted, await recordCount(ctx, call, counted, bytes), { input_tokens: counted.inputTokens });
 }
@@ -188,18 +190,20 @@ export async function countGeminiTokens(ctx: LlmContext, call: CallContext, mode
   const { json, bytes } = await readJson(call.req, MAX_REQUEST_BYTES);
   if (!isObject(json)) throw new GatewayError('BAD_REQUEST', 'the request body must be a JSON object');
   const request = isObject(json.generateContentRequest) ? json.generateContentRequest : json;
-  maskForCounting(ctx, call, request, model, sessionFromHeaders(call.req));
+  const localOnly = maskForCounting(ctx, call, request, model, sessionFromHeaders(call.req));
   if (!Array.isArray(request.contents)) throw new GatewayError('BAD_REQUEST', 'the request needs "contents" (or "generateContentRequest.contents")', { param: 'contents' });
   // The provider addresses the upstream model itself (and wraps a full request as Gemini wants).
   const { model: _clientModel, ...unwrapped } = request;
-  const counted = await countOnRoute(ctx, call, { family: 'gemini', body: unwrapped, model, canonical: () => geminiGenerate.requestToCanonical(unwrapped) });
+  const counted = await countOnRoute(ctx, call, { family: 'gemini', body: unwrapped, model, canonical: () => geminiGenerate.requestToCanonical(unwrapped), localOnly });
   sendCounted(call, counted, await recordCount(ctx, call, counted, bytes), { totalTokens: counted.inputTokens });
 }
 
-function maskForCounting(ctx: LlmContext, call: CallContext, body: Record<string, unknown>, model: string, session: string | undefined): void {
+/** Masks the body as a model call would; true when it holds an `ask` finding (then it is only counted locally). */
+function maskForCounting(ctx: LlmContext, call: CallContext, body: Record<string, unknown>, model: string, session: string | undefined): boolean {
   const guard = callGuard(ctx, call.key, planFor(ctx, call.key, model, session).route);
   const g = guardBody(body, guard, ctx.vaults.get(session ?? `key:${call.key.id}`), 'llm.input');
   if (g.blocked) throw new GatewayError('GUARDRAIL_BLOCKED', `the request was blocked by the guardrail rule "${g.blocked.rule}" (found in ${g.blocked.path || 'the body'})`);
+  return g.findings.some((f) => f.action === 'ask');
 }
 
 function safeJson(text: string): unknown {

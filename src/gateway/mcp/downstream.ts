@@ -21,7 +21,8 @@ import type { Approvals } from './approvals.js';
 import { logPasses, registerFeatures, RELAYED_CAPABILITIES, serverGranted, type FeatureSession } from './features.js';
 import type { Pins } from './pins.js';
 import { redactForRecord, scanValue } from '../policy/guardrails/mask.js';
-import type { Guardrails } from '../policy/guardrails/pipeline.js';
+import type { GuardAction, Guardrails } from '../policy/guardrails/pipeline.js';
+import type { ClassifierVerdict } from '../policy/guardrails/classifier.js';
 import type { Reservation } from '../policy/budgets.js';
 import type { QuarantinedTool } from '../../shared/contract.js';
 
@@ -43,6 +44,11 @@ export interface McpContext {
   guardrails: Guardrails;
   /** Whether tool arguments are recorded masked, or by hash only. */
   recordArguments(): 'masked' | 'hash';
+  /**
+   * The model layer of injection detection on a tool result: a configured route asked to classify
+   * the text on the key's behalf. Undefined when the config names no classifier.
+   */
+  classify?(key: KeyRow, text: string, signal: AbortSignal): Promise<ClassifierVerdict> | undefined;
   /** A sampling request answered on a route, as a model call of the key (see sampling.ts). */
   sample(keyId: string, route: string, params: CreateMessageRequest['params'], signal: AbortSignal): Promise<CreateMessageResult>;
   /**
@@ -78,7 +84,18 @@ export interface McpCallEvent {
   result: { bytes: number; sha256: string } | null;
   /** Guardrail findings on the arguments and the result: kind, rule, action, where — never the text. */
   findings?: { type: string; rule: string; action: string; location: string; path: string }[];
+  /** The model layer's verdict on the result (guardrails.classifier), or why there was none. */
+  classifier?: { injection: boolean; score: number; cached: boolean } | { error: string };
   error?: string;
+}
+
+type ScannedFinding = ReturnType<typeof scanValue>[number];
+
+/** The text a model would read of a tool result: its text parts and structured content. */
+function resultText(result: CallToolResult): string {
+  const parts = (result.content ?? []).map((c) => (c.type === 'text' ? c.text : c.type === 'resource' && 'text' in c.resource ? String(c.resource.text) : ''));
+  if (result.structuredContent) parts.push(JSON.stringify(result.structuredContent));
+  return parts.filter(Boolean).join('\n');
 }
 
 interface Session extends FeatureSession {
@@ -444,6 +461,10 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
           charge(true);
           // What a tool brings back is where injected instructions come from: scanned, recorded, withheld on a block.
           const resultFindings = scanValue({ content: result.content, structuredContent: result.structuredContent }, guard, 'tool.result');
+          if (!resultFindings.some((f) => f.action === 'block') && guard.settings.injection !== 'off') {
+            const modelFinding = await classifyResult(key, result, guard.settings.injection, event, extra.signal);
+            if (modelFinding) resultFindings.push(modelFinding);
+          }
           if (resultFindings.length) event.findings = [...(event.findings ?? []), ...resultFindings.map(short)];
           const blocked = resultFindings.find((f) => f.action === 'block');
           if (blocked) {
@@ -475,6 +496,25 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
       }
     });
     return session;
+  }
+
+  /**
+   * Asks the classifier route about a result the heuristics let through. Fails open: a route that
+   * is down or slow leaves the call as the heuristics decided, with the reason in its record.
+   */
+  async function classifyResult(key: KeyRow, result: CallToolResult, action: GuardAction, event: McpCallEvent, signal: AbortSignal): Promise<ScannedFinding | undefined> {
+    const text = resultText(result);
+    if (!text.trim()) return undefined;
+    const pending = ctx.classify?.(key, text, signal);
+    if (!pending) return undefined;
+    const verdict = await pending;
+    if (!verdict.ok) {
+      event.classifier = { error: verdict.error };
+      return undefined;
+    }
+    event.classifier = { injection: verdict.injection, score: verdict.score, cached: verdict.cached };
+    if (!verdict.injection) return undefined;
+    return { type: 'injection', rule: 'injection.model', score: verdict.score, action, location: 'tool.result', path: 'content' };
   }
 
   function jsonRpcError(res: ServerResponse, status: number, code: number, message: string): void {

@@ -113,6 +113,43 @@ describe('patterns', () => {
   });
 });
 
+describe('windowed pattern scan', () => {
+  /** The matches of a plain exec loop over the whole text, for comparison. */
+  const reference = (source: string, text: string): [number, number][] => [...text.matchAll(new RegExp(source, 'giu'))].map((m) => [m.index, m.index + m[0].length]);
+  const spans = (source: string, text: string, options = {}): [number, number][] =>
+    compileCustomRules([rule({ name: 'w', patterns: [source] })], options)
+      .detector.scan(text)
+      .map((f) => [f.start, f.end]);
+
+  it('finds matches straddling window edges once, as a whole-text search does', () => {
+    let text = '';
+    let seed = 7;
+    const random = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    while (text.length < 6000) text += random(3) === 0 ? ` ABC-${random(100000)} ` : '😀 filler '.slice(random(5));
+    for (const source of ['[a-z]{3}-\\d+', '(?<=[^a-z])[a-z]{3}-\\d{2}', 'c-\\d+(?= )', '\\bfill']) {
+      expect(spans(source, text)).toEqual(reference(source, text));
+    }
+  });
+
+  it('does not let ^ match at a window edge', () => {
+    expect(spans('^x', 'x'.repeat(3000))).toEqual([[0, 1]]);
+  });
+
+  it('reports a match longer than maxMatchChars in pieces', () => {
+    const found = spans('a+', 'a'.repeat(2000), { maxMatchChars: 100 });
+    expect(found[0]).toEqual([0, 612]);
+    expect(found.at(-1)![1]).toBe(2000);
+    found.slice(1).forEach(([start], k) => expect(start).toBe(found[k]![1])); // contiguous, no overlap
+  });
+
+  it('keeps a quadratic pattern linear in the text', () => {
+    const blob = 'a1'.repeat(100_000); // a whole-text search takes about 10 s
+    const t0 = performance.now();
+    expect(spans('[a-z0-9]+@x', blob)).toEqual([]);
+    expect(performance.now() - t0).toBeLessThan(1500);
+  });
+});
+
 describe('detector', () => {
   it('returns nothing for empty text', () => {
     expect(found([rule({ name: 'a', keywords: ['x'], patterns: ['y'] })], '')).toEqual([]);
@@ -160,9 +197,10 @@ describe('validation', () => {
     [[rule({ name: 'x'.repeat(65), keywords: ['a'] })], /the name must be 1 to 64/],
     [[rule({ name: 'act', keywords: ['a'], action: 'deny' as never })], /^custom rule "act": unknown action "deny" \(expected one of off, warn, block, mask, mask-and-restore, ask\)$/],
     [[rule({ name: 'loc', keywords: ['a'], at: ['tool.output' as never] })], /^custom rule "loc": unknown location "tool.output" in "at"/],
-    [[rule({ name: 'nested', patterns: ['(a+)+$'] })], /^custom rule "nested": pattern 1 "\(a\+\)\+\$" repeats a group \(ending at character 4\) that itself contains a repetition or alternatives that can match the same text, like \(a\+\)\+ or \(a\|a\)\*; it could take exponential time on some texts, rewrite it without the nested repetition$/],
+    [[rule({ name: 'nested', patterns: ['(a+)+$'] })], /^custom rule "nested": pattern 1 "\(a\+\)\+\$" repeats a group \(ending at character 4\) that itself contains a repetition or alternatives that can match the same text, like \(a\+\)\+ or \(a\|a\)\*; it could make a scan take very long on some texts, rewrite it without the nested or adjacent repetition$/],
     [[rule({ name: 'nested', patterns: ['(a*)*'] })], /pattern 1 "\(a\*\)\*" repeats a group/],
     [[rule({ name: 'alt', patterns: ['x(a|a)*'] })], /pattern 1 "x\(a\|a\)\*" repeats a group/],
+    [[rule({ name: 'adjacent', patterns: ['\\d+\\s?\\d*x'] })], /^custom rule "adjacent": pattern 1 "\\\\d\+\\\\s\?\\\\d\*x" has two repetitions, \\d\+ and \\d\*, that can match the same characters one after the other \(like \\d\+\\d\+\); it could make a scan take very long/],
   ])('rejects %j', (rules, message) => {
     expect(compileError(rules)).toMatch(message);
   });
@@ -182,8 +220,9 @@ describe('validation', () => {
     expect.assertions(3);
   });
 
-  it('rejects a bad maxScanChars', () => {
+  it('rejects bad limits', () => {
     expect(() => compileCustomRules([], { maxScanChars: 0 })).toThrow(RangeError);
+    expect(() => compileCustomRules([], { maxMatchChars: 1.5 })).toThrow(/maxMatchChars/);
   });
 });
 
@@ -202,6 +241,12 @@ describe('findBacktrackingHazard', () => {
     '(?:a{1,3}b)+',
     '(?:a|)+',
     '(?:\\w+\\.)+', // safe, but the check is syntactic and conservative
+    '\\d+\\d+x',
+    '.*.*x',
+    '\\w+\\s*\\w*',
+    '[a-z]+\\b[a-z0-9]+',
+    'a+(?=b)[ab]+',
+    'x\\p{L}+\\p{Lu}*',
   ])('flags %j', (source) => {
     expect(findBacktrackingHazard(source, false)).toBeDefined();
   });
@@ -220,6 +265,13 @@ describe('findBacktrackingHazard', () => {
     '(?<!x+)y',
     '(ab)+',
     '(?:foo|bar)\\s+(?:baz|qux)*',
+    '\\w+\\s+\\w+',
+    '\\d+-\\d+',
+    '[a-z]+[0-9]+',
+    '\\d+x\\d+',
+    '\\d+\\d',
+    '(\\d+)\\1+',
+    'x.*y',
   ])('accepts %j', (source) => {
     expect(findBacktrackingHazard(source, false)).toBeUndefined();
   });
