@@ -227,5 +227,5 @@ describe('fuzzing the config loader', () => {
       }),
       { ...fuzzParams(10), endOnFailure: true },
     );
-  });
+  }, fuzzTimeout(30_000));
 });

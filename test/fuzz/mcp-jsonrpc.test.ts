@@ -370,7 +370,7 @@ describe('fuzzing the MCP endpoint', () => {
       }),
       { ...fuzzParams(10), endOnFailure: true },
     );
-  });
+  }, fuzzTimeout(30_000));
 
   it('still serves a well-behaved client afterwards: the official SDK lists and calls a tool', async () => {
     const client = new Client({ name: 'after-fuzz', version: '1.0.0' });

@@ -360,5 +360,5 @@ describe('fuzzing SSE reading and the stream decoders', () => {
       }),
       { ...fuzzParams(20), endOnFailure: true },
     );
-  });
+  }, fuzzTimeout(30_000));
 });
