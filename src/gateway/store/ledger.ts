@@ -1,6 +1,7 @@
-// The append-only event ledger: canonical JSON per event, SHA-256 chained, written by group commit.
+// The append-only event ledger: canonical JSON per event, chained by HMAC-SHA256 under a key kept in
+// the OS keychain (plain SHA-256 where no key is at hand), written by group commit.
 import canonicalize from 'canonicalize';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { StoreError, type Db } from './db.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -36,9 +37,45 @@ export interface Ledger {
   stats(): { transactions: number; events: number };
 }
 
-/** The chain rule, in one place: hash = sha256(prevHash + "\n" + body). */
+/** The unkeyed chain rule: hash = sha256(prevHash + "\n" + body). */
 export function chainHash(prevHash: string, body: string): string {
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+}
+
+/** The keyed chain rule: hash = HMAC-SHA256(key, prevHash + "\n" + body); without the key it cannot be recomputed. */
+export function keyedChainHash(key: Buffer, prevHash: string, body: string): string {
+  return createHmac('sha256', key).update(prevHash).update('\n').update(body).digest('hex');
+}
+
+/**
+ * The chain's key. `ledgerId` names it (it is kept in the keychain under `gatehouse.ledger-key.ID`);
+ * the fingerprint recorded in `ledger.keyed` lets a verifier tell a wrong key from an edited record.
+ */
+export interface LedgerKey {
+  ledgerId: string;
+  key: Buffer;
+}
+
+export const LEDGER_KEYED = 'ledger.keyed';
+export const LEDGER_UNKEYED = 'ledger.unkeyed';
+/** Records before it were deleted; it carries the hash the rest chains from and the rule in force after them. */
+export const LEDGER_PRUNED = 'ledger.pruned';
+
+export function keyFingerprint(key: Buffer): string {
+  return createHmac('sha256', key).update('gatehouse ledger key fingerprint').digest('hex').slice(0, 16);
+}
+
+/**
+ * Which rule the chain is on at its head: the last `ledger.keyed` (keyed from that event on, itself
+ * included) or `ledger.unkeyed` event; unkeyed when there is neither (a ledger from before keys).
+ */
+export function chainMode(db: Db): { keyed: false } | { keyed: true; ledgerId: string } {
+  const row = db.prepare(`SELECT type, body FROM events WHERE type IN ('${LEDGER_KEYED}', '${LEDGER_UNKEYED}') ORDER BY seq DESC LIMIT 1`).get() as { type: string; body: string } | undefined;
+  if (row) return row.type === LEDGER_KEYED ? { keyed: true, ledgerId: (JSON.parse(row.body) as { ledgerId: string }).ledgerId } : { keyed: false };
+  // No switch left: the records that had it were pruned, and the prune recorded the rule after them.
+  const pruned = db.prepare(`SELECT body FROM events WHERE type = '${LEDGER_PRUNED}' ORDER BY seq DESC LIMIT 1`).get() as { body: string } | undefined;
+  const next = pruned ? (JSON.parse(pruned.body) as { next: { keyed: boolean; ledgerId?: string } }).next : undefined;
+  return next?.keyed && next.ledgerId ? { keyed: true, ledgerId: next.ledgerId } : { keyed: false };
 }
 
 /**
@@ -82,8 +119,21 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-export function createLedger(db: Db, opts: { now?: () => Date } = {}): Ledger {
+export interface LedgerOptions {
+  now?: () => Date;
+  /**
+   * The chain's key. Given: the chain is keyed from here on (a `ledger.keyed` event is written when
+   * it was not, or was keyed with another key). `null`: no key could be had (`unkeyedReason` says why):
+   * a keyed chain records `ledger.unkeyed` and goes on unkeyed. Absent: the chain stays as it is
+   * when unkeyed; a keyed chain is switched to unkeyed, as for `null`.
+   */
+  key?: LedgerKey | null;
+  unkeyedReason?: string;
+}
+
+export function createLedger(db: Db, opts: LedgerOptions = {}): Ledger {
   const now = opts.now ?? (() => new Date());
+  const key = opts.key ?? null;
   const insert = db.prepare('INSERT INTO events (seq, at, type, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)');
   const selectHead = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1');
   let headSeq = 0;
@@ -93,7 +143,14 @@ export function createLedger(db: Db, opts: { now?: () => Date } = {}): Ledger {
     headSeq = last?.seq ?? 0;
     headHash = last?.hash ?? GENESIS_HASH;
   };
+  // The rule the next record is written under: the key once `ledger.keyed` is written, none after `ledger.unkeyed`.
+  let keyedWith: Buffer | null = null;
+  const resyncMode = (): void => {
+    const mode = chainMode(db);
+    keyedWith = mode.keyed && key && mode.ledgerId === key.ledgerId ? key.key : null;
+  };
   resync();
+  resyncMode();
   let queue: Pending[] = [];
   const counters = { transactions: 0, events: 0 };
   let scheduled = false;
@@ -114,7 +171,10 @@ export function createLedger(db: Db, opts: { now?: () => Date } = {}): Ledger {
         continue;
       }
       seq += 1;
-      const next = chainHash(hash, body);
+      // A switching event is written under the rule it switches to.
+      if (event.type === LEDGER_KEYED) keyedWith = key?.key ?? null;
+      else if (event.type === LEDGER_UNKEYED) keyedWith = null;
+      const next = keyedWith ? keyedChainHash(keyedWith, hash, body) : chainHash(hash, body);
       insert.run(seq, at, event.type, body, hash, next);
       hash = next;
       out.push({ seq, hash, at });
@@ -128,6 +188,7 @@ export function createLedger(db: Db, opts: { now?: () => Date } = {}): Ledger {
       written = writeBatch(events);
     } catch (err) {
       resync();
+      resyncMode();
       throw new StoreError('STORE_WRITE_FAILED', `the event ledger could not be written: ${(err as Error).message}`, { cause: err });
     }
     const appended = written.filter((w): w is Appended => !(w instanceof Error));
@@ -139,6 +200,12 @@ export function createLedger(db: Db, opts: { now?: () => Date } = {}): Ledger {
       headHash = lastWritten.hash;
     }
     return written;
+  }
+
+  function commitOne(event: LedgerEventInput): Appended {
+    const w = commit([event])[0]!;
+    if (w instanceof Error) throw w;
+    return w;
   }
 
   function flush(): void {
@@ -158,6 +225,14 @@ export function createLedger(db: Db, opts: { now?: () => Date } = {}): Ledger {
     }
   }
 
+  // Bring the chain to the rule this ledger writes under.
+  const mode = chainMode(db);
+  if (key && (!mode.keyed || mode.ledgerId !== key.ledgerId)) {
+    commitOne({ type: LEDGER_KEYED, ledgerId: key.ledgerId, keyFingerprint: keyFingerprint(key.key), previous: mode.keyed ? mode.ledgerId : null });
+  } else if (!key && mode.keyed) {
+    commitOne({ type: LEDGER_UNKEYED, ledgerId: mode.ledgerId, reason: opts.unkeyedReason ?? 'the gateway was started without the ledger key' });
+  }
+
   return {
     append(event) {
       return new Promise<Appended>((resolve, reject) => {
@@ -170,9 +245,7 @@ export function createLedger(db: Db, opts: { now?: () => Date } = {}): Ledger {
     },
     appendNow(event) {
       flush();
-      const w = commit([event])[0]!;
-      if (w instanceof Error) throw w;
-      return w;
+      return commitOne(event);
     },
     head: () => (headSeq === 0 ? null : { seq: headSeq, hash: headHash }),
     count: () => (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n,
