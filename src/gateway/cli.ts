@@ -11,6 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import {
   BUDGET_WINDOWS,
   parseBudgetSpec,
+  TOOL_COUNT_FIELDS,
   USAGE_COUNT_FIELDS,
   USAGE_GROUP_BYS,
   type BudgetSpec,
@@ -26,11 +27,13 @@ import {
   type UsageGroupBy,
   type UsageReport,
   type UsageRow,
+  type UsageTotals,
 } from '../shared/contract.js';
 import { ControlError, createControlClient, httpTransport, type ControlClient } from '../shared/control-client.js';
 import { formatIssues, parseConfigText } from './config/load.js';
 import { createGateway, VERSION } from './index.js';
 import { agentsCommand } from './cli-agents.js';
+import { auditCommand } from './cli-audit.js';
 import { AGENT_FAMILY, DOCTOR_AGENTS, type DoctorAgent } from './doctor/agents.js';
 import { formatDoctorReport, runDoctor } from './doctor/run.js';
 import { adminToken, isAlive, readLock } from './instance.js';
@@ -38,6 +41,9 @@ import { routeForFamily } from './llm/routing.js';
 import { createLogger } from './log.js';
 import { resolveDataDir, dataFiles } from './paths.js';
 import { usageRange, UsageParamsError } from './store/usage.js';
+import { gatherReport } from './report/data.js';
+import { renderHtml } from './report/html.js';
+import { renderPdf } from './report/pdf.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
 
@@ -285,17 +291,16 @@ function printKeySecret(io: Io, r: KeyWithSecret, json: boolean | undefined, ver
   io.out(`${verb} key ${r.key.id} (${r.key.name})\n\n  ${r.secret}\n\nThis is the only time the key is shown: store it now.`);
 }
 
-type ReportFormat = 'json' | 'csv';
+const REPORT_FORMATS = ['json', 'csv', 'html', 'pdf'] as const;
+type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 function reportFormat(v: string): ReportFormat {
-  if (v === 'json' || v === 'csv') return v;
-  if (v === 'html' || v === 'pdf') throw new CliError('html and pdf reports are not built yet; use --format json or csv', EXIT.usage);
-  throw new CliError(`--format "${v}": expected json or csv`, EXIT.usage);
+  if ((REPORT_FORMATS as readonly string[]).includes(v)) return v as ReportFormat;
+  throw new CliError(`--format "${v}": expected one of ${REPORT_FORMATS.join(', ')}`, EXIT.usage);
 }
 
 function reportGroupBy(v: string): UsageGroupBy {
   if ((USAGE_GROUP_BYS as readonly string[]).includes(v)) return v as UsageGroupBy;
-  if (v === 'tool') throw new CliError('--group-by tool: MCP tool calls are not carried by this version yet, so there is no tool usage to report', EXIT.usage);
   throw new CliError(`--group-by "${v}": expected one of ${USAGE_GROUP_BYS.join(', ')}`, EXIT.usage);
 }
 
@@ -305,6 +310,12 @@ const CSV_DETAILS: Partial<Record<UsageGroupBy, readonly (keyof UsageRow)[]>> = 
   user: ['label'],
   team: ['label'],
   request: ['at', 'provider', 'model', 'status', 'outcome'],
+  tool: ['server', 'tool'],
+};
+
+/** The counts after the shared ones, per grouping: tool calls' refusals and time. */
+const CSV_EXTRA_COUNTS: Partial<Record<UsageGroupBy, readonly (keyof UsageTotals)[]>> = {
+  tool: TOOL_COUNT_FIELDS,
 };
 
 /**
@@ -325,23 +336,24 @@ function csvNumber(n: number | null | undefined): string {
 /** A header row, one row per group, and a `(total)` row; CRLF line ends as RFC 4180 has them. */
 function usageCsv(report: UsageReport, groupBy: UsageGroupBy): string {
   const details = CSV_DETAILS[groupBy] ?? [];
+  const counts = [...USAGE_COUNT_FIELDS, ...(CSV_EXTRA_COUNTS[groupBy] ?? [])];
   const line = (cells: string[]): string => `${cells.join(',')}\r\n`;
   const detail = (r: UsageRow, f: keyof UsageRow): string => (typeof r[f] === 'number' ? csvNumber(r[f]) : csvText(r[f] as string | null | undefined));
-  let out = line(['group', ...details, ...USAGE_COUNT_FIELDS]);
-  for (const r of report.rows) out += line([csvText(r.group), ...details.map((f) => detail(r, f)), ...USAGE_COUNT_FIELDS.map((f) => csvNumber(r[f]))]);
-  out += line(['(total)', ...details.map(() => ''), ...USAGE_COUNT_FIELDS.map((f) => csvNumber(report.totals[f]))]);
+  let out = line(['group', ...details, ...counts]);
+  for (const r of report.rows) out += line([csvText(r.group), ...details.map((f) => detail(r, f)), ...counts.map((f) => csvNumber(r[f]))]);
+  out += line(['(total)', ...details.map(() => ''), ...counts.map((f) => csvNumber(report.totals[f]))]);
   return out;
 }
 
 /** Temp file beside the target, then rename: a reader never sees half a report. Mode 0600: usage is private. */
-function writeFileAtomically(path: string, text: string): void {
+function writeFileAtomically(path: string, text: string | Uint8Array): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'wx', 0o600);
     // fchmod as well: the umask may have narrowed the mode openSync asked for.
     fchmodSync(fd, 0o600);
-    writeSync(fd, text);
+    writeSync(fd, typeof text === 'string' ? Buffer.from(text, 'utf8') : text);
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
@@ -660,8 +672,8 @@ export function buildProgram(io: Io): Command {
     .option('--from <when>', 'start: a UTC day YYYY-MM-DD or an ISO timestamp with a zone (default: the first request)')
     .option('--to <when>', 'end: a UTC day (included) or an ISO timestamp (excluded) (default: now)')
     .option('--group-by <what>', `one of ${USAGE_GROUP_BYS.join(', ')}`, reportGroupBy, 'key' as UsageGroupBy)
-    .requiredOption('--format <format>', 'json or csv', reportFormat)
-    .option('--out <file>', 'write the report to FILE (mode 0600) instead of standard output')
+    .requiredOption('--format <format>', REPORT_FORMATS.join(', '), reportFormat)
+    .option('--out <file>', 'write the report to FILE (mode 0600) instead of standard output (pdf: required when that is a terminal)')
     .action(async (f: { from?: string; to?: string; groupBy: UsageGroupBy; format: ReportFormat; out?: string }) => {
       // Checked here too, so a bad date fails before a gateway is reached or a data directory opened.
       try {
@@ -670,15 +682,29 @@ export function buildProgram(io: Io): Command {
         if (err instanceof UsageParamsError) throw new CliError(err.message, EXIT.usage);
         throw err;
       }
-      const report = await call('report:usage', { groupBy: f.groupBy, ...(f.from !== undefined ? { from: f.from } : {}), ...(f.to !== undefined ? { to: f.to } : {}) });
-      const text = f.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : usageCsv(report, f.groupBy);
-      if (f.out === undefined) return io.write(text);
+      // A PDF is binary: to a pipe or a file it goes, never onto a terminal.
+      if (f.format === 'pdf' && f.out === undefined && process.stdout.isTTY) throw new CliError('--format pdf: give --out FILE, or redirect standard output to a file or a pipe', EXIT.usage);
+      const params = { groupBy: f.groupBy, ...(f.from !== undefined ? { from: f.from } : {}), ...(f.to !== undefined ? { to: f.to } : {}) };
+      let body: string | Buffer;
+      let rows: number;
+      if (f.format === 'json' || f.format === 'csv') {
+        const report = await call('report:usage', params);
+        body = f.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : usageCsv(report, f.groupBy);
+        rows = report.rows.length;
+      } else {
+        // The documents chart spend per day, model, key and tool whatever the grouping: one connection reads all five.
+        const data = await withControl(dataDir(), (c) => gatherReport((p) => c.call('report:usage', p), params, () => new Date()));
+        body = f.format === 'html' ? renderHtml(data) : await renderPdf(data);
+        rows = data.report.rows.length;
+      }
+      if (f.out === undefined) return typeof body === 'string' ? io.write(body) : void process.stdout.write(body);
       const path = resolve(f.out);
-      writeFileAtomically(path, text);
-      io.out(`wrote ${path} (${report.rows.length} row${report.rows.length === 1 ? '' : 's'})`);
+      writeFileAtomically(path, body);
+      io.out(`wrote ${path} (${rows} row${rows === 1 ? '' : 's'})`);
     });
 
   agentsCommand(program, { io, control: (fn) => withControl(dataDir(), fn), fail: (message, kind) => new CliError(message, EXIT[kind]) });
+  auditCommand(program, { io, dataDir, control: (fn) => withControl(dataDir(), fn), fail: (message, kind) => new CliError(message, EXIT[kind]) });
 
   program
     .command('doctor')

@@ -47,7 +47,10 @@ import { createSecretResolver, type SecretResolver } from './secrets/resolver.js
 import type { SecretStore } from './secrets/store.js';
 import { openDatabase, startCheckpointTimer, type Db } from './store/db.js';
 import { listKeys } from './store/keys.js';
-import { createLedger, type Ledger } from './store/ledger.js';
+import { createLedger, type Ledger, type LedgerKey } from './store/ledger.js';
+import { keychainLookup, loadLedgerKey } from './ledger-key.js';
+import { budgetUsage } from './observability/budget-usage.js';
+import { createObservability, type Observability } from './observability/observe.js';
 
 export const VERSION = '0.1.0';
 
@@ -88,6 +91,8 @@ function secretRefsOf(config: GatehouseConfig, secrets: SecretResolver): string[
     for (const v of Object.values(p.headers)) for (const r of secrets.refsIn(v)) refs.add(r);
   }
   for (const s of config.mcpServers) for (const v of Object.values(s.headers)) for (const r of secrets.refsIn(v)) refs.add(r);
+  if (config.observability.metrics.token) refs.add(config.observability.metrics.token);
+  for (const v of Object.values(config.observability.traces?.headers ?? {})) for (const r of secrets.refsIn(v)) refs.add(r);
   return [...refs];
 }
 
@@ -110,6 +115,8 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
   const now = deps.now ?? (() => new Date());
   const configPath = options.configPath ?? join(options.dataDir, dataFiles.config);
   const keychain = deps.secretStore ?? createKeychainStore();
+  // Ledger keys are filed under their own keychain service, apart from the provider secrets a person manages.
+  const ledgerKeychain = deps.secretStore ?? createKeychainStore({ service: 'gatehouse-ledger' });
   const secrets = createSecretResolver(keychain, env);
   const startedAt = now().toISOString();
 
@@ -131,6 +138,8 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
   const stops: (() => void)[] = [];
   let opened = false;
 
+  /** Metrics and traces of what the ledger records; made when the gateway starts, flushed when it stops. */
+  let observability: Observability | undefined;
   /** The MCP servers of the config (started on first use) and the endpoint clients reach them through. */
   let mcp: McpEndpoint | undefined;
   const mcpUpstreams = createUpstreams({
@@ -248,9 +257,18 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
         ledger.appendNow({ type: 'admin.mcp.approval-rule.added', actor: by, server, tool, keyId, where });
       },
     },
+    // Human oversight is part of the record: who was asked about what (never the arguments), and who decided.
     events: {
-      requested: (p) => control.emit('approval:requested', p),
-      resolved: (r) => control.emit('approval:resolved', r),
+      requested: (p) => {
+        control.emit('approval:requested', p);
+        ledger
+          .append({ type: 'approval.requested', approvalId: p.id, server: p.server, tool: p.tool, keyId: p.keyId, session: p.session, reason: p.reason, findings: p.findings, expiresAt: p.expiresAt })
+          .catch((e: Error) => log.error({ err: e.message }, 'could not record an approval request'));
+      },
+      resolved: (r) => {
+        control.emit('approval:resolved', r);
+        ledger.append({ type: 'approval.resolved', approvalId: r.id, outcome: r.outcome, decision: r.decision, by: r.by }).catch((e: Error) => log.error({ err: e.message }, 'could not record an approval decision'));
+      },
     },
   });
 
@@ -275,9 +293,12 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
     },
   });
 
+  let ledgerKey: LedgerKey | null = null;
+  let unkeyedReason: string | undefined;
   const control: ControlService = createControlService({
     approvals,
     pins,
+    audit: { key: () => ledgerKey, unkeyedReason: () => unkeyedReason, lookup: keychainLookup(ledgerKeychain) },
     guardProfiles: () => Object.keys(loaded.config.guardrails.profiles),
     get db() {
       return db!;
@@ -338,7 +359,10 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
       migrationsDir: options.migrationsDir,
       onBackup: (p) => log.info({ backup: p }, 'database backed up before migrating'),
     });
-    ledger = createLedger(db, { now });
+    const loadedKey = await loadLedgerKey(db, ledgerKeychain, log);
+    ledgerKey = loadedKey.key;
+    unkeyedReason = loadedKey.reason;
+    ledger = createLedger(db, { now, key: ledgerKey, ...(loadedKey.reason ? { unkeyedReason: loadedKey.reason } : {}) });
     const database = db;
     keys = new KeyIndex(() => listKeys(database));
     opened = true;
@@ -376,6 +400,18 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
         },
       },
     );
+    // Observability: every event appended from here on (model calls, tool calls, findings, refusals)
+    // is also counted for /metrics and, when observability.traces is set, traced.
+    const observed = createObservability({
+      version: VERSION,
+      config: () => loaded.config,
+      secrets,
+      log: () => log,
+      pendingApprovals: () => approvals.pending().length,
+      budgets: (limit) => budgetUsage(database, loaded.config, now(), limit),
+    });
+    observability = observed;
+    ledger = observed.tap(ledger);
     const llm: LlmContext = {
       budgets,
       guardrails,
@@ -493,6 +529,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
       now,
       version: VERSION,
       consoleDir,
+      metrics: observed.metrics,
     });
     const srv = server;
     await new Promise<void>((resolve, reject) => {
@@ -554,6 +591,8 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
     const closing = [...providers.values()];
     providers = new Map();
     for (const p of closing) await p.close();
+    await observability?.shutdown();
+    observability = undefined;
     if (db) {
       ledger.flush();
       if (opened && url) ledger.appendNow({ type: 'gateway.stopped', url });

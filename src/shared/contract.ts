@@ -162,8 +162,11 @@ export interface GatewayStatus {
   ledger: { events: number; headHash: string | null };
 }
 
-/** What a usage report adds up by. `request` gives one row per request (no grouping). */
-export const USAGE_GROUP_BYS = ['key', 'user', 'team', 'model', 'provider', 'route', 'session', 'client', 'day', 'request'] as const;
+/**
+ * What a usage report adds up by. `request` gives one row per request (no grouping). `tool` sums
+ * MCP tool calls (`mcp.call`) instead of model requests; every other grouping sums model requests.
+ */
+export const USAGE_GROUP_BYS = ['key', 'user', 'team', 'model', 'provider', 'route', 'session', 'client', 'day', 'request', 'tool'] as const;
 export type UsageGroupBy = (typeof USAGE_GROUP_BYS)[number];
 
 export interface UsageReportParams {
@@ -200,6 +203,16 @@ export interface UsageTotals {
    * x-gatehouse-key, the caller's sign-in passed to the provider): usage, not money the gateway's keys spent.
    */
   subscriptionCostUsd: number;
+  /**
+   * Group by tool only (MCP tool calls; `requests` counts the calls, `errors` those whose outcome
+   * was not `ok`, the token counts are 0): calls the gateway refused (policy, approval, budget,
+   * quarantine), included in `errors`.
+   */
+  refused?: number;
+  /** Group by tool only: the calls' summed wall time, ms. */
+  durationMs?: number;
+  /** Group by tool only: durationMs / requests, rounded to 0.1 ms (0 with no calls). */
+  avgDurationMs?: number;
 }
 
 /** The counts of UsageTotals in their documented order: the order of CSV columns. */
@@ -217,10 +230,13 @@ export const USAGE_COUNT_FIELDS = [
   'subscriptionCostUsd',
 ] as const satisfies readonly (keyof UsageTotals)[];
 
+/** The counts only tool reports have, in order: the CSV columns after USAGE_COUNT_FIELDS. */
+export const TOOL_COUNT_FIELDS = ['refused', 'durationMs', 'avgDurationMs'] as const satisfies readonly (keyof UsageTotals)[];
+
 export interface UsageRow extends UsageTotals {
   /**
    * The key id, user id, team id, `provider/model`, provider, route, session, client (the caller's
-   * user-agent), UTC day or request id;
+   * user-agent), UTC day, request id or `server__tool`;
    * `(none)` where the request has no such value.
    */
   group: string;
@@ -232,10 +248,23 @@ export interface UsageRow extends UsageTotals {
   model?: string | null;
   status?: number | null;
   outcome?: string | null;
+  /** Group by tool only: the MCP server id and the tool's own name. */
+  server?: string;
+  tool?: string;
 }
 
 export interface UsageReport {
-  /** Sorted by cost (highest first), then group; by time for `day` and `request`. */
+  /** The range read, as ISO instants: `from` included, `to` excluded; null where the range is open. */
+  from: string | null;
+  to: string | null;
+  groupBy: UsageGroupBy;
+  /** When the report was read (ISO). */
+  generatedAt: string;
+  /**
+   * Sorted by cost (highest first), then group (`tool`: then calls, then group); by time for
+   * `day` and `request`. `day` has a row for every UTC day of the range, zero where nothing ran
+   * (an open end stops at the first or last day with a request).
+   */
   rows: UsageRow[];
   totals: UsageTotals;
 }
@@ -275,6 +304,12 @@ export interface ControlMethods {
   'pins:list': { params: Record<string, never>; result: { pinned: PinnedTool[]; quarantined: QuarantinedTool[] } };
   /** Pins the current definition of a quarantined tool (or of all a server's quarantined tools). */
   'pins:accept': { params: { server: string; tool?: string }; result: { accepted: string[] } };
+  /** Recomputes the ledger's chain over the stored bytes, then checks each checkpoint given. */
+  'audit:verify': { params: { checkpoints?: AuditCheckpoint[] }; result: AuditVerifyResult };
+  /** The head of the chain, signed with the ledger key: keep it somewhere else, and give it to audit:verify later. */
+  'audit:checkpoint': { params: Record<string, never>; result: AuditCheckpoint };
+  /** Deletes the records written before `before` (at least 31 days ago), keeping the rest verifiable. */
+  'audit:prune': { params: { before: string }; result: { deleted: number; throughSeq: number } };
 }
 
 /**
@@ -373,7 +408,40 @@ export const CONTROL_METHODS = [
   'approvals:decide',
   'pins:list',
   'pins:accept',
+  'audit:verify',
+  'audit:checkpoint',
+  'audit:prune',
 ] as const satisfies readonly ControlMethod[];
+
+/** The head of the ledger's chain at a time, signed (HMAC-SHA256) with the ledger key. */
+export interface AuditCheckpoint {
+  format: 'gatehouse-checkpoint/1';
+  ledgerId: string;
+  seq: number;
+  hash: string;
+  /** When record `seq` was written. */
+  recordAt: string;
+  /** When the checkpoint was made. */
+  madeAt: string;
+  /** HMAC-SHA256 (hex) under the ledger key of the canonical JSON of the fields above. */
+  mac: string;
+}
+
+export type AuditProblemKind = 'edited' | 'deleted' | 'reordered' | 'truncated' | 'rewritten' | 'wrong-key';
+
+export interface AuditVerifyResult {
+  /** `intact`: every record checked; `broken`: `problem` says where; `unverifiable`: a key was missing. */
+  status: 'intact' | 'broken' | 'unverifiable';
+  records: number;
+  firstSeq: number | null;
+  lastSeq: number | null;
+  /** Runs of records under one rule: keyed (with which ledger key) or not, and why not. */
+  segments: { from: number; to: number; keyed: boolean; ledgerId?: string; reason?: string }[];
+  problem?: { seq: number; kind: AuditProblemKind; message: string };
+  /** What was checked against each checkpoint given. */
+  checkpoints: { seq: number; madeAt: string; status: 'matches' | 'pruned' | 'unverifiable' }[];
+  notes: string[];
+}
 
 /** Events pushed to subscribers (server-sent events on `/admin/api/events`, IPC in the desktop app). */
 export interface ControlEvents {

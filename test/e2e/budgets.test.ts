@@ -359,6 +359,10 @@ describe('the global budget, hundreds of requests and a restart in the middle', 
         await expect.poll(() => openReservations(dir)).toBe(0);
         expect(spent()).toBeLessThanOrEqual(15);
         expect(spent()).toBeGreaterThan(12);
+        // The chain written through the crash and after it still verifies, keyed, over the running gateway.
+        const verified = await runCli(['audit', 'verify', '--json', '--data-dir', dir], { env });
+        expect(verified.code, verified.stderr).toBe(0);
+        expect(JSON.parse(verified.stdout)).toMatchObject({ status: 'intact', segments: [expect.objectContaining({ keyed: true })] });
       } finally {
         await served.kill();
       }

@@ -198,6 +198,11 @@ describe('ask on model calls', () => {
     expect(err.status).toBe(400);
     expect(err.message).toMatch(/rule email, which asks a person first, and .* denied it; nothing was sent/);
     expect(oai.requests.length).toBe(before + 1);
+    // Human oversight is in the ledger: what was asked (never the prompt) and who decided.
+    const asked = gw.events('approval.requested').filter((e) => e.server === 'llm');
+    expect(asked).toHaveLength(2);
+    expect(JSON.stringify(asked)).not.toContain('jane.doe');
+    await expect.poll(() => gw.events('approval.resolved').map((e) => e.outcome)).toEqual(['approved', 'denied']);
   });
 });
 

@@ -1,11 +1,18 @@
-// `gatehouse report` end to end: SDK traffic through a gateway, then the real command over its data directory.
+// `gatehouse report` end to end: SDK traffic (model and MCP) through a gateway, then the real command over its data directory.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import OpenAI from 'openai';
-import { readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UsageReport } from '../../src/shared/contract.js';
 import { mockReplyFor, startMockOpenAI, type MockOpenAI } from '../fixtures/mock-openai.js';
-import { runCli } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { configFor, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 /** USD per million tokens, as configured below; `cached` has its own cache-read price, `fast` falls back to input. */
@@ -21,7 +28,27 @@ const ROUTES = `  - name: cached
     retries: 0
     targets:
       - { provider: mock, model: mock-error, pricing: { inputPerMTok: 1, outputPerMTok: 1 } }
+mcpServers:
+  - id: every
+    command: ${process.execPath}
+    args: [${JSON.stringify(createRequire(import.meta.url).resolve('@modelcontextprotocol/server-everything/dist/index.js'))}, stdio]
+    tools: { "*": allow, "trigger-*": deny }
+    prices: { "get-annotated-*": 0.3 }
 `;
+/** A session id is the client's to choose: markup here must reach the HTML report as text. */
+const HOSTILE_SESSION = '<img src=x onerror="document.title=1"> & </script>';
+/** Debian's Chromium (apt package `chromium`), driven by playwright-core for the HTML report. */
+const CHROMIUM = '/usr/bin/chromium';
+// Run in the page (as text: the tests' TypeScript has no DOM types).
+const ALL_CHARTS_DONE = "document.querySelectorAll('figure[data-rendered]').length === 4";
+/** Each chart figure: whether the page script drew it, its canvas size, and how many pixels are not transparent. */
+const FIGURES = `[...document.querySelectorAll('figure')].map((f) => {
+  const canvas = f.querySelector('canvas');
+  const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let inked = 0;
+  for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) inked++;
+  return { id: f.id, rendered: f.dataset.rendered, width: canvas.width, height: canvas.height, inked };
+})`;
 
 interface Usage {
   inputTokens: number;
@@ -29,6 +56,14 @@ interface Usage {
   cacheReadTokens: number;
   cacheWriteTokens: number;
   reasoningTokens: number;
+}
+interface LedgerCall {
+  keyId: string;
+  server: string;
+  tool: string;
+  outcome: string;
+  costUsd: number | null;
+  durationMs: number;
 }
 interface LedgerRequest {
   requestId: string;
@@ -54,6 +89,7 @@ const cachedMessages: OpenAI.ChatCompletionMessageParam[] = [
 ];
 
 const ledger = (): LedgerRequest[] => gw.events('llm.request') as unknown as LedgerRequest[];
+const toolCalls = (): LedgerCall[] => gw.events('mcp.call') as unknown as LedgerCall[];
 const report = (...args: string[]) => runCli(['report', '--data-dir', gw.dataDir, ...args]);
 
 /** The route's configured price applied to the ledger's counts: what the report's cost must add up to. */
@@ -65,6 +101,22 @@ function priced(e: LedgerRequest): number {
 
 function sum(events: LedgerRequest[], f: (e: LedgerRequest) => number): number {
   return events.reduce((s, e) => s + f(e), 0);
+}
+
+/**
+ * The text a PDF shows: each page stream inflated (pdfkit compresses them), then the hex strings of
+ * its TJ text operators decoded (pdfkit writes the standard fonts' text as Windows-1252 bytes).
+ */
+function pdfText(pdf: Buffer): string {
+  const raw = pdf.toString('latin1');
+  const streams = [...raw.matchAll(/<<([^]*?)>>\s*stream\r?\n([^]*?)\r?\nendstream/g)].map((m) => {
+    const bytes = Buffer.from(m[2]!, 'latin1');
+    return (m[1]!.includes('/FlateDecode') ? inflateSync(bytes) : bytes).toString('latin1');
+  });
+  return streams
+    .flatMap((s) => [...s.matchAll(/\[((?:<[0-9a-f]*>\s*-?[\d.]*\s*)+)\] TJ/g)])
+    .map((m) => [...m[1]!.matchAll(/<([0-9a-f]*)>/g)].map((h) => Buffer.from(h[1]!, 'hex').toString('latin1')).join(''))
+    .join('\n');
 }
 
 /** User and team ids by name. */
@@ -86,13 +138,24 @@ beforeAll(async () => {
   // A session id is the client's to choose, so it may be a spreadsheet formula.
   await a.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'hello there' }] }, { headers: { 'x-gatehouse-session': '=SUM(1,2)' } });
   await a.chat.completions.create({ model: 'cached', messages: cachedMessages, prompt_cache_key: 'sess-1' });
-  for await (const _ of await a.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'stream please' }], stream: true, stream_options: { include_usage: true } })) {
+  for await (const _ of await a.chat.completions.create(
+    { model: 'fast', messages: [{ role: 'user', content: 'stream please' }], stream: true, stream_options: { include_usage: true } },
+    { headers: { 'x-gatehouse-session': HOSTILE_SESSION } },
+  )) {
     // drained: the ledger row is written when the stream ends
   }
   const b = new OpenAI({ apiKey: ci.secret, baseURL: `${gw.url}/v1`, maxRetries: 0 });
   await b.chat.completions.create({ model: 'cached', messages: [{ role: 'user', content: 'nightly build summary' }] });
   await expect(b.chat.completions.create({ model: 'broken', messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(OpenAI.APIError);
-});
+
+  // MCP tool calls through /mcp: two free, one priced, one the policy refuses.
+  const mcp = new Client({ name: 'report-e2e', version: '1.0.0' });
+  await mcp.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${laptop.secret}` } } }));
+  for (const message of ['one', 'two']) await mcp.callTool({ name: 'every__echo', arguments: { message } });
+  await mcp.callTool({ name: 'every__get-annotated-message', arguments: { messageType: 'success', includeImage: false } });
+  expect((await mcp.callTool({ name: 'every__trigger-long-running-operation', arguments: { duration: 1, steps: 1 } })).isError).toBe(true);
+  await mcp.close();
+}, 60_000);
 
 afterAll(async () => {
   if (stopped) rmSync(gw.dataDir, { recursive: true, force: true });
@@ -109,6 +172,7 @@ describe('gatehouse report against a running gateway', () => {
     const r = await report('--format', 'json');
     expect(r.code, r.stderr).toBe(0);
     online = JSON.parse(r.stdout) as UsageReport;
+    expect(online).toMatchObject({ from: null, to: null, groupBy: 'key', generatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) as string });
     const events = ledger();
     expect(events).toHaveLength(5);
 
@@ -251,11 +315,11 @@ describe('gatehouse report against a running gateway', () => {
   });
 
   it('usage errors exit 2 and say what to use', async () => {
-    for (const format of ['html', 'pdf']) {
-      const r = await report('--format', format);
-      expect(r.code).toBe(2);
-      expect(r.stderr).toContain('html and pdf reports are not built yet; use --format json or csv');
-    }
+    const xml = await report('--format', 'xml');
+    expect(xml.code).toBe(2);
+    expect(xml.stderr).toContain('--format "xml": expected one of json, csv, html, pdf');
+    const colour = await report('--format', 'json', '--group-by', 'colour');
+    expect(colour.stderr).toMatch(/--group-by "colour": expected one of key, .*, tool/);
     const bad = await report('--format', 'json', '--from', '2026-02-30');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--from "2026-02-30" is not a date or time/);
@@ -264,11 +328,186 @@ describe('gatehouse report against a running gateway', () => {
     expect((await report()).code).toBe(2);
   });
 
+  it('--group-by tool: MCP calls per server__tool with calls, errors, refusals, price and time (JSON and CSV)', async () => {
+    const calls = toolCalls();
+    expect(calls).toHaveLength(4);
+    const r = await report('--format', 'json', '--group-by', 'tool');
+    expect(r.code, r.stderr).toBe(0);
+    const byTool = JSON.parse(r.stdout) as UsageReport;
+    expect(byTool.groupBy).toBe('tool');
+    const duration = (tool: string): number => calls.filter((c) => c.tool === tool).reduce((s, c) => s + c.durationMs, 0);
+    // Highest cost first, then most calls.
+    expect(byTool.rows.map((x) => [x.group, x.requests, x.costUsd, x.errors, x.refused])).toEqual([
+      ['every__get-annotated-message', 1, 0.3, 0, 0],
+      ['every__echo', 2, 0, 0, 0],
+      ['every__trigger-long-running-operation', 1, 0, 1, 1],
+    ]);
+    const echo = byTool.rows.find((x) => x.group === 'every__echo')!;
+    expect(echo).toMatchObject({ server: 'every', tool: 'echo', inputTokens: 0, outputTokens: 0, cacheReadTokens: 0 });
+    expect(echo.durationMs).toBeCloseTo(duration('echo'), 3);
+    expect(echo.avgDurationMs).toBeCloseTo(duration('echo') / 2, 1);
+    expect(byTool.totals).toMatchObject({ requests: 4, costUsd: 0.3, errors: 1, refused: 1 });
+    expect(byTool.totals.durationMs).toBeCloseTo(calls.reduce((s, c) => s + c.durationMs, 0), 3);
+    // Model reports are not changed by tool calls.
+    expect(((JSON.parse((await report('--format', 'json')).stdout)) as UsageReport).totals.requests).toBe(5);
+
+    const csv = (await report('--format', 'csv', '--group-by', 'tool')).stdout;
+    const lines = csv.slice(0, -2).split('\r\n');
+    expect(lines[0]).toBe('group,server,tool,requests,inputTokens,outputTokens,cacheReadTokens,cacheWriteTokens,reasoningTokens,costUsd,unpricedRequests,estimatedRequests,errors,subscriptionCostUsd,refused,durationMs,avgDurationMs');
+    expect(lines[1]).toMatch(/^every__get-annotated-message,every,get-annotated-message,1,0,0,0,0,0,0\.3,0,0,0,0,0,[\d.]+,[\d.]+$/);
+    expect(lines.at(-1)).toMatch(/^\(total\),,,4,0,0,0,0,0,0\.3,0,0,1,0,1,[\d.]+,[\d.]+$/);
+  });
+
+  it('--format html: one self-contained file, its data as escaped JSON: totals, tables and the four charts', async () => {
+    const out = join(gw.dataDir, 'usage.html');
+    const today = new Date().toISOString().slice(0, 10);
+    const weekAgo = new Date(Date.now() - 6 * 86_400_000).toISOString().slice(0, 10);
+    const r = await report('--format', 'html', '--group-by', 'session', '--from', weekAgo, '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    const html = readFileSync(out, 'utf8');
+    // Nothing to fetch: no http(s) or protocol-relative src/href, no external script or stylesheet.
+    expect(html).not.toMatch(/\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?\/\//i);
+    expect(html).not.toMatch(/<link\b|<script\b[^>]*\bsrc=/i);
+    expect(html).toContain("default-src 'none'");
+    for (const id of ['spend-per-day', 'spend-by-model', 'top-keys', 'top-tools']) expect(html).toContain(`id="chart-${id}"`);
+    // The session's markup is only in the JSON block, with < escaped.
+    expect(html).not.toContain('<img');
+    expect(html).toContain('\\u003cimg src=x onerror=\\"document.title=1\\"> & \\u003c/script>');
+    const data = JSON.parse(/<script type="application\/json" id="report-data">([^<]*)<\/script>/.exec(html)![1]!) as {
+      range: string;
+      headline: { label: string; value: string }[];
+      charts: { id: string; labels: string[]; values: number[] }[];
+      tables: { title: string; rows: string[][]; total: string[] }[];
+    };
+    expect(data.range.startsWith(`From ${weekAgo} until ${today} `)).toBe(true);
+    expect(data.tables.map((t) => t.title)).toEqual(['By session', 'By day', 'By model', 'By key', 'MCP tool calls']);
+    expect(data.tables[0]!.rows.map((row) => row[0])).toContain(HOSTILE_SESSION);
+    expect(data.headline).toContainEqual({ label: 'Requests', value: '5' });
+    expect(data.headline).toContainEqual({ label: 'Tool calls', value: '4' });
+    const charts = Object.fromEntries(data.charts.map((c) => [c.id, c]));
+    expect(charts['spend-per-day']!.labels).toHaveLength(7);
+    expect(charts['spend-per-day']!.labels.at(-1)).toBe(today);
+    expect(charts['spend-per-day']!.values.reduce((a, b) => a + b, 0)).toBeCloseTo(sum(ledger(), priced), 9);
+    expect(charts['spend-by-model']!.labels.sort()).toEqual(['mock/gpt-4o', 'mock/gpt-4o-mini']);
+    expect(charts['top-keys']!.labels.sort()).toEqual(['ci, nightly', 'laptop']);
+    expect(charts['top-tools']).toMatchObject({ labels: ['every__echo', 'every__get-annotated-message', 'every__trigger-long-running-operation'], values: [2, 1, 1] });
+  });
+
+  // Skipped only off CI without Debian's chromium; .ci/run installs it, so there it always runs.
+  it.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('--format html opens offline in headless Chromium: four charts drawn, the labels as text, light and dark', async () => {
+    const out = join(gw.dataDir, 'usage-browser.html');
+    const weekAgo = new Date(Date.now() - 6 * 86_400_000).toISOString().slice(0, 10);
+    expect((await report('--format', 'html', '--group-by', 'session', '--from', weekAgo, '--out', out)).code).toBe(0);
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const requested: string[] = [];
+      const problems: string[] = [];
+      page.on('request', (req) => requested.push(req.url()));
+      page.on('pageerror', (err) => problems.push(err.message));
+      page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+      page.on('dialog', (d) => {
+        problems.push(`dialog: ${d.message()}`);
+        void d.dismiss();
+      });
+      const url = pathToFileURL(out).href;
+      await page.goto(url);
+      await page.waitForFunction(ALL_CHARTS_DONE);
+      // The file is the only thing loaded, and nothing failed (a CSP refusal is a console error).
+      expect(requested).toEqual([url]);
+      expect(problems).toEqual([]);
+      const figures = await page.evaluate<{ id: string; rendered: string; width: number; height: number; inked: number }[]>(FIGURES);
+      expect(figures.map((f) => [f.id, f.rendered])).toEqual(['spend-per-day', 'spend-by-model', 'top-keys', 'top-tools'].map((id) => [`chart-${id}`, 'chart']));
+      for (const f of figures) {
+        expect(f.width, f.id).toBeGreaterThan(100);
+        expect(f.height, f.id).toBeGreaterThan(50);
+        expect(f.inked, f.id).toBeGreaterThan(500);
+      }
+      // The session's markup is a cell's text: no element was made from it, no script ran.
+      const dom = await page.evaluate<{ images: number; title: string; cells: string[]; cards: string[] }>(`({
+        images: document.querySelectorAll('img').length,
+        title: document.title,
+        cells: [...document.querySelectorAll('td')].map((td) => td.textContent),
+        cards: [...document.querySelectorAll('.card')].map((c) => c.textContent),
+      })`);
+      expect(dom).toMatchObject({ images: 0, title: 'Gatehouse usage report' });
+      expect(dom.cells).toContain(HOSTILE_SESSION);
+      expect(dom.cells).toContain('every__trigger-long-running-operation');
+      expect(dom.cards).toContain('4Tool calls');
+      const background = (): Promise<string> => page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
+      const light = await background();
+      await page.emulateMedia({ colorScheme: 'dark' });
+      expect(await background()).not.toBe(light);
+      await page.emulateMedia({ colorScheme: 'light' });
+      await page.reload();
+      await page.waitForFunction(ALL_CHARTS_DONE);
+      const shot = join(gw.dataDir, 'report-screenshot.png');
+      await page.screenshot({ path: shot, fullPage: true });
+      expect(readFileSync(shot).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+      // The README's picture: refreshed on request, not on every run (its dates and ids change each time).
+      if (process.env.UPDATE_REPORT_SCREENSHOT) {
+        const target = fileURLToPath(new URL('../../docs/report-screenshot.png', import.meta.url));
+        mkdirSync(dirname(target), { recursive: true });
+        copyFileSync(shot, target);
+      }
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+
+  it('--format pdf: a PDF with the totals, charts and tables, to a file or to a pipe', async () => {
+    const out = join(gw.dataDir, 'usage.pdf');
+    const r = await report('--format', 'pdf', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    const pdf = readFileSync(out);
+    const raw = pdf.toString('latin1');
+    expect(raw.startsWith('%PDF-1.')).toBe(true);
+    expect(raw.trimEnd().endsWith('%%EOF')).toBe(true);
+    expect(raw.match(/\/Type \/Page\b/g)!.length).toBeGreaterThanOrEqual(1);
+    const text = pdfText(pdf);
+    const events = ledger();
+    const inputTokens = sum(events, (e) => e.usage.inputTokens).toLocaleString('en-US');
+    for (const s of ['Gatehouse usage report', 'Requests', inputTokens, 'Tool calls', 'Spend per day (USD)', 'Spend by model (USD)', 'Top keys by spend (USD)', 'Top MCP tools by calls', 'By key', 'MCP tool calls', 'laptop', 'ci, nightly', 'every__get-annotated-message', '(total)', '$0.30']) {
+      expect(text, s).toContain(s);
+    }
+
+    // Standard output that is a pipe gets the same kind of document.
+    const piped = await new Promise<Buffer>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, 'report', '--data-dir', gw.dataDir, '--format', 'pdf'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const chunks: Buffer[] = [];
+      child.stdout.on('data', (c: Buffer) => chunks.push(c));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`exit ${code}`))));
+    });
+    expect(piped.subarray(0, 7).toString()).toBe('%PDF-1.');
+    expect(pdfText(piped)).toContain('Top MCP tools by calls');
+  });
+
+  it.skipIf(!existsSync('/usr/bin/script'))('--format pdf refuses to write to a terminal', async () => {
+    // util-linux `script` gives the command a terminal as its standard output.
+    const r = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+      const cmd = [process.execPath, BIN, 'report', '--data-dir', gw.dataDir, '--format', 'pdf'].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+      const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    expect(r.code).toBe(2);
+    expect(r.out).toContain('--format pdf: give --out FILE, or redirect standard output to a file or a pipe');
+    expect(r.out).not.toContain('%PDF');
+  });
+
   it('gives the same report with no gateway running, from the data directory', async () => {
     await gw.gateway.stop();
     stopped = true;
     const r = await report('--format', 'json');
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual(online);
+    expect(JSON.parse(r.stdout)).toEqual({ ...online, generatedAt: expect.any(String) as string });
   });
 });

@@ -91,7 +91,7 @@ describe('gatehouse users and teams', () => {
     } finally {
       await served.kill();
     }
-  });
+  }, 90_000);
 
   it('works on the data directory with no gateway running, and says there is no delete', async () => {
     const dir = dataDir();
@@ -106,5 +106,5 @@ describe('gatehouse users and teams', () => {
     const help = await runCli(['users', '--help']);
     expect(help.stdout).toMatch(/never deleted: disable one instead/);
     expect(help.stdout).not.toMatch(/^\s+delete/m);
-  });
+  }, 60_000);
 });

@@ -81,7 +81,7 @@ describe('parseConfigText', () => {
   it('rejects unknown fields at the key, listing the allowed ones', () => {
     const issues = issuesOf('version: 1\nextra: true\nserver:\n  port: 4141\n  hots: example.com\n');
     const root = issueAt(issues, '(root)');
-    expect(root.message).toBe('unknown field "extra" (allowed: version, server, providers, models, aliases, routing, budgets, alerts, guardrails, mcpServers, toolsets, approvals, ledger)');
+    expect(root.message).toBe('unknown field "extra" (allowed: version, server, providers, models, aliases, routing, budgets, alerts, guardrails, mcpServers, toolsets, approvals, ledger, observability)');
     expect({ line: root.line, column: root.column }).toEqual({ line: 2, column: 1 });
     const server = issueAt(issues, 'server');
     expect(server.message).toBe('unknown field "hots" (allowed: host, port, allowedHosts, allowedOrigins, logLevel) (did you mean "host"?)');

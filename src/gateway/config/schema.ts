@@ -213,6 +213,33 @@ export const alertsSchema = z.strictObject({
   webhook: z.strictObject({ url: z.url({ protocol: /^https?$/ }), headers: z.record(z.string(), z.string()).default({}) }).optional(),
 });
 
+/**
+ * Observability: `GET /metrics` (Prometheus text; on by default, behind the admin token or `token`)
+ * and OpenTelemetry traces over OTLP/HTTP (off unless `traces` is set). Neither ever carries prompt
+ * or completion text, secrets or virtual keys.
+ */
+export const observabilitySchema = z.strictObject({
+  metrics: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** A scrape token accepted besides the admin token (`Authorization: Bearer ...`): `keychain:NAME` or `env:NAME`. */
+      token: secretRef.optional(),
+      /** Budget subjects exported as gauges, at most: global first, then teams, users and keys (bounds the series). */
+      maxBudgetSubjects: z.int().min(0).max(1000).default(100),
+    })
+    .prefault({}),
+  traces: z
+    .strictObject({
+      /** The collector's OTLP/HTTP traces URL, e.g. `http://127.0.0.1:4318/v1/traces`. */
+      endpoint: z.url({ protocol: /^https?$/ }),
+      /** Sent with each export; values may contain `${keychain:NAME}` or `${env:NAME}`. */
+      headers: z.record(z.string(), z.string()).default({}),
+      /** The share of calls traced (0..1). */
+      sampleRatio: z.number().min(0).max(1).default(1),
+    })
+    .optional(),
+});
+
 /** `5/day`, `50/month`: a budget on all the gateway's traffic, on top of each key's, user's and team's. */
 const globalBudget = z.string().transform((text, ctx) => {
   const spec = parseBudgetSpec(text);
@@ -241,6 +268,7 @@ export const configSchema = z
     /** MCP tool calls that ask: how long one waits for a person before it is denied (under the MCP SDK's 60 s default request timeout). */
     approvals: z.strictObject({ timeoutSeconds: z.int().min(1).max(3600).default(50) }).prefault({}),
     ledger: ledgerSchema.prefault({}),
+    observability: observabilitySchema.prefault({}),
   })
   .superRefine((cfg, ctx) => {
     const providerIds = new Set<string>();

@@ -74,6 +74,24 @@ export const PARAMS = {
   'approvals:list': empty,
   'pins:list': empty,
   'pins:accept': z.strictObject({ server: z.string().min(1).max(64), tool: z.string().min(1).max(256).optional() }),
+  'audit:verify': z.strictObject({
+    checkpoints: z
+      .array(
+        z.strictObject({
+          format: z.literal('gatehouse-checkpoint/1'),
+          ledgerId: z.string().min(1).max(64),
+          seq: z.int().min(1),
+          hash: z.string().regex(/^[0-9a-f]{64}$/),
+          recordAt: z.string().min(1).max(64),
+          madeAt: z.string().min(1).max(64),
+          mac: z.string().regex(/^[0-9a-f]{64}$/),
+        }),
+      )
+      .max(1000)
+      .optional(),
+  }),
+  'audit:checkpoint': empty,
+  'audit:prune': z.strictObject({ before: z.iso.datetime({ offset: true }) }),
   'approvals:decide': z
     .strictObject({ id: z.string().min(1).max(64), decision: z.enum(APPROVAL_DECISIONS), where: z.record(z.string().min(1).max(128), z.string().min(1).max(1024)).optional() })
     .refine((p) => p.where === undefined || p.decision === 'always', { error: '"where" goes with decision "always" only' }),

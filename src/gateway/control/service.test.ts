@@ -37,6 +37,7 @@ beforeEach(() => {
     consoleLoginUrl: unused,
     approvals: { pending: unused, decide: unused },
     pins: { quarantined: unused, accept: unused },
+    audit: { key: () => null, unkeyedReason: () => 'no keychain in these tests', lookup: async () => null },
   });
   events = [];
   control.subscribe((e) => events.push(e));
@@ -154,5 +155,15 @@ describe("a key's user and team", () => {
     await expect(control.call('keys:update', { id: k.key.id, teamId: 'nowhere' }, 'cli')).rejects.toMatchObject({ code: 'invalid_params' });
     expect(getKey(db, k.key.id)?.teamId).toBeNull();
     expect(ledger('admin.key.updated')).toEqual([]);
+  });
+});
+
+describe('audit', () => {
+  it('verifies the ledger, refuses a checkpoint without a key, and keeps the last 31 days from pruning', async () => {
+    await control.call('keys:create', { name: 'a' }, 'cli');
+    expect(await control.call('audit:verify', {}, 'cli')).toMatchObject({ status: 'intact', records: 1, segments: [{ from: 1, to: 1, keyed: false }] });
+    await expect(control.call('audit:checkpoint', {}, 'cli')).rejects.toThrow(/not keyed right now \(no keychain in these tests\)/);
+    await expect(control.call('audit:prune', { before: '2026-11-20T00:00:00Z' }, 'cli')).rejects.toThrow(/records of the last 31 days are kept/);
+    expect(await control.call('audit:prune', { before: '2026-01-01T00:00:00Z' }, 'cli')).toEqual({ deleted: 0, throughSeq: 0 });
   });
 });

@@ -42,6 +42,11 @@ import { usageReport, UsageParamsError } from '../store/usage.js';
 import { ApprovalNotFound, type Approvals } from '../mcp/approvals.js';
 import type { Pins } from '../mcp/pins.js';
 import { listPins } from '../store/pins.js';
+import { makeCheckpoint, pruneBefore, verifyChain, type KeyLookup } from '../store/audit.js';
+import type { LedgerKey } from '../store/ledger.js';
+
+/** Records younger than this are never pruned: budgets and this month's reports read them. */
+export const PRUNE_MIN_AGE_DAYS = 31;
 import { describeZodError, PARAMS } from './schemas.js';
 
 /** Who made an admin change; recorded in the ledger with it. */
@@ -70,6 +75,8 @@ export interface ControlDeps {
   approvals: Pick<Approvals, 'pending' | 'decide'>;
   /** MCP tools held back until a person accepts their definition. */
   pins: Pick<Pins, 'quarantined' | 'accept'>;
+  /** The ledger's key (null while the chain is unkeyed) and the keychain lookup of any ledger's key. */
+  audit: { key(): LedgerKey | null; unkeyedReason(): string | undefined; lookup: KeyLookup };
   /** The guardrail profiles the running config defines (a key may name one). */
   guardProfiles?: () => string[];
 }
@@ -355,7 +362,7 @@ export function createControlService(deps: ControlDeps): ControlService {
     // A read: nothing changes, so nothing is recorded in the ledger.
     'report:usage': (p) => {
       try {
-        return usageReport(deps.db, p);
+        return usageReport(deps.db, p, { now: deps.now });
       } catch (err) {
         if (err instanceof UsageParamsError) throw new ControlError('invalid_params', `report:usage: ${err.message}`);
         throw err;
@@ -373,6 +380,31 @@ export function createControlService(deps: ControlDeps): ControlService {
       }
       deps.ledger.appendNow({ type: 'admin.mcp.pin.accepted', actor, server: p.server, tools: accepted });
       return { accepted };
+    },
+
+    'audit:verify': async (p) => {
+      deps.ledger.flush();
+      // A large ledger is checked in slices, so a running gateway keeps serving meanwhile.
+      return verifyChain(deps.db, deps.audit.lookup, { checkpoints: p.checkpoints ?? [], yieldEvery: 5_000 });
+    },
+
+    'audit:checkpoint': () => {
+      const key = deps.audit.key();
+      if (!key) throw new ControlError('conflict', `the ledger is not keyed right now (${deps.audit.unkeyedReason() ?? 'no key'}), so there is no key to sign a checkpoint with; restart the gateway once the keychain can be read`);
+      deps.ledger.flush();
+      return makeCheckpoint(deps.db, key, deps.now());
+    },
+
+    'audit:prune': (p, actor) => {
+      const before = new Date(p.before);
+      const limit = new Date(deps.now().getTime() - PRUNE_MIN_AGE_DAYS * 86_400_000);
+      if (before > limit) {
+        throw new ControlError('invalid_params', `before: records of the last ${PRUNE_MIN_AGE_DAYS} days are kept (monthly budgets and this month's reports read them); give a time before ${limit.toISOString()}`);
+      }
+      deps.ledger.flush();
+      const out = pruneBefore(deps.db, deps.ledger, before.toISOString());
+      if (out.deleted > 0) deps.ledger.appendNow({ type: 'admin.audit.pruned', actor, before: before.toISOString(), deleted: out.deleted, throughSeq: out.throughSeq });
+      return out;
     },
 
     'approvals:list': () => deps.approvals.pending(),

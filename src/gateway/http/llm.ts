@@ -107,8 +107,9 @@ export interface LlmRequestEvent extends LedgerEventInput {
   ttftMs: number | null;
   /** Every upstream attempt before the one that answered (retries and fallbacks). */
   attempts: AttemptRecord[];
-  request: { bytes: number; sha256: string };
-  response: { bytes: number; sha256: string };
+  /** Sizes, and SHA-256 of the bytes unless the config says `ledger.bodies: none`. */
+  request: { bytes: number; sha256?: string };
+  response: { bytes: number; sha256?: string };
 }
 
 export interface CallContext {
@@ -473,8 +474,8 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
     latencyMs: 0,
     ttftMs: null,
     attempts: [],
-    request: { bytes, sha256 },
-    response: { bytes: 0, sha256: '' },
+    request: ctx.config().ledger.bodies === 'none' ? { bytes } : { bytes, sha256 },
+    response: { bytes: 0 },
   };
   // Taken last, once the request is known to be well formed and routable: nothing below may leave them held.
   const limit = admitLimits(ctx.limits, key, owners, bytes);
@@ -694,7 +695,7 @@ async function settle(ctx: LlmContext, state: RelayState, pricing: { pricing: Pr
     event.pricing = pricing.source;
   }
   event.latencyMs = ms(state.startedAt);
-  event.response = { bytes: event.response.bytes, sha256: state.hash.digest('hex') };
+  event.response = ctx.config().ledger.bodies === 'none' ? { bytes: event.response.bytes } : { bytes: event.response.bytes, sha256: state.hash.digest('hex') };
   state.budget?.settle(event.costUsd ?? 0);
   const t = event.usage;
   state.limit?.settle(t.inputTokens + t.cacheReadTokens + t.cacheWriteTokens + t.outputTokens);

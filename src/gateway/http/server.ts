@@ -14,6 +14,7 @@ import { anthropicMessagesApi, dialectForPath, geminiGenerateApi, openaiChatApi,
 import { generate, type CallContext, type LlmContext } from './llm.js';
 import { checkOwners } from './admission.js';
 import { MAX_MCP_MESSAGE_BYTES, type McpEndpoint } from '../mcp/downstream.js';
+import type { MetricsEndpoint } from '../observability/observe.js';
 import { countGeminiTokens, countTokens, listGeminiModels, listModels } from './models.js';
 import { readJson, sendJson } from './io.js';
 import { httpReply } from './reply.js';
@@ -42,6 +43,8 @@ export interface ServerContext {
   now: () => Date;
   version: string;
   consoleDir: string | undefined;
+  /** `GET /metrics` (Prometheus text); absent: the route is not served. */
+  metrics?: MetricsEndpoint;
 }
 
 type LlmRoute = (ctx: LlmContext, call: CallContext) => Promise<void>;
@@ -172,6 +175,26 @@ function authenticateKey(ctx: ServerContext, req: IncomingMessage, url: URL): { 
   return { key: result.key, presented };
 }
 
+/**
+ * `GET /metrics`: the admin token or the metrics token (`observability.metrics.token`), as a Bearer;
+ * never a virtual key or a console session. Failures count against the admin throttle: the admin
+ * token is accepted here too, so it must not be guessable here either.
+ */
+async function serveMetrics(ctx: ServerContext, metrics: MetricsEndpoint, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const address = clientAddress(req);
+  const wait = ctx.adminThrottle.retryAfter(address);
+  if (wait > 0) throw new GatewayError('AUTH_THROTTLED', `too many failed admin authentications; try again in ${wait} s`, { retryAfterSeconds: wait });
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (!bearer || !(ctx.adminAuth.check(req) === 'token' || metrics.acceptsToken(bearer))) {
+    if (bearer) ctx.adminThrottle.fail(address);
+    throw new GatewayError('ADMIN_AUTH_REQUIRED', '/metrics needs the admin token or the metrics token (observability.metrics.token) as "Authorization: Bearer ..."; a virtual key is not accepted');
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw new GatewayError('METHOD_NOT_ALLOWED', 'use GET for /metrics');
+  const { contentType, body } = await metrics.scrape();
+  res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
 async function route(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, url: URL, requestId: string, startedAt: number): Promise<void> {
   const path = url.pathname;
   if (path === '/healthz') {
@@ -211,6 +234,10 @@ async function route(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
       }
     }
     await ctx.mcp.handle(req, res, url, key, requestId, body);
+    return;
+  }
+  if (path === '/metrics' && ctx.metrics?.enabled()) {
+    await serveMetrics(ctx, ctx.metrics, req, res);
     return;
   }
   if (path.startsWith('/v1/') || path.startsWith('/v1beta/') || path === '/metrics') {

@@ -9,6 +9,7 @@
 // kept elsewhere catches: the head (sequence number and hash) at a time, signed with the key.
 import canonicalize from 'canonicalize';
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { AuditCheckpoint, AuditProblemKind, AuditVerifyResult } from '../../shared/contract.js';
 import type { Db } from './db.js';
 import { chainHash, GENESIS_HASH, keyedChainHash, keyFingerprint, LEDGER_KEYED, LEDGER_PRUNED, LEDGER_UNKEYED, type Ledger, type LedgerKey } from './ledger.js';
 
@@ -17,38 +18,12 @@ export { LEDGER_PRUNED };
 export const CHECKPOINT_FORMAT = 'gatehouse-checkpoint/1';
 export const EXPORT_FORMAT = 'gatehouse-audit-export/1';
 
-/** The head of the chain at a time, signed with the chain's key. */
-export interface Checkpoint {
-  format: typeof CHECKPOINT_FORMAT;
-  ledgerId: string;
-  seq: number;
-  hash: string;
-  /** When record `seq` was written. */
-  recordAt: string;
-  /** When the checkpoint was made. */
-  madeAt: string;
-  /** HMAC-SHA256 (hex) under the ledger key of the canonical JSON of the fields above. */
-  mac: string;
-}
+export type Checkpoint = AuditCheckpoint;
+export type VerifyResult = AuditVerifyResult;
+type ProblemKind = AuditProblemKind;
 
 /** Finds the key of a ledger id (from the keychain); null when it cannot be had. */
 export type KeyLookup = (ledgerId: string) => Promise<Buffer | null>;
-
-export type ProblemKind = 'edited' | 'deleted' | 'reordered' | 'truncated' | 'rewritten' | 'wrong-key';
-
-export interface VerifyResult {
-  /** `intact`: every record checked; `broken`: `problem` says where; `unverifiable`: a key was missing. */
-  status: 'intact' | 'broken' | 'unverifiable';
-  records: number;
-  firstSeq: number | null;
-  lastSeq: number | null;
-  /** Runs of records under one rule: keyed (with which ledger key) or not, and why not. */
-  segments: { from: number; to: number; keyed: boolean; ledgerId?: string; reason?: string }[];
-  problem?: { seq: number; kind: ProblemKind; message: string };
-  /** What was checked against each checkpoint given. */
-  checkpoints: { seq: number; madeAt: string; status: 'matches' | 'pruned' | 'unverifiable' }[];
-  notes: string[];
-}
 
 interface Row {
   seq: number;

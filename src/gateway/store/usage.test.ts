@@ -111,8 +111,14 @@ describe('usageReport grouping', () => {
     expect(r.rows[0]).toMatchObject({ group: 'key_s', costUsd: 0.004, subscriptionCostUsd: 0.25 });
   });
 
-  it('an empty ledger gives no rows and zero totals', () => {
-    expect(usageReport(db, { groupBy: 'key' })).toEqual({ rows: [], totals: ZERO });
+  it('an empty ledger gives no rows and zero totals, with the range, grouping and time it was read', () => {
+    expect(usageReport(db, { groupBy: 'key' }, { now: () => clock })).toEqual({ from: null, to: null, groupBy: 'key', generatedAt: '2026-05-01T10:00:00.000Z', rows: [], totals: ZERO });
+    expect(usageReport(db, { groupBy: 'model', from: '2026-04-01', to: '2026-04-30T12:00+02:00' })).toMatchObject({
+      from: '2026-04-01T00:00:00.000Z',
+      to: '2026-04-30T10:00:00.000Z',
+      groupBy: 'model',
+      generatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as string,
+    });
   });
 
   it('groups by key with its name, highest cost first, and sums every count', async () => {
@@ -224,16 +230,40 @@ describe('usageReport grouping', () => {
     ]);
   });
 
-  it('groups by UTC day in date order, whatever the cost', async () => {
+  it('groups by UTC day in date order, whatever the cost, a day with nothing as a zero row', async () => {
     await request({ at: '2026-05-01T23:59:59.999Z', costUsd: 0.01 });
     await request({ at: '2026-05-02T00:00:00.000Z', costUsd: 5 });
     await request({ at: '2026-05-04T08:00:00.000Z', costUsd: 1 });
     await request({ at: '2026-05-04T09:00:00.000Z', costUsd: 1 });
-    expect(usageReport(db, { groupBy: 'day' }).rows.map((x) => [x.group, x.requests, x.costUsd])).toEqual([
+    const r = usageReport(db, { groupBy: 'day' });
+    expect(r.rows.map((x) => [x.group, x.requests, x.costUsd])).toEqual([
       ['2026-05-01', 1, 0.01],
       ['2026-05-02', 1, 5],
+      ['2026-05-03', 0, 0],
       ['2026-05-04', 2, 2],
     ]);
+    expect(r.rows[2]).toEqual({ group: '2026-05-03', ...ZERO });
+    expect(r.totals).toMatchObject({ requests: 4, costUsd: 7.01 });
+  });
+
+  it('by day, a given end of the range bounds the days; an open end stops at the first or last day with a request', async () => {
+    await request({ at: '2026-05-03T12:00:00.000Z', costUsd: 1 });
+    await request({ at: '2026-05-05T12:00:00.000Z', costUsd: 2 });
+    const days = (p: { from?: string; to?: string }): string[] => usageReport(db, { groupBy: 'day', ...p }).rows.map((x) => x.group);
+    expect(days({})).toEqual(['2026-05-03', '2026-05-04', '2026-05-05']);
+    expect(days({ from: '2026-05-01' })).toEqual(['2026-05-01', '2026-05-02', '2026-05-03', '2026-05-04', '2026-05-05']);
+    expect(days({ to: '2026-05-06' })).toEqual(['2026-05-03', '2026-05-04', '2026-05-05', '2026-05-06']);
+    // `to` as a time is excluded: midnight ends the day before; a time in the day takes that day in.
+    expect(days({ from: '2026-05-04', to: '2026-05-06T00:00:00Z' })).toEqual(['2026-05-04', '2026-05-05']);
+    expect(days({ from: '2026-05-04T18:00Z', to: '2026-05-06T00:00:01Z' })).toEqual(['2026-05-04', '2026-05-05', '2026-05-06']);
+    // Both ends given and nothing in them: every day, at zero. One end open and nothing: no days.
+    expect(usageReport(db, { groupBy: 'day', from: '2026-06-01', to: '2026-06-02' }).rows).toEqual([
+      { group: '2026-06-01', ...ZERO },
+      { group: '2026-06-02', ...ZERO },
+    ]);
+    expect(days({ from: '2026-06-01' })).toEqual([]);
+    expect(days({ to: '2026-05-01' })).toEqual([]);
+    expect(days({ from: '2026-05-01', to: '2026-05-01T00:00Z' })).toEqual([]);
   });
 
   it('lists each request in time order with when, where and how it ended', async () => {
@@ -256,6 +286,86 @@ describe('usageReport grouping', () => {
       costUsd: 0.001,
     });
     expect(rows[1]).toMatchObject({ status: 502, outcome: 'upstream_error', errors: 1, costUsd: 0, unpricedRequests: 0 });
+  });
+});
+
+interface Call {
+  at?: string;
+  keyId?: string;
+  server?: string;
+  tool?: string;
+  outcome?: 'ok' | 'tool_error' | 'refused' | 'upstream_error' | 'cancelled';
+  costUsd?: number | null;
+  durationMs?: number;
+}
+
+/** An `mcp.call` event shaped as the MCP endpoint writes it (src/gateway/mcp/downstream.ts). */
+async function call(c: Call = {}): Promise<void> {
+  if (c.at) clock = new Date(c.at);
+  const server = c.server ?? 'every';
+  const tool = c.tool ?? 'echo';
+  const refused = c.outcome === 'refused';
+  await ledger.append({
+    type: 'mcp.call',
+    requestId: `mcp_${String(++nextId).padStart(4, '0')}`,
+    keyId: c.keyId ?? 'key_a',
+    session: 'sess-mcp',
+    server,
+    tool,
+    name: `${server}__${tool}`,
+    arguments: { bytes: 10, sha256: 'c'.repeat(64) },
+    decision: refused ? 'deny' : 'allow',
+    decidedBy: refused ? 'policy: tools["*"] = deny' : 'policy: tools["*"] = allow',
+    outcome: c.outcome ?? 'ok',
+    costUsd: c.costUsd === undefined ? null : c.costUsd,
+    durationMs: c.durationMs ?? (refused ? 0 : 10),
+    result: refused ? null : { bytes: 20, sha256: 'd'.repeat(64) },
+  });
+}
+
+describe('usageReport by MCP tool', () => {
+  const TOOL_ZERO = { ...ZERO, refused: 0, durationMs: 0, avgDurationMs: 0 };
+
+  it('sums mcp.call events per server__tool: calls, errors, refusals, price and time', async () => {
+    await call({ tool: 'echo', durationMs: 12.25 });
+    await call({ tool: 'echo', outcome: 'tool_error', durationMs: 7.5 });
+    await call({ tool: 'echo', outcome: 'refused' });
+    await call({ tool: 'get-annotated-message', costUsd: 0.3, durationMs: 40 });
+    await call({ tool: 'get-annotated-message', costUsd: 0.3, durationMs: 20 });
+    await call({ server: 'fs', tool: 'read_file', outcome: 'upstream_error', durationMs: 3 });
+    await call({ server: 'fs', tool: 'list', durationMs: 1 });
+    // Model requests and other events are not tool calls.
+    await request({ costUsd: 9 });
+    ledger.appendNow({ type: 'config.applied', hash: 'x' });
+
+    const r = usageReport(db, { groupBy: 'tool' });
+    // Highest cost first, then most calls, then name.
+    expect(r.rows.map((x) => [x.group, x.requests, x.costUsd])).toEqual([
+      ['every__get-annotated-message', 2, 0.6],
+      ['every__echo', 3, 0],
+      ['fs__list', 1, 0],
+      ['fs__read_file', 1, 0],
+    ]);
+    expect(r.rows[1]).toEqual({ group: 'every__echo', server: 'every', tool: 'echo', ...TOOL_ZERO, requests: 3, errors: 2, refused: 1, durationMs: 19.75, avgDurationMs: 6.6 });
+    // Field order: group, server and tool, the shared counts (tokens 0), then the tool's own.
+    expect(Object.keys(r.rows[0]!)).toEqual(['group', 'server', 'tool', ...Object.keys(ZERO), 'refused', 'durationMs', 'avgDurationMs']);
+    expect(r.rows[0]).toMatchObject({ durationMs: 60, avgDurationMs: 30 });
+    expect(r.totals).toEqual({ ...TOOL_ZERO, requests: 7, costUsd: 0.6, errors: 3, refused: 1, durationMs: 83.75, avgDurationMs: 12 });
+    expect(r.groupBy).toBe('tool');
+
+    // The model report is unchanged by tool calls, and carries no tool fields.
+    expect(usageReport(db, { groupBy: 'key' }).totals).toEqual({ ...ZERO, requests: 1, costUsd: 9 });
+  });
+
+  it('takes the same ranges, and gives zero totals with no calls', async () => {
+    expect(usageReport(db, { groupBy: 'tool' })).toMatchObject({ rows: [], totals: TOOL_ZERO });
+    await call({ at: '2026-05-01T10:00:00.000Z', tool: 'a' });
+    await call({ at: '2026-05-02T10:00:00.000Z', tool: 'b' });
+    await call({ at: '2026-05-03T10:00:00.000Z', tool: 'c' });
+    const tools = (p: { from?: string; to?: string }): string[] => usageReport(db, { groupBy: 'tool', ...p }).rows.map((x) => x.tool!);
+    expect(tools({ from: '2026-05-02', to: '2026-05-02' })).toEqual(['b']);
+    expect(tools({ from: '2026-05-02T10:00:00.001Z' })).toEqual(['c']);
+    expect(tools({ to: '2026-05-02T10:00:00Z' })).toEqual(['a']);
   });
 });
 
@@ -328,7 +438,7 @@ describe('usageReport ranges', () => {
     }
     expect(() => usageRange({ to: '2026-05-01T10:00:00' })).toThrow(/^to "2026-05-01T10:00:00" is not a date or time .*2026-05-01T09:30:00Z/);
     expect(() => usageRange({ from: '2026-05-03', to: '2026-05-01' })).toThrow(/from "2026-05-03" is after to "2026-05-01"/);
-    expect(() => usageReport(db, { groupBy: 'tool' as never })).toThrow(/groupBy "tool" is not one of key, user/);
+    expect(() => usageReport(db, { groupBy: 'colour' as never })).toThrow(/groupBy "colour" is not one of key, user, .*, tool$/);
     expect(usageRange({ from: '2026-12-31', to: '2026-12-31' })).toEqual({ from: '2026-12-31T00:00:00.000Z', to: '2027-01-01T00:00:00.000Z' });
   });
 

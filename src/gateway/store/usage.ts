@@ -1,5 +1,5 @@
-// The usage report: tokens and cost summed from the ledger's `llm_usage` view over a time range.
-import { USAGE_COUNT_FIELDS, USAGE_GROUP_BYS, type UsageGroupBy, type UsageReport, type UsageReportParams, type UsageRow, type UsageTotals } from '../../shared/contract.js';
+// The usage report: tokens and cost summed from the ledger's `llm_usage` view (MCP tool calls: `mcp_usage`) over a time range.
+import { TOOL_COUNT_FIELDS, USAGE_COUNT_FIELDS, USAGE_GROUP_BYS, type UsageGroupBy, type UsageReport, type UsageReportParams, type UsageRow, type UsageTotals } from '../../shared/contract.js';
 import type { Db } from './db.js';
 
 /** Report parameters it cannot read (a bad `from`/`to`, an unknown grouping); the message names the value. */
@@ -68,6 +68,8 @@ const GROUP_SQL: Record<UsageGroupBy, string> = {
   day: 'substr(u.at, 1, 10)',
   // One group per ledger row: the per-request listing shares the aggregate query below.
   request: 'u.seq',
+  // Over mcp_usage, not llm_usage: the name /mcp offers the tool by.
+  tool: `coalesce(u.server, '${NONE}') || '__' || coalesce(u.tool, '${NONE}')`,
 };
 
 /** Where a group's name comes from, as `named`: keys, users and teams are reported by id and labelled by name. */
@@ -93,10 +95,47 @@ const SUMS = `
   coalesce(sum(u.usage_estimated = 1), 0)       AS estimatedRequests,
   coalesce(sum(coalesce(u.outcome, '') <> 'ok'), 0) AS errors`;
 
-function totalsOf(r: Record<string, unknown>): UsageTotals {
+// The same columns over MCP tool calls: a call is a request with no tokens; its cost is the
+// server's configured price. `refused` and `durationMs` are tool reports' own.
+const TOOL_SUMS = `
+  count(*)                                      AS requests,
+  0 AS inputTokens, 0 AS outputTokens, 0 AS cacheReadTokens, 0 AS cacheWriteTokens, 0 AS reasoningTokens,
+  round(coalesce(sum(u.cost_usd), 0), 9)        AS costUsd,
+  0 AS unpricedRequests, 0 AS estimatedRequests,
+  coalesce(sum(coalesce(u.outcome, '') <> 'ok'), 0) AS errors,
+  0 AS subscriptionCostUsd,
+  coalesce(sum(u.outcome = 'refused'), 0)       AS refused,
+  round(coalesce(sum(u.duration_ms), 0), 3)     AS durationMs`;
+
+function totalsOf(r: Record<string, unknown>, tool: boolean): UsageTotals {
   const out = {} as UsageTotals;
   for (const f of USAGE_COUNT_FIELDS) out[f] = Number(r[f] ?? 0);
+  if (tool) {
+    for (const f of TOOL_COUNT_FIELDS) out[f] = Number(r[f] ?? 0);
+    out.avgDurationMs = out.requests === 0 ? 0 : Math.round((out.durationMs! / out.requests) * 10) / 10;
+  }
   return out;
+}
+
+/** Every UTC day from `first` to `last` (both `YYYY-MM-DD`, included), in order. */
+function daysBetween(first: string, last: string): string[] {
+  const days: string[] = [];
+  for (let t = Date.parse(`${first}T00:00:00.000Z`), end = Date.parse(`${last}T00:00:00.000Z`); t <= end; t += 86_400_000) days.push(new Date(t).toISOString().slice(0, 10));
+  return days;
+}
+
+/**
+ * Day rows with the days that had no request filled in at zero, so a chart's axis is time. A
+ * given end of the range bounds the days; an open end stops at the first or last day with a request.
+ */
+function fillDays(rows: UsageRow[], range: { from?: string; to?: string }): UsageRow[] {
+  const first = range.from?.slice(0, 10) ?? rows[0]?.group;
+  // `to` is excluded: the last day is the one its previous millisecond falls on.
+  const last = range.to === undefined ? rows.at(-1)?.group : new Date(Date.parse(range.to) - 1).toISOString().slice(0, 10);
+  if (first === undefined || last === undefined) return rows;
+  const byDay = new Map(rows.map((r) => [r.group, r]));
+  const zero = totalsOf({}, false);
+  return daysBetween(first, last).map((day) => byDay.get(day) ?? { group: day, ...zero });
 }
 
 /**
@@ -121,15 +160,17 @@ function isGroupBy(v: unknown): v is UsageGroupBy {
   return typeof v === 'string' && (USAGE_GROUP_BYS as readonly string[]).includes(v);
 }
 
-/** Usage over [from, to), grouped; throws UsageParamsError for parameters it cannot read. */
-export function usageReport(db: Db, params: UsageReportParams): UsageReport {
+/** Usage over [from, to), grouped; throws UsageParamsError for parameters it cannot read. `now` stamps `generatedAt`. */
+export function usageReport(db: Db, params: UsageReportParams, opts: { now?: () => Date } = {}): UsageReport {
   if (!isGroupBy(params.groupBy)) throw new UsageParamsError(`groupBy "${String(params.groupBy)}" is not one of ${USAGE_GROUP_BYS.join(', ')}`);
   const range = usageRange(params);
+  const generatedAt = (opts.now?.() ?? new Date()).toISOString();
   // One read snapshot, so the rows and the totals agree even while another connection writes.
-  return db.transaction(() => readReport(db, params.groupBy, range))();
+  const { rows, totals } = db.transaction(() => readReport(db, params.groupBy, range))();
+  return { from: range.from ?? null, to: range.to ?? null, groupBy: params.groupBy, generatedAt, rows, totals };
 }
 
-function readReport(db: Db, groupBy: UsageGroupBy, range: { from?: string; to?: string }): UsageReport {
+function readReport(db: Db, groupBy: UsageGroupBy, range: { from?: string; to?: string }): Pick<UsageReport, 'rows' | 'totals'> {
   const span = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM events').get() as { first: number | null; last: number | null };
   const first = span.first ?? 1;
   const last = span.last ?? 0;
@@ -148,20 +189,27 @@ function readReport(db: Db, groupBy: UsageGroupBy, range: { from?: string; to?: 
     where.push('u.at < @to');
     args.to = range.to;
   }
-  const source = `FROM llm_usage u LEFT JOIN keys k ON k.id = u.key_id ${LABEL_JOINS[groupBy] ?? ''} WHERE ${where.join(' AND ')}`;
+  const tool = groupBy === 'tool';
+  const source = tool
+    ? `FROM mcp_usage u WHERE ${where.join(' AND ')}`
+    : `FROM llm_usage u LEFT JOIN keys k ON k.id = u.key_id ${LABEL_JOINS[groupBy] ?? ''} WHERE ${where.join(' AND ')}`;
+  const sums = tool ? TOOL_SUMS : SUMS;
 
   const extra =
     groupBy === 'key' || groupBy === 'user' || groupBy === 'team'
       ? ', max(named.name) AS label'
       : groupBy === 'request'
         ? ', max(u.request_id) AS requestId, max(u.at) AS at, max(u.provider) AS provider, max(u.model) AS model, max(u.status) AS status, max(u.outcome) AS outcome'
-        : '';
-  const order = groupBy === 'day' ? 'grp' : groupBy === 'request' ? 'min(u.seq)' : 'costUsd DESC, grp';
-  const grouped = db.prepare(`SELECT ${GROUP_SQL[groupBy]} AS grp${extra}, ${SUMS} ${source} GROUP BY grp ORDER BY ${order}`).all(args) as Record<string, unknown>[];
+        : tool
+          ? ', max(u.server) AS server, max(u.tool) AS tool'
+          : '';
+  const order = groupBy === 'day' ? 'grp' : groupBy === 'request' ? 'min(u.seq)' : tool ? 'costUsd DESC, requests DESC, grp' : 'costUsd DESC, grp';
+  const grouped = db.prepare(`SELECT ${GROUP_SQL[groupBy]} AS grp${extra}, ${sums} ${source} GROUP BY grp ORDER BY ${order}`).all(args) as Record<string, unknown>[];
 
   const rows = grouped.map((r): UsageRow => {
-    const totals = totalsOf(r);
+    const totals = totalsOf(r, tool);
     if (groupBy === 'key' || groupBy === 'user' || groupBy === 'team') return { group: String(r.grp), label: (r.label as string | null) ?? null, ...totals };
+    if (tool) return { group: String(r.grp), server: (r.server as string | null) ?? NONE, tool: (r.tool as string | null) ?? NONE, ...totals };
     if (groupBy === 'request') {
       return {
         group: (r.requestId as string | null) ?? NONE,
@@ -175,6 +223,6 @@ function readReport(db: Db, groupBy: UsageGroupBy, range: { from?: string; to?: 
     }
     return { group: String(r.grp), ...totals };
   });
-  const totals = totalsOf(db.prepare(`SELECT ${SUMS} ${source}`).get(args) as Record<string, unknown>);
-  return { rows, totals };
+  const totals = totalsOf(db.prepare(`SELECT ${sums} ${source}`).get(args) as Record<string, unknown>, tool);
+  return { rows: groupBy === 'day' ? fillDays(rows, range) : rows, totals };
 }
