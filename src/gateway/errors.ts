@@ -102,7 +102,22 @@ export class GatewayError extends Error {
 
 export function asGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
+  if (isStorageFailure(err)) {
+    return new GatewayError('LEDGER_UNAVAILABLE', 'the gateway could not write to its data directory, so nothing was sent; check the free space and permissions of the data directory', { cause: err });
+  }
   return new GatewayError('INTERNAL', 'the gateway hit an internal error; the details are in its log', { cause: err });
+}
+
+/**
+ * SQLite failing to write (a full disk, a file that may not grow, a read-only or vanished file,
+ * a lock held too long), wherever on the request path it surfaces: the request is refused as one
+ * the ledger cannot take, not as a bug.
+ */
+function isStorageFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^SQLITE_(IOERR|FULL|READONLY|CANTOPEN|BUSY|LOCKED)/.test(code)) return true;
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  return cause !== undefined && cause !== err && isStorageFailure(cause);
 }
 
 /** What a dialect needs to write this error in its family's shape. */

@@ -98,6 +98,8 @@ function respondError(req: IncomingMessage, res: ServerResponse, err: GatewayErr
   if (err.retryAfterSeconds !== undefined) headers['retry-after'] = String(err.retryAfterSeconds);
   // The OpenAI and Anthropic SDKs honour this: a spent budget is not retried.
   if (err.code === 'BUDGET_EXCEEDED') headers['x-should-retry'] = 'false';
+  // A body left unread (too large) is not drained: the connection ends with the reply.
+  if (!req.complete) headers.connection = 'close';
   const dialect = dialectForPath(path, req);
   sendJson(res, err.status, dialect ? dialect.errorBody(wireInput(err)) : plainError(err), headers);
 }
@@ -106,7 +108,8 @@ function respondError(req: IncomingMessage, res: ServerResponse, err: GatewayErr
 const authenticated = new WeakMap<IncomingMessage, string>();
 
 function clientAddress(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
+  // A request whose body was cut off has lost its socket by the time its refusal is recorded.
+  return req.socket?.remoteAddress ?? 'unknown';
 }
 
 /**

@@ -61,6 +61,11 @@ export const LEDGER_UNKEYED = 'ledger.unkeyed';
 /** Records before it were deleted; it carries the hash the rest chains from and the rule in force after them. */
 export const LEDGER_PRUNED = 'ledger.pruned';
 
+/** The type of the newest switch record (`ledger.keyed` / `ledger.unkeyed`), if any. */
+function lastSwitch(db: Db): string | undefined {
+  return (db.prepare(`SELECT type FROM events WHERE type IN ('${LEDGER_KEYED}', '${LEDGER_UNKEYED}') ORDER BY seq DESC LIMIT 1`).get() as { type: string } | undefined)?.type;
+}
+
 export function keyFingerprint(key: Buffer): string {
   return createHmac('sha256', key).update('gatehouse ledger key fingerprint').digest('hex').slice(0, 16);
 }
@@ -231,6 +236,9 @@ export function createLedger(db: Db, opts: LedgerOptions = {}): Ledger {
     commitOne({ type: LEDGER_KEYED, ledgerId: key.ledgerId, keyFingerprint: keyFingerprint(key.key), previous: mode.keyed ? mode.ledgerId : null });
   } else if (!key && mode.keyed) {
     commitOne({ type: LEDGER_UNKEYED, ledgerId: mode.ledgerId, reason: opts.unkeyedReason ?? 'the gateway was started without the ledger key' });
+  } else if (opts.key === null && lastSwitch(db) !== LEDGER_UNKEYED) {
+    // A key was wanted and could not be had (the keychain absent or frozen) on a chain not yet keyed: say why, once.
+    commitOne({ type: LEDGER_UNKEYED, ledgerId: null, reason: opts.unkeyedReason ?? 'no ledger key could be had' });
   }
 
   return {
