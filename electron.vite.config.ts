@@ -1,8 +1,8 @@
 // Builds the desktop app: the Electron main process, the sandboxed preload and the React renderer.
 import { defineConfig } from 'electron-vite';
-import react from '@vitejs/plugin-react';
 import { cpSync } from 'node:fs';
 import { resolve } from 'node:path';
+import renderer from './renderer.vite.config';
 
 /** The store's numbered .sql migrations travel beside the bundled main process. */
 const copyMigrations = {
@@ -31,10 +31,5 @@ export default defineConfig({
       rollupOptions: { input: resolve(__dirname, 'src/preload/index.ts'), output: { format: 'cjs', entryFileNames: '[name].cjs' } },
     },
   },
-  renderer: {
-    root: 'src/renderer',
-    base: './',
-    plugins: [react()],
-    build: { outDir: 'out/renderer', rollupOptions: { input: resolve(__dirname, 'src/renderer/index.html') } },
-  },
+  renderer,
 });

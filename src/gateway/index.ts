@@ -26,7 +26,7 @@ import { createGuardrails } from './policy/guardrails/pipeline.js';
 import { createVaults } from './policy/guardrails/vault.js';
 import { getPin, upsertPin } from './store/pins.js';
 import { approvalRulePatterns, insertApprovalRule } from './store/approvals.js';
-import { createBudgets, GLOBAL_BUDGET } from './policy/budgets.js';
+import { createBudgets, GLOBAL_BUDGET, type Budgets } from './policy/budgets.js';
 import { createRateLimiter } from './policy/limits.js';
 import { postAlert } from './policy/alert-webhook.js';
 import { allSpentSince, deleteReservation, insertReservation, keySpentSince, listReservations, ownerSpentSince, requestRecorded } from './store/budgets.js';
@@ -295,8 +295,10 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
 
   let ledgerKey: LedgerKey | null = null;
   let unkeyedReason: string | undefined;
+  let liveBudgets: Budgets | undefined;
   const control: ControlService = createControlService({
     approvals,
+    budgets: { global: () => loaded.config.budgets, inFlight: () => liveBudgets?.inFlight() ?? new Map() },
     pins,
     audit: { key: () => ledgerKey, unkeyedReason: () => unkeyedReason, lookup: keychainLookup(ledgerKeychain) },
     guardProfiles: () => Object.keys(loaded.config.guardrails.profiles),
@@ -400,6 +402,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
         },
       },
     );
+    liveBudgets = budgets;
     // Observability: every event appended from here on (model calls, tool calls, findings, refusals)
     // is also counted for /metrics and, when observability.traces is set, traced.
     const observed = createObservability({

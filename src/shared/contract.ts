@@ -310,6 +310,74 @@ export interface ControlMethods {
   'audit:checkpoint': { params: Record<string, never>; result: AuditCheckpoint };
   /** Deletes the records written before `before` (at least 31 days ago), keeping the rest verifiable. */
   'audit:prune': { params: { before: string }; result: { deleted: number; throughSeq: number } };
+  /** Read-only: the ledger's records, newest first, filtered, a page at a time (for the console's audit view). */
+  'audit:list': { params: AuditListParams; result: AuditListResult };
+  /** Read-only: every budget of the config, the users, the teams and the live keys, with what its current period spent and holds. */
+  'budgets:list': { params: Record<string, never>; result: BudgetMeter[] };
+}
+
+/**
+ * A page of the ledger, newest first. Filters combine (AND). Each call reads at most a bounded run of
+ * records (AUDIT_LIST_SCAN), so a rare match in a long ledger may take several pages: keep calling
+ * with `before: nextBefore` until it is null.
+ */
+export interface AuditListParams {
+  /** Only records with a seq below this (the previous page's `nextBefore`); omitted: from the head. */
+  before?: number;
+  /** At most this many records (1..500); default 100. */
+  limit?: number;
+  /** An ISO time: records at or after it. */
+  from?: string;
+  /** An ISO time: records before it. */
+  to?: string;
+  /** An event type (`mcp.call`), or a prefix ending in `.` or `.*` (`admin.`, `mcp.*`). */
+  type?: string;
+  /** Records naming this key (`keyId`). */
+  keyId?: string;
+  /** MCP records for this tool: its own name or the `server__tool` name the client used. */
+  tool?: string;
+  /** Records with this `decision` (`allow`, `ask`, `deny`, `once`, `session`, `always`). */
+  decision?: string;
+  /** Text the record's JSON contains (case-insensitive for ASCII). */
+  q?: string;
+}
+
+/** Records read per `audit:list` call at most, matching or not. */
+export const AUDIT_LIST_SCAN = 20_000;
+
+export interface AuditRecord {
+  seq: number;
+  at: string;
+  type: string;
+  /** The record's chain hash. */
+  hash: string;
+  /** The event as stored (parsed JSON). Untrusted text inside: show it as text. */
+  body: Record<string, unknown>;
+}
+
+export interface AuditListResult {
+  records: AuditRecord[];
+  /** Pass as `before` for the next (older) page; null when the ledger has nothing older to read. */
+  nextBefore: number | null;
+}
+
+/** One budget of one subject in its current period. */
+export interface BudgetMeter {
+  /** `global`, `key:ID`, `user:ID` or `team:ID` (as in budget:alert). */
+  subject: string;
+  kind: 'global' | 'key' | 'user' | 'team';
+  /** The key's, user's or team's name; `gateway` for the config's budgets. */
+  name: string;
+  window: BudgetWindow;
+  /** The current period, e.g. `2026-11-24`, `week-of-2026-11-23`, `2026-11`, `total`. */
+  period: string;
+  limitUsd: number;
+  /** USD spent in the period, from the ledger. */
+  spentUsd: number;
+  /** USD held by requests in flight on this subject (not yet spent). */
+  reservedUsd: number;
+  /** When the next period starts (ISO); null for a total budget. */
+  resetsAt: string | null;
 }
 
 /**
@@ -411,6 +479,8 @@ export const CONTROL_METHODS = [
   'audit:verify',
   'audit:checkpoint',
   'audit:prune',
+  'audit:list',
+  'budgets:list',
 ] as const satisfies readonly ControlMethod[];
 
 /** The head of the ledger's chain at a time, signed (HMAC-SHA256) with the ledger key. */

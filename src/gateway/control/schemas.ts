@@ -92,6 +92,18 @@ export const PARAMS = {
   }),
   'audit:checkpoint': empty,
   'audit:prune': z.strictObject({ before: z.iso.datetime({ offset: true }) }),
+  'audit:list': z.strictObject({
+    before: z.int().min(1).optional(),
+    limit: z.int().min(1).max(500).optional(),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    type: z.string().regex(/^[a-z0-9_.-]+\*?$/i, { error: 'expected an event type like mcp.call, or a prefix like mcp.*' }).max(64).optional(),
+    keyId: id.optional(),
+    tool: z.string().min(1).max(256).optional(),
+    decision: z.string().min(1).max(32).optional(),
+    q: z.string().min(1).max(256).optional(),
+  }),
+  'budgets:list': empty,
   'approvals:decide': z
     .strictObject({ id: z.string().min(1).max(64), decision: z.enum(APPROVAL_DECISIONS), where: z.record(z.string().min(1).max(128), z.string().min(1).max(1024)).optional() })
     .refine((p) => p.where === undefined || p.decision === 'always', { error: '"where" goes with decision "always" only' }),

@@ -1,6 +1,7 @@
 // The control-plane service: the contract's methods, implemented once for the admin API, CLI and UI.
 import { randomUUID } from 'node:crypto';
 import type {
+  BudgetSpec,
   ConfigEditOp,
   ConfigIssue,
   ConfigSnapshot,
@@ -44,6 +45,7 @@ import type { Pins } from '../mcp/pins.js';
 import { listPins } from '../store/pins.js';
 import { makeCheckpoint, pruneBefore, verifyChain, type KeyLookup } from '../store/audit.js';
 import type { LedgerKey } from '../store/ledger.js';
+import { budgetMeters, listLedger } from './readings.js';
 
 /** Records younger than this are never pruned: budgets and this month's reports read them. */
 export const PRUNE_MIN_AGE_DAYS = 31;
@@ -79,6 +81,8 @@ export interface ControlDeps {
   audit: { key(): LedgerKey | null; unkeyedReason(): string | undefined; lookup: KeyLookup };
   /** The guardrail profiles the running config defines (a key may name one). */
   guardProfiles?: () => string[];
+  /** The config's global budgets and the USD requests in flight hold per subject; absent: none of either. */
+  budgets?: { global(): readonly BudgetSpec[]; inFlight(): ReadonlyMap<string, number> };
 }
 
 export interface ControlService {
@@ -405,6 +409,16 @@ export function createControlService(deps: ControlDeps): ControlService {
       const out = pruneBefore(deps.db, deps.ledger, before.toISOString());
       if (out.deleted > 0) deps.ledger.appendNow({ type: 'admin.audit.pruned', actor, before: before.toISOString(), deleted: out.deleted, throughSeq: out.throughSeq });
       return out;
+    },
+
+    // Reads: nothing changes, so nothing is recorded. Queued ledger events are committed first so the figures include them.
+    'audit:list': (p) => {
+      deps.ledger.flush();
+      return listLedger(deps.db, p);
+    },
+    'budgets:list': () => {
+      deps.ledger.flush();
+      return budgetMeters(deps.db, deps.budgets?.global() ?? [], deps.budgets?.inFlight() ?? new Map(), deps.now());
     },
 
     'approvals:list': () => deps.approvals.pending(),

@@ -1,38 +1,43 @@
-// The UI's entry: a status page until the full console lands (see the desktop issue).
+// The UI's entry: one control-plane client, a store per feature fed by the event stream, the shell.
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import type { GatewayStatus } from '../../shared/contract';
-import { controlClient } from './client';
+import { App } from './App';
+import { controlClient, subscribeEvents, type EventsState } from './client';
+import { createStores, StoresContext } from './stores';
+import './styles.css';
 
-function App() {
-  const [status, setStatus] = useState<GatewayStatus | null>(null);
-  const [error, setError] = useState<string | null>(null);
+const stores = createStores(controlClient());
+
+function Root() {
+  const [connection, setConnection] = useState<EventsState>('connecting');
   useEffect(() => {
-    controlClient()
-      .call('status:get', {})
-      .then(setStatus, (e: Error) => setError(e.message));
+    stores.resync();
+    void stores.keys.getState().refresh();
+    let poll: ReturnType<typeof setInterval> | undefined;
+    const stop = subscribeEvents(stores.dispatch, (state) => {
+      setConnection(state);
+      if (state === 'live') stores.resync();
+      // Without an event stream, re-read what events would have kept current.
+      if (state === 'polling' && !poll) poll = setInterval(() => stores.resync(), 3000);
+      if (state === 'live' && poll) {
+        clearInterval(poll);
+        poll = undefined;
+      }
+    });
+    return () => {
+      stop();
+      if (poll) clearInterval(poll);
+    };
   }, []);
-  if (error) return <p role="alert">Cannot reach the gateway: {error}</p>;
-  if (!status) return <p>Connecting to the gateway…</p>;
   return (
-    <main style={{ font: '14px system-ui', margin: '2rem' }}>
-      <h1 style={{ fontSize: 18 }}>Gatehouse</h1>
-      <p>
-        Listening on <code>{status.url}</code> · {status.ledger.events} ledger events
-      </p>
-      <ul>
-        {status.providers.map((p) => (
-          <li key={p.id}>
-            {p.id} ({p.type}): {p.ready ? 'ready' : p.error}
-          </li>
-        ))}
-      </ul>
-    </main>
+    <StoresContext.Provider value={stores}>
+      <App connection={connection} />
+    </StoresContext.Provider>
   );
 }
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <Root />
   </StrictMode>,
 );

@@ -1,0 +1,156 @@
+// The shell: the left rail of areas (Approvals with its pending count), the area shown, the approval
+// dialog over everything, and the event stream's state.
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useStore } from 'zustand';
+import type { EventsState } from './client';
+import { ApprovalDialog, ApprovalNotices, useApprovalNotifications } from './approvals/ApprovalDialog';
+import { useStores } from './stores';
+import { Approvals } from './views/Approvals';
+import { Audit } from './views/Audit';
+import { Budgets } from './views/Budgets';
+import { Keys } from './views/Keys';
+import { Overview } from './views/Overview';
+import { Planned, type PlannedArea } from './views/Planned';
+
+interface Area {
+  id: string;
+  title: string;
+  planned?: PlannedArea;
+}
+
+export const AREAS: Area[] = [
+  { id: 'overview', title: 'Overview' },
+  {
+    id: 'traffic',
+    title: 'Traffic',
+    planned: { holds: 'Every model and tool call as it happens: route, provider, latency, tokens, cost and outcome, with the request in a drawer.', meanwhile: 'Meanwhile, one row per request:', command: 'gatehouse report --group-by request --format csv' },
+  },
+  { id: 'approvals', title: 'Approvals' },
+  {
+    id: 'agents',
+    title: 'Agents',
+    planned: { holds: 'The coding agents pointed at this gateway (Claude Code, Codex, Gemini CLI, Continue, Aider, opencode), their sessions and their setup.', meanwhile: 'Meanwhile, print or write an agent\'s config with:', command: 'gatehouse agents setup claude-code --write' },
+  },
+  {
+    id: 'providers',
+    title: 'Providers',
+    planned: { holds: 'Your providers and routes: health, breakers, prices, and their keys in the OS keychain.', meanwhile: 'Meanwhile, edit providers: in the config file and store a key with:', command: 'gatehouse secrets set NAME' },
+  },
+  {
+    id: 'mcp',
+    title: 'MCP servers',
+    planned: { holds: 'The MCP servers behind /mcp, their tools and policies, pinned definitions and quarantined changes to review.', meanwhile: 'Meanwhile, list pinned and quarantined tools with:', command: 'gatehouse pins list' },
+  },
+  { id: 'keys', title: 'Keys & people' },
+  { id: 'budgets', title: 'Budgets' },
+  { id: 'audit', title: 'Audit' },
+  {
+    id: 'reports',
+    title: 'Reports',
+    planned: { holds: 'Spend and tokens by key, user, team, model, provider, tool and day, with charts, exported as CSV, JSON, HTML or PDF.', meanwhile: 'Meanwhile:', command: 'gatehouse report --from 2026-11-01 --group-by model --format html --out report.html' },
+  },
+  {
+    id: 'settings',
+    title: 'Settings',
+    planned: { holds: 'The gateway\'s settings: address, allowed origins, guardrails, approvals timeout, alerts — written back to the config file with its comments kept.', meanwhile: 'Meanwhile, check the config file after editing it with:', command: 'gatehouse config validate' },
+  },
+];
+
+/** `#/audit?keyId=k` -> area and its filters. */
+export function parseHash(hash: string): { area: string; params: Record<string, string> } {
+  const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?');
+  const area = AREAS.some((a) => a.id === path) ? path : 'overview';
+  return { area, params: Object.fromEntries(new URLSearchParams(query)) };
+}
+
+function useHashRoute() {
+  const [hash, setHash] = useState(() => location.hash);
+  useEffect(() => {
+    const on = (): void => setHash(location.hash);
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return parseHash(hash);
+}
+
+const go = (area: string, params?: Record<string, string>): void => {
+  const q = params ? new URLSearchParams(params).toString() : '';
+  location.hash = `#/${area}${q ? `?${q}` : ''}`;
+};
+
+const CONNECTION_TEXT: Record<EventsState, string> = {
+  connecting: 'Connecting to the gateway…',
+  live: 'Live',
+  reconnecting: 'Connection lost, reconnecting…',
+  polling: 'Refreshing every few seconds',
+};
+
+export function App({ connection }: { connection: EventsState }) {
+  const { approvals } = useStores();
+  const pendingCount = useStore(approvals, (s) => s.pending.length);
+  const { area, params } = useHashRoute();
+  const main = useRef<HTMLElement>(null);
+  const rail = useRef<HTMLUListElement>(null);
+  useApprovalNotifications();
+
+  useEffect(() => {
+    const current = AREAS.find((a) => a.id === area);
+    document.title = `${current?.title ?? 'Gatehouse'}${pendingCount ? ` (${pendingCount} waiting)` : ''} · Gatehouse`;
+  }, [area, pendingCount]);
+
+  // Up/Down (and Home/End) move between the rail's areas; Tab leaves the rail.
+  const onRailKey = (e: KeyboardEvent): void => {
+    const links = [...(rail.current?.querySelectorAll('a') ?? [])];
+    const i = links.indexOf(document.activeElement as HTMLAnchorElement);
+    const to = { ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: links.length - 1 }[e.key];
+    if (to === undefined || i < 0) return;
+    e.preventDefault();
+    links[(to + links.length) % links.length]?.focus();
+  };
+
+  const current = AREAS.find((a) => a.id === area)!;
+  return (
+    <div className="shell">
+      <a className="skip" href="#main" onClick={(e) => (e.preventDefault(), main.current?.focus())}>
+        Skip to content
+      </a>
+      <nav className="rail" aria-label="Areas">
+        <div className="brand" aria-hidden="true">
+          Gatehouse
+        </div>
+        <ul ref={rail} onKeyDown={onRailKey}>
+          {AREAS.map((a) => (
+            <li key={a.id}>
+              <a
+                href={`#/${a.id}`}
+                aria-current={a.id === area ? 'page' : undefined}
+                aria-label={a.id === 'approvals' && pendingCount ? `Approvals, ${pendingCount} waiting` : undefined}
+                className={a.planned ? 'planned' : undefined}
+              >
+                <span>{a.title}</span>
+                {a.id === 'approvals' && pendingCount > 0 && (
+                  <span className="badge" aria-hidden="true">
+                    {pendingCount}
+                  </span>
+                )}
+              </a>
+            </li>
+          ))}
+        </ul>
+        <p className={`connection connection-${connection}`} role="status">
+          <span className="dot" aria-hidden="true" /> {CONNECTION_TEXT[connection]}
+        </p>
+      </nav>
+      <main id="main" ref={main} tabIndex={-1} className="content">
+        {area === 'overview' && <Overview go={go} />}
+        {area === 'approvals' && <Approvals />}
+        {area === 'keys' && <Keys />}
+        {area === 'budgets' && <Budgets go={go} />}
+        {area === 'audit' && <Audit initial={params} />}
+        {current.planned && <Planned title={current.title} area={current.planned} />}
+      </main>
+      <ApprovalDialog />
+      <ApprovalNotices />
+    </div>
+  );
+}
