@@ -29,6 +29,11 @@ beforeAll(async () => {
     command: ${process.execPath}
     args: [${JSON.stringify(faulty)}]
     tools: { "*": allow }
+  - id: brief
+    command: ${process.execPath}
+    args: [${JSON.stringify(faulty)}]
+    tools: { "*": allow }
+    timeoutSeconds: 1
 `,
     ),
   );
@@ -84,8 +89,8 @@ describe('an MCP server that misbehaves', () => {
   });
 
   it('never answers: a client that gives up gets its timeout, the server is told to cancel, others are served meanwhile', async () => {
-    // The gateway's own bound on a tool call is 120 s (CALL_TIMEOUT_MS in src/gateway/mcp/upstreams.ts):
-    // too long for this suite, so the client's timeout is what ends the wait here.
+    // The gateway's own bound on a tool call is the server's timeoutSeconds (default 120 s): too long
+    // here, so the client's timeout is what ends the wait (the next test sets a short one).
     const client = await connect();
     const started = performance.now();
     const err = await client.callTool({ name: 'faulty__hang', arguments: {} }, undefined, { timeout: 1_000 }).catch((e: unknown) => e);
@@ -100,6 +105,16 @@ describe('an MCP server that misbehaves', () => {
     const second = client.callTool({ name: 'faulty__hang', arguments: {} }, undefined, { timeout: 3_000 }).catch((e: unknown) => e);
     expect(await echo(client, 'still here')).toBe('still here');
     expect(await second).toBeInstanceOf(McpError);
+  });
+
+  it("never answers, with the server's own timeoutSeconds: the gateway ends the call itself with a tool error, recorded", async () => {
+    const client = await connect();
+    const started = performance.now();
+    const r = (await client.callTool({ name: 'brief__hang', arguments: {} }, undefined, { timeout: 10_000 })) as { isError?: boolean; content: { text?: string }[] };
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(r.isError).toBe(true);
+    expect(r.content.map((c) => c.text ?? '').join('')).toMatch(/MCP server "brief" failed: .*timed out/i);
+    await expect.poll(() => gw.events('mcp.call').filter((e) => e.server === 'brief' && e.tool === 'hang').map((e) => e.outcome), { timeout: 3_000 }).toEqual(['upstream_error']);
   });
 
   it('floods 5,000 log and progress notifications: progress reaches the caller in order, logs respect each session\'s level, the gateway stays responsive', async () => {

@@ -190,6 +190,8 @@ export const mcpServerSchema = z
     prices: z.record(z.string(), z.number().min(0).max(1000)).default({}),
     /** Guardrails on this server's calls (a profile name, or changes inline) over the global ones. */
     guardrails: guardSelection,
+    /** How long a tool call may run without a progress notification before it fails (default 120 s). */
+    timeoutSeconds: z.number().min(1).max(3600).optional(),
   })
   .refine((s) => (s.command === undefined) !== (s.url === undefined), {
     error: 'expected exactly one of "command" (a stdio server) or "url" (a remote server)',

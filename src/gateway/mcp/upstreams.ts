@@ -241,10 +241,11 @@ export function createUpstreams(deps: { secrets: SecretResolver; log: () => Logg
     return tools;
   }
 
-  const callOptions = (options: { signal: AbortSignal; onprogress?: (p: Progress) => void }) => ({
+  /** A call may run `timeoutSeconds` (default 120 s) without progress, and 30 minutes in all. */
+  const callOptions = (config: McpServerConfig, options: { signal: AbortSignal; onprogress?: (p: Progress) => void }) => ({
     signal: options.signal,
     onprogress: options.onprogress,
-    timeout: CALL_TIMEOUT_MS,
+    timeout: config.timeoutSeconds !== undefined ? config.timeoutSeconds * 1000 : CALL_TIMEOUT_MS,
     resetTimeoutOnProgress: true,
     maxTotalTimeout: CALL_TOTAL_TIMEOUT_MS,
   });
@@ -285,8 +286,9 @@ export function createUpstreams(deps: { secrets: SecretResolver; log: () => Logg
       return tools;
     },
     async call(serverId, tool, args, options) {
-      const client = await clientOf(state(serverId));
-      return (await client.callTool({ name: tool, arguments: args }, undefined, callOptions(options))) as CallToolResult;
+      const s = state(serverId);
+      const client = await clientOf(s);
+      return (await client.callTool({ name: tool, arguments: args }, undefined, callOptions(s.config, options))) as CallToolResult;
     },
     view(serverId) {
       return {
@@ -315,7 +317,7 @@ export function createUpstreams(deps: { secrets: SecretResolver; log: () => Logg
       await client.connect(await transportFor(s), { timeout: CONNECT_TIMEOUT_MS });
       return {
         tools: async () => (tools ??= await listAll(client)),
-        call: async (tool, args, options) => (await client.callTool({ name: tool, arguments: args }, undefined, callOptions(options))) as CallToolResult,
+        call: async (tool, args, options) => (await client.callTool({ name: tool, arguments: args }, undefined, callOptions(s.config, options))) as CallToolResult,
         client: async () => client,
         capabilities: () => client.getServerCapabilities(),
         serverVersion: () => client.getServerVersion()?.version ?? null,
