@@ -98,8 +98,8 @@ describe('the web console', () => {
     await page.keyboard.press('ArrowDown');
     expect(await focusedText()).toBe('Traffic');
     // An area not built yet says what it will hold and the command to use meanwhile.
-    await area('Providers');
-    await page.getByText('gatehouse secrets set NAME').waitFor();
+    await area('Reports');
+    await page.getByText(/gatehouse report --from/).waitFor();
     await area('Overview');
     await page.screenshot({ path: join(shots.docs, 'console-overview.png') });
   }, 30_000);

@@ -9,8 +9,10 @@ import { Approvals } from './views/Approvals';
 import { Audit } from './views/Audit';
 import { Budgets } from './views/Budgets';
 import { Keys } from './views/Keys';
+import { McpServers } from './views/McpServers';
 import { Overview } from './views/Overview';
 import { Planned, type PlannedArea } from './views/Planned';
+import { Providers } from './views/Providers';
 
 interface Area {
   id: string;
@@ -31,16 +33,8 @@ export const AREAS: Area[] = [
     title: 'Agents',
     planned: { holds: 'The coding agents pointed at this gateway (Claude Code, Codex, Gemini CLI, Continue, Aider, opencode), their sessions and their setup.', meanwhile: 'Meanwhile, print or write an agent\'s config with:', command: 'gatehouse agents setup claude-code --write' },
   },
-  {
-    id: 'providers',
-    title: 'Providers',
-    planned: { holds: 'Your providers and routes: health, breakers, prices, and their keys in the OS keychain.', meanwhile: 'Meanwhile, edit providers: in the config file and store a key with:', command: 'gatehouse secrets set NAME' },
-  },
-  {
-    id: 'mcp',
-    title: 'MCP servers',
-    planned: { holds: 'The MCP servers behind /mcp, their tools and policies, pinned definitions and quarantined changes to review.', meanwhile: 'Meanwhile, list pinned and quarantined tools with:', command: 'gatehouse pins list' },
-  },
+  { id: 'providers', title: 'Providers' },
+  { id: 'mcp', title: 'MCP servers' },
   { id: 'keys', title: 'Keys & people' },
   { id: 'budgets', title: 'Budgets' },
   { id: 'audit', title: 'Audit' },
@@ -144,6 +138,8 @@ export function App({ connection }: { connection: EventsState }) {
       <main id="main" ref={main} tabIndex={-1} className="content">
         {area === 'overview' && <Overview go={go} />}
         {area === 'approvals' && <Approvals />}
+        {area === 'providers' && <Providers />}
+        {area === 'mcp' && <McpServers />}
         {area === 'keys' && <Keys />}
         {area === 'budgets' && <Budgets go={go} />}
         {area === 'audit' && <Audit initial={params} />}

@@ -6,6 +6,8 @@ import { createApprovalsStore } from './approvals';
 import { createAuditStore } from './audit';
 import { createBudgetsStore } from './budgets';
 import { createKeysStore } from './keys';
+import { createMcpStore } from './mcp';
+import { createProvidersStore } from './providers';
 import { createStatusStore } from './status';
 
 export function createStores(client: ControlClient) {
@@ -15,6 +17,8 @@ export function createStores(client: ControlClient) {
     keys: createKeysStore(client),
     budgets: createBudgetsStore(client),
     audit: createAuditStore(client),
+    mcp: createMcpStore(client),
+    providers: createProvidersStore(client),
   };
   return {
     ...stores,
