@@ -12,7 +12,8 @@ import type { ControlClient } from '../shared/control-client.js';
 import { keychainLookup } from './ledger-key.js';
 import { dataFiles } from './paths.js';
 import { createKeychainStore } from './secrets/keychain.js';
-import { exportLines, modeAt, parseCheckpoint, verifyExport } from './store/audit.js';
+import { exportLines, parseCheckpoint, verifyExport } from './store/audit.js';
+import { chainMode } from './store/ledger.js';
 import type { Db } from './store/db.js';
 
 type FailKind = 'usage' | 'failed' | 'unreachable';
@@ -126,10 +127,10 @@ export function auditCommand(program: Command, deps: AuditDeps): Command {
       const db = new Database(path, { readonly: true, fileMustExist: true }) as unknown as Db;
       try {
         const last = (db.prepare('SELECT max(seq) AS s FROM events WHERE at < ?').get(to) as { s: number | null }).s;
-        const mode = last === null ? { keyed: false } : modeAt(db, last);
+        const mode = last === null ? ({ keyed: false } as const) : chainMode(db, last);
         const lookup = keychainLookup(createKeychainStore({ service: 'gatehouse-ledger' }));
-        const keyBytes = mode.keyed && mode.ledgerId ? await lookup(mode.ledgerId) : null;
-        const key = keyBytes && mode.ledgerId ? { ledgerId: mode.ledgerId, key: keyBytes } : null;
+        const keyBytes = mode.keyed ? await lookup(mode.ledgerId) : null;
+        const key = keyBytes && mode.keyed ? { ledgerId: mode.ledgerId, key: keyBytes } : null;
         const gzip = createGzip();
         const file = createWriteStream(f.out, { flags: 'wx' });
         gzip.pipe(file);

@@ -1,20 +1,9 @@
-// The Electron entry: hands the real Electron APIs and the gateway to the shell wiring.
-import { app, BrowserWindow, ipcMain, shell } from 'electron';
-import { join } from 'node:path';
+// The Electron entry. In the main process it runs the shell; forked as a utilityProcess (which has
+// `process.parentPort`) it runs the gateway. One entry keeps the build to one main bundle.
 import { fileURLToPath } from 'node:url';
-import { createGateway } from '../gateway/index';
-import { resolveDataDir } from './data-dir';
-import { runShell } from './shell';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
+const entry = fileURLToPath(import.meta.url);
 
-void runShell(
-  { app, ipcMain, createWindow: (o) => new BrowserWindow(o), openExternal: (u) => shell.openExternal(u) },
-  (userData) =>
-    createGateway({
-      dataDir: resolveDataDir(userData, process.env),
-      migrationsDir: join(here, 'migrations'),
-      consoleDir: join(here, '../renderer'),
-    }),
-  { preload: join(here, '../preload/index.cjs'), rendererHtml: join(here, '../renderer/index.html'), rendererUrl: process.env.ELECTRON_RENDERER_URL },
-);
+// Dynamic imports: the utility process must not load the main process's Electron modules, nor the reverse.
+if (process.parentPort) void import('./gateway-process').then((m) => m.runGatewayProcess());
+else void import('./app').then((m) => m.startApp(entry));

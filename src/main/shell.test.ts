@@ -1,15 +1,26 @@
 // The shell's wiring, run against fake Electron APIs (the Electron binary cannot run in CI).
+import type { MenuItemConstructorOptions } from 'electron';
 import { describe, expect, it } from 'vitest';
+import type { ControlEvent } from '../shared/contract';
+import { ControlError } from '../shared/control-client';
 import { runShell, type ShellElectron, type ShellGateway, type ShellWindow } from './shell';
 
-function fakes(lock = true) {
-  const handlers = new Map<string, (e: never, ...a: unknown[]) => unknown>();
-  const appEvents = new Map<string, () => void>();
+type Prevented = { preventDefault(): void; prevented: boolean };
+const event = (): Prevented => {
+  const e = { prevented: false, preventDefault: () => void (e.prevented = true) };
+  return e;
+};
+
+function fakes(lock = true, startFails = false) {
+  const handlers = new Map<string, (e: never, ...a: unknown[]) => Promise<unknown>>();
+  const appEvents = new Map<string, (e: Prevented) => void>();
   const calls: { method: string; params: unknown }[] = [];
-  let options: unknown;
-  let started = 0;
-  let stopped = 0;
-  let quit = 0;
+  const sent: { channel: string; payload: unknown }[] = [];
+  const winEvents = new Map<string, (e: Prevented) => void>();
+  const tray = { tooltip: '', menu: [] as MenuItemConstructorOptions[], click: undefined as (() => void) | undefined };
+  const gatewayListeners: ((e: ControlEvent) => void)[] = [];
+  let exit: ((code: number) => void) | undefined;
+  const state = { allow: undefined as ((p: string) => boolean) | undefined, options: undefined as unknown, started: 0, stopped: 0, quit: 0, shown: 0, hidden: 0, focused: 0 };
   const opened: string[] = [];
   let openHandler: ((d: { url: string }) => { action: 'deny' }) | undefined;
   let navigate: ((e: { preventDefault(): void }, url: string) => void) | undefined;
@@ -18,8 +29,14 @@ function fakes(lock = true) {
     loadFile: async () => undefined,
     isMinimized: () => false,
     restore: () => undefined,
-    focus: () => undefined,
+    show: () => void state.shown++,
+    hide: () => void state.hidden++,
+    focus: () => void state.focused++,
+    isDestroyed: () => false,
+    on: (ev, l) => void winEvents.set(ev, l),
     webContents: {
+      id: 7,
+      send: (channel, payload) => void sent.push({ channel, payload }),
       setWindowOpenHandler: (h) => (openHandler = h),
       on: (_ev, l) => (navigate = l),
     },
@@ -27,58 +44,156 @@ function fakes(lock = true) {
   const electron: ShellElectron = {
     app: {
       requestSingleInstanceLock: () => lock,
-      quit: () => void quit++,
+      quit: () => void state.quit++,
       whenReady: async () => undefined,
       getPath: () => '/tmp/userData',
-      on: (ev, l) => void appEvents.set(ev, l),
+      on: (ev: string, l: (e: Prevented) => void) => void appEvents.set(ev, l),
     },
     ipcMain: { handle: (ch, l) => void handlers.set(ch, l as never) },
     createWindow: (o) => {
-      options = o;
+      state.options = o;
       return win;
     },
+    createTray: () => ({
+      setToolTip: (t) => void (tray.tooltip = t),
+      setMenu: (m) => void (tray.menu = m),
+      onClick: (l) => void (tray.click = l),
+    }),
+    restrictPermissions: (allow) => void (state.allow = allow),
     openExternal: async (u) => void opened.push(u),
   };
   const gateway: ShellGateway = {
-    start: async () => void started++,
-    stop: async () => void stopped++,
+    start: async () => {
+      if (startFails) throw new Error('port 4000 is taken');
+      state.started++;
+    },
+    stop: async () => void state.stopped++,
     call: async (method, params) => {
       calls.push({ method, params });
+      if (method === 'approvals:list') return [{ id: 'a1' }];
+      if (method === 'report:usage') return { totals: { costUsd: 1.5 } };
+      if (method === 'keys:revoke') throw new ControlError('not_found', 'no key with id "k9"');
       return { ok: true };
     },
+    subscribe: (l) => {
+      gatewayListeners.push(l);
+      return () => undefined;
+    },
+    onExit: (l) => void (exit = l),
   };
-  return { electron, gateway, handlers, appEvents, calls, opened, get: () => ({ options, started, stopped, quit, openHandler, navigate }) };
+  const emit = (e: ControlEvent) => gatewayListeners.forEach((l) => l(e));
+  const fromWindow = { sender: win.webContents } as never;
+  return { electron, gateway, fromWindow, handlers, appEvents, winEvents, calls, sent, tray, opened, state, emit, exit: (c: number) => exit!(c), get: () => ({ openHandler, navigate }) };
 }
+
+const menuLabels = (m: MenuItemConstructorOptions[]) => m.map((i) => i.label).filter(Boolean);
+const paths = { preload: '/x/preload.cjs', rendererHtml: 'r' };
 
 describe('desktop shell', () => {
   it('quits when another instance holds the lock, without starting a gateway', async () => {
     const f = fakes(false);
-    expect(await runShell(f.electron, () => f.gateway, { preload: 'p', rendererHtml: 'r' })).toBeNull();
-    expect(f.get()).toMatchObject({ quit: 1, started: 0 });
+    expect(await runShell(f.electron, () => f.gateway, paths)).toBeNull();
+    expect(f.state).toMatchObject({ quit: 1, started: 0 });
   });
 
-  it('opens a sandboxed, isolated window and stops the gateway on quit', async () => {
+  it('opens a sandboxed, isolated window; a second instance focuses it', async () => {
     const f = fakes();
-    await runShell(f.electron, () => f.gateway, { preload: '/x/preload.cjs', rendererHtml: 'r' });
-    expect(f.get().options).toMatchObject({ webPreferences: { preload: '/x/preload.cjs', contextIsolation: true, sandbox: true, nodeIntegration: false } });
-    expect(f.get().started).toBe(1);
-    f.appEvents.get('before-quit')!();
-    expect(f.get().stopped).toBe(1);
+    await runShell(f.electron, () => f.gateway, paths);
+    expect(f.state.options).toMatchObject({ webPreferences: { preload: '/x/preload.cjs', contextIsolation: true, sandbox: true, nodeIntegration: false } });
+    expect(f.state.started).toBe(1);
+    const focused = f.state.focused;
+    f.appEvents.get('second-instance')!(event());
+    expect(f.state.focused).toBe(focused + 1);
   });
 
-  it('passes contract methods to the gateway and refuses anything else', async () => {
+  it('closes the window to the tray, and stops the gateway before quitting', async () => {
     const f = fakes();
-    await runShell(f.electron, () => f.gateway, { preload: 'p', rendererHtml: 'r' });
+    await runShell(f.electron, () => f.gateway, paths);
+    const close = event();
+    f.winEvents.get('close')!(close);
+    expect(close.prevented).toBe(true);
+    expect(f.state.hidden).toBe(1);
+
+    const quit = event();
+    f.appEvents.get('before-quit')!(quit);
+    f.appEvents.get('before-quit')!(event()); // Quit clicked twice: one stop
+    expect(quit.prevented).toBe(true);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(f.state).toMatchObject({ stopped: 1, quit: 1 });
+    // The second before-quit (from app.quit()) goes through, and the window then closes for real.
+    const again = event();
+    f.appEvents.get('before-quit')!(again);
+    expect(again.prevented).toBe(false);
+    const finalClose = event();
+    f.winEvents.get('close')!(finalClose);
+    expect(finalClose.prevented).toBe(false);
+  });
+
+  it('passes contract methods to the gateway, refuses anything else, and carries errors as data', async () => {
+    const f = fakes();
+    await runShell(f.electron, () => f.gateway, paths);
     const handle = f.handlers.get('control:call')!;
-    await handle({} as never, 'keys:list', {});
-    expect(f.calls).toEqual([{ method: 'keys:list', params: {} }]);
-    expect(() => handle({} as never, 'fs:read', {})).toThrow(/unknown control method/);
-    expect(() => handle({} as never, { toString: () => 'keys:list' }, {})).toThrow(/unknown control method/);
+    expect(await handle(f.fromWindow, 'keys:list', {})).toEqual({ ok: true, result: { ok: true } });
+    expect(f.calls).toContainEqual({ method: 'keys:list', params: {} });
+    expect(await handle(f.fromWindow, 'fs:read', {})).toMatchObject({ ok: false, error: { code: 'unknown_method' } });
+    expect(await handle(f.fromWindow, { toString: () => 'keys:list' }, {})).toMatchObject({ ok: false, error: { code: 'unknown_method' } });
+    expect(await handle(f.fromWindow, 'keys:revoke', { id: 'k9' })).toEqual({ ok: false, error: { code: 'not_found', message: 'no key with id "k9"', details: undefined } });
+  });
+
+  it('answers only its own window, and grants it notifications and no other permission', async () => {
+    const f = fakes();
+    await runShell(f.electron, () => f.gateway, paths);
+    const calls = f.calls.length;
+    expect(await f.handlers.get('control:call')!({ sender: { id: 8 } } as never, 'keys:list', {})).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    expect(f.calls).toHaveLength(calls);
+    expect(['notifications', 'media', 'geolocation', 'clipboard-read'].map(f.state.allow!)).toEqual([true, false, false, false]);
+  });
+
+  it('forwards gateway events to the window and keeps the tray state from them', async () => {
+    const f = fakes();
+    await runShell(f.electron, () => f.gateway, paths);
+    expect(f.tray.tooltip).toBe('Gatehouse — running · 1 approval waiting · $1.50 today');
+    expect(menuLabels(f.tray.menu)).toContain('Approvals (1)');
+
+    const requested = { event: 'approval:requested', data: { id: 'a2' } } as ControlEvent;
+    f.emit(requested);
+    f.emit({ event: 'request:completed', data: { costUsd: 0.25 } } as ControlEvent);
+    expect(f.sent).toEqual([
+      { channel: 'control:event', payload: requested },
+      { channel: 'control:event', payload: { event: 'request:completed', data: { costUsd: 0.25 } } },
+    ]);
+    expect(f.tray.tooltip).toBe('Gatehouse — running · 2 approvals waiting · $1.75 today');
+
+    f.emit({ event: 'approval:resolved', data: { id: 'a1' } } as ControlEvent);
+    expect(menuLabels(f.tray.menu)).toContain('Approvals (1)');
+
+    f.exit(1);
+    expect(f.tray.tooltip).toBe('Gatehouse — stopped');
+  });
+
+  it('tray items open the window and quit the app', async () => {
+    const f = fakes();
+    await runShell(f.electron, () => f.gateway, paths);
+    const item = (label: string) => f.tray.menu.find((i) => i.label?.startsWith(label))!;
+    const shown = f.state.shown;
+    (item('Open') as { click(): void }).click();
+    (item('Approvals') as { click(): void }).click();
+    f.tray.click!();
+    expect(f.state.shown).toBe(shown + 3);
+    (item('Quit') as { click(): void }).click();
+    expect(f.state.quit).toBe(1);
+  });
+
+  it('still opens the window, showing stopped, when the gateway cannot start', async () => {
+    const f = fakes(true, true);
+    expect(await runShell(f.electron, () => f.gateway, paths)).not.toBeNull();
+    expect(f.tray.tooltip).toBe('Gatehouse — stopped');
+    expect(f.calls).toEqual([]);
   });
 
   it('blocks navigation and new windows; only https links open, in the system browser', async () => {
     const f = fakes();
-    await runShell(f.electron, () => f.gateway, { preload: 'p', rendererHtml: 'r' });
+    await runShell(f.electron, () => f.gateway, paths);
     let prevented = false;
     f.get().navigate!({ preventDefault: () => (prevented = true) }, 'https://evil.example');
     expect(prevented).toBe(true);

@@ -1,10 +1,6 @@
 // The bridge: exposes the control-plane contract to the renderer and nothing else.
 import { contextBridge, ipcRenderer } from 'electron';
-import type { ControlMethod, ControlParams, ControlResult } from '../shared/contract';
+import { createBridge } from './bridge';
 
-const api = {
-  call: <M extends ControlMethod>(method: M, params: ControlParams<M>): Promise<ControlResult<M>> => ipcRenderer.invoke('control:call', method, params),
-};
-
-export type GatehouseBridge = typeof api;
-contextBridge.exposeInMainWorld('gatehouse', api);
+export type { BridgeError, GatehouseBridge } from './bridge';
+contextBridge.exposeInMainWorld('gatehouse', createBridge(ipcRenderer));

@@ -558,6 +558,24 @@ export interface BudgetAlert {
 }
 
 export type ControlEventName = keyof ControlEvents;
+
+/** Every event of the contract (what a subscriber over EventSource or IPC registers for). */
+export const CONTROL_EVENTS = [
+  'config:applied',
+  'config:rejected',
+  'keys:changed',
+  'users:changed',
+  'teams:changed',
+  'secrets:changed',
+  'request:completed',
+  'budget:alert',
+  'approval:requested',
+  'approval:resolved',
+  'pins:changed',
+] as const satisfies readonly ControlEventName[];
+// Fails to compile when the contract gains an event this list lacks.
+const _allEvents: Exclude<ControlEventName, (typeof CONTROL_EVENTS)[number]> extends never ? true : never = true;
+void _allEvents;
 export type ControlEvent = { [E in ControlEventName]: { event: E; data: ControlEvents[E] } }[ControlEventName];
 
 /** Stable error codes of the control plane; the HTTP status for each is fixed in one place. */

@@ -11,7 +11,7 @@ import canonicalize from 'canonicalize';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AuditCheckpoint, AuditProblemKind, AuditVerifyResult } from '../../shared/contract.js';
 import type { Db } from './db.js';
-import { chainHash, GENESIS_HASH, keyedChainHash, keyFingerprint, LEDGER_KEYED, LEDGER_PRUNED, LEDGER_UNKEYED, type Ledger, type LedgerKey } from './ledger.js';
+import { chainHash, chainMode, GENESIS_HASH, keyedChainHash, keyFingerprint, LEDGER_KEYED, LEDGER_PRUNED, LEDGER_UNKEYED, type Ledger, type LedgerKey } from './ledger.js';
 
 export { LEDGER_PRUNED };
 
@@ -188,18 +188,6 @@ function unverifiable(result: VerifyResult, seq: number, ledgerId: string): Veri
   };
 }
 
-/** The rule the chain is on at record `seq` (what an export or a prune must carry along). */
-export function modeAt(db: Db, seq: number): { keyed: boolean; ledgerId?: string } {
-  const row = db.prepare(`SELECT type, body FROM events WHERE seq <= ? AND type IN ('${LEDGER_KEYED}', '${LEDGER_UNKEYED}') ORDER BY seq DESC LIMIT 1`).get(seq) as { type: string; body: string } | undefined;
-  // No switch since the start (or since the newest prune): the rule the prune recorded, else unkeyed.
-  if (!row) return anchorMode(db);
-  return row.type === LEDGER_KEYED ? { keyed: true, ledgerId: (JSON.parse(row.body) as { ledgerId: string }).ledgerId } : { keyed: false };
-}
-
-function anchorMode(db: Db): { keyed: boolean; ledgerId?: string } {
-  const a = anchorOf(db);
-  return { keyed: a.keyed, ...(a.ledgerId ? { ledgerId: a.ledgerId } : {}) };
-}
 
 /** One line of an export: a record exactly as stored. */
 export interface ExportedRecord {
@@ -225,12 +213,12 @@ export interface ExportHeader {
 /** The lines of an export of records written in [from, to): a header, the records, and a checkpoint of the last one when the key is at hand. */
 export function* exportLines(db: Db, range: { from: string; to: string }, key: LedgerKey | null, now: Date): Generator<string> {
   const bounds = db.prepare('SELECT min(seq) AS first, max(seq) AS last, count(*) AS n FROM events WHERE at >= ? AND at < ?').get(range.from, range.to) as { first: number | null; last: number | null; n: number };
-  const header: ExportHeader = { format: EXPORT_FORMAT, from: range.from, to: range.to, exportedAt: now.toISOString(), records: bounds.n, mode: bounds.first === null ? { keyed: false } : modeAt(db, bounds.first) };
+  const header: ExportHeader = { format: EXPORT_FORMAT, from: range.from, to: range.to, exportedAt: now.toISOString(), records: bounds.n, mode: bounds.first === null ? { keyed: false } : chainMode(db, bounds.first) };
   yield JSON.stringify(header);
   if (bounds.first === null || bounds.last === null) return;
   const rows = db.prepare('SELECT seq, at, type, body, prev_hash, hash FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq').iterate(bounds.first, bounds.last) as IterableIterator<Row>;
   for (const r of rows) yield JSON.stringify({ seq: r.seq, at: r.at, type: r.type, prevHash: r.prev_hash, hash: r.hash, body: r.body } satisfies ExportedRecord);
-  const lastMode = modeAt(db, bounds.last);
+  const lastMode = chainMode(db, bounds.last);
   if (key && lastMode.keyed && lastMode.ledgerId === key.ledgerId) yield JSON.stringify({ checkpoint: makeCheckpoint(db, key, now, bounds.last) });
 }
 
@@ -291,7 +279,7 @@ export function pruneBefore(db: Db, ledger: Ledger, before: string): { deleted: 
   if (!last) return { deleted: 0, throughSeq: 0 };
   const head = ledger.head();
   if (head && last.seq >= head.seq) throw new Error('every record is older than that: keep at least the newest one');
-  const next = modeAt(db, last.seq + 1);
+  const next = chainMode(db, last.seq + 1);
   const trigger = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'events_no_delete'").get() as { sql: string } | undefined;
   const first = (db.prepare('SELECT min(seq) AS s FROM events').get() as { s: number }).s;
   const run = db.transaction(() => {

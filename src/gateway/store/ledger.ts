@@ -71,13 +71,14 @@ export function keyFingerprint(key: Buffer): string {
 }
 
 /**
- * Which rule the chain is on at its head: the last `ledger.keyed` (keyed from that event on, itself
- * included) or `ledger.unkeyed` event; unkeyed when there is neither (a ledger from before keys).
+ * Which rule the chain is on at record `seq` (default: its head): the last `ledger.keyed` (keyed from
+ * that event on, itself included) or `ledger.unkeyed` event at or before it; when the switch was
+ * pruned away, the rule the newest `ledger.pruned` recorded; unkeyed when there is neither (a ledger
+ * from before keys).
  */
-export function chainMode(db: Db): { keyed: false } | { keyed: true; ledgerId: string } {
-  const row = db.prepare(`SELECT type, body FROM events WHERE type IN ('${LEDGER_KEYED}', '${LEDGER_UNKEYED}') ORDER BY seq DESC LIMIT 1`).get() as { type: string; body: string } | undefined;
+export function chainMode(db: Db, seq = Number.MAX_SAFE_INTEGER): { keyed: false } | { keyed: true; ledgerId: string } {
+  const row = db.prepare(`SELECT type, body FROM events WHERE seq <= ? AND type IN ('${LEDGER_KEYED}', '${LEDGER_UNKEYED}') ORDER BY seq DESC LIMIT 1`).get(seq) as { type: string; body: string } | undefined;
   if (row) return row.type === LEDGER_KEYED ? { keyed: true, ledgerId: (JSON.parse(row.body) as { ledgerId: string }).ledgerId } : { keyed: false };
-  // No switch left: the records that had it were pruned, and the prune recorded the rule after them.
   const pruned = db.prepare(`SELECT body FROM events WHERE type = '${LEDGER_PRUNED}' ORDER BY seq DESC LIMIT 1`).get() as { body: string } | undefined;
   const next = pruned ? (JSON.parse(pruned.body) as { next: { keyed: boolean; ledgerId?: string } }).next : undefined;
   return next?.keyed && next.ledgerId ? { keyed: true, ledgerId: next.ledgerId } : { keyed: false };

@@ -1,7 +1,7 @@
 // The renderer's one control-plane client: Electron IPC in the desktop app, /admin/api and its
 // event stream (server-sent events) in the web console.
-import type { ControlEvent, ControlEventName, ControlMethod } from '../../shared/contract';
-import { createControlClient, httpTransport, type ControlClient } from '../../shared/control-client';
+import { CONTROL_EVENTS, type ControlErrorCode, type ControlEvent, type ControlMethod } from '../../shared/contract';
+import { ControlError, createControlClient, httpTransport, type ControlClient } from '../../shared/control-client';
 
 interface Bridge {
   call(method: ControlMethod, params: unknown): Promise<unknown>;
@@ -13,27 +13,14 @@ const bridge = (): Bridge | undefined => (globalThis as { gatehouse?: Bridge }).
 
 export function controlClient(): ControlClient {
   const b = bridge();
-  if (b) return createControlClient({ call: (m, p) => b.call(m, p) });
+  // Over IPC an error arrives as plain data ({ name: 'ControlError', code, message, details }): made a ControlError again.
+  if (b) return createControlClient({ call: (m, p) => b.call(m, p).catch((e: { code?: ControlErrorCode; message?: string; details?: unknown }) => Promise.reject(e?.code ? new ControlError(e.code, e.message ?? e.code, e.details) : e)) });
   // The web console is same-origin and authenticated by its HttpOnly session cookie.
   return createControlClient(httpTransport(globalThis.location.origin));
 }
 
 /** Every event the UI listens to: EventSource needs each named event registered. */
-export const EVENT_NAMES = [
-  'config:applied',
-  'config:rejected',
-  'keys:changed',
-  'users:changed',
-  'teams:changed',
-  'secrets:changed',
-  'request:completed',
-  'budget:alert',
-  'approval:requested',
-  'approval:resolved',
-  'pins:changed',
-] as const satisfies readonly ControlEventName[];
-// Fails to compile when the contract gains an event this list lacks.
-const _allEvents: Exclude<ControlEventName, (typeof EVENT_NAMES)[number]> extends never ? true : never = true;
+export const EVENT_NAMES = CONTROL_EVENTS;
 
 /** `live`: events arrive as they happen; `reconnecting`: the stream dropped and retries; `polling`: no stream here. */
 export type EventsState = 'connecting' | 'live' | 'reconnecting' | 'polling';
