@@ -16,12 +16,12 @@ describe('tray', () => {
       },
     } as unknown as TraySource;
     const model = createTrayModel(source, (s) => states.push(s), () => now);
-    model.setRunning(true);
+    model.setGateway({ status: 'running' });
     await model.refresh();
     expect(froms).toEqual(['2026-11-24']);
     model.apply({ event: 'approval:requested', data: { id: 'a1' } } as ControlEvent);
     model.apply({ event: 'request:completed', data: { costUsd: null } } as ControlEvent);
-    expect(model.state()).toEqual({ running: true, pendingApprovals: 1, todaySpendUsd: 2 });
+    expect(model.state()).toEqual({ gateway: { status: 'running' }, pendingApprovals: 1, todaySpendUsd: 2 });
     now = new Date('2026-11-25T00:01:00Z');
     model.apply({ event: 'request:completed', data: { costUsd: 0.5 } } as ControlEvent);
     expect(model.state().todaySpendUsd).toBe(0.5);
@@ -31,10 +31,15 @@ describe('tray', () => {
   });
 
   it('says what runs, what waits and what it cost', () => {
-    const s = { running: true, pendingApprovals: 3, todaySpendUsd: 0.125 };
+    const s: TrayState = { gateway: { status: 'running' }, pendingApprovals: 3, todaySpendUsd: 0.125 };
+    const actions = { open: () => undefined, approvals: () => undefined, restart: () => undefined, quit: () => undefined };
     expect(trayTooltip(s)).toBe('Gatehouse — running · 3 approvals waiting · $0.13 today');
-    expect(trayTooltip({ ...s, running: false })).toBe('Gatehouse — stopped');
-    const labels = trayMenu(s, { open: () => undefined, approvals: () => undefined, quit: () => undefined }).map((i) => i.label);
+    expect(trayTooltip({ ...s, gateway: { status: 'stopped' } })).toBe('Gatehouse — stopped');
+    expect(trayTooltip({ ...s, gateway: { status: 'restarting', exitCode: 1, attempt: 2, retryInMs: 2000 } })).toBe('Gatehouse — restarting after a crash (in 2 s)');
+    const labels = trayMenu(s, actions).map((i) => i.label);
     expect(labels).toEqual(['Gatehouse is running', 'Today: $0.13', undefined, 'Open Gatehouse', 'Approvals (3)', undefined, 'Quit Gatehouse']);
+    // Down for good: the reason, and a way to start it again.
+    const failed = trayMenu({ ...s, gateway: { status: 'failed', reason: 'the gateway did not start: port 4141 is taken' } }, actions).map((i) => i.label);
+    expect(failed).toEqual(['Gatehouse is stopped — restart it from this menu', 'the gateway did not start: port 4141 is taken', 'Today: $0.13', undefined, 'Open Gatehouse', 'Approvals (3)', 'Restart gateway', undefined, 'Quit Gatehouse']);
   });
 });

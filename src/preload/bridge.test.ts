@@ -16,8 +16,20 @@ function fakeIpc(reply: unknown = { ok: true, result: ['k1'] }) {
 }
 
 describe('preload bridge', () => {
-  it('exposes call and subscribe and nothing else', () => {
-    expect(Object.keys(createBridge(fakeIpc().ipc)).sort()).toEqual(['call', 'subscribe']);
+  it('exposes call, subscribe and the login item, and nothing else', () => {
+    const bridge = createBridge(fakeIpc().ipc);
+    expect(Object.keys(bridge).sort()).toEqual(['app', 'call', 'subscribe']);
+    expect(Object.keys(bridge.app)).toEqual(['loginItem']);
+    expect(Object.keys(bridge.app.loginItem).sort()).toEqual(['get', 'set']);
+  });
+
+  it('reads and sets start-at-login over its own channels, always as a boolean', async () => {
+    const f = fakeIpc(true);
+    const { loginItem } = createBridge(f.ipc).app;
+    expect(await loginItem.get()).toBe(true);
+    expect(await loginItem.set('yes' as unknown as boolean)).toBe(true);
+    expect(f.invoked).toEqual([['login-item:get'], ['login-item:set', false]]);
+    expect(await createBridge(fakeIpc('true').ipc).app.loginItem.get()).toBe(false);
   });
 
   it('invokes control:call for contract methods and resolves with the result', async () => {

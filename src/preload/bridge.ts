@@ -1,6 +1,7 @@
-// The API the preload exposes as `window.gatehouse`: contract calls and contract events, nothing else.
+// The API the preload exposes as `window.gatehouse`: contract calls and contract events, and the
+// one desktop-only setting (start at login), nothing else.
 import { CONTROL_METHODS, type ControlErrorBody, type ControlEvent, type ControlEventName, type ControlMethod, type ControlParams, type ControlResult } from '../shared/contract';
-import { CALL_CHANNEL, CONTROL_EVENT_NAMES, EVENT_CHANNEL, type CallReply } from './ipc';
+import { CALL_CHANNEL, CONTROL_EVENT_NAMES, EVENT_CHANNEL, LOGIN_ITEM_GET_CHANNEL, LOGIN_ITEM_SET_CHANNEL, type CallReply } from './ipc';
 
 /** The few ipcRenderer calls the bridge makes (a fake in tests). */
 export interface BridgeIpc {
@@ -39,6 +40,14 @@ export function createBridge(ipc: BridgeIpc) {
       };
       ipc.on(EVENT_CHANNEL, handler);
       return () => void ipc.removeListener(EVENT_CHANNEL, handler);
+    },
+    /** Settings that belong to the desktop app, not the gateway. */
+    app: {
+      loginItem: {
+        get: async (): Promise<boolean> => (await ipc.invoke(LOGIN_ITEM_GET_CHANNEL)) === true,
+        /** Returns whether the app now starts at login. */
+        set: async (open: boolean): Promise<boolean> => (await ipc.invoke(LOGIN_ITEM_SET_CHANNEL, open === true)) === true,
+      },
     },
   };
 }

@@ -172,6 +172,46 @@ describe('the web console', () => {
     await client.close();
   }, 30_000);
 
+  it('the desktop popup view (#/popup) shows the approval alone; "Always allow…" remembers a pattern that lets matching calls through', async () => {
+    // The desktop app's popup window loads this same page at #/popup; here in the same tab, sized like it.
+    const popup = page;
+    await popup.setViewportSize({ width: 460, height: 600 });
+    await popup.goto(`${served.url}/#/popup`);
+    await popup.reload(); // only the hash changed: load the page again, as the popup window does
+    await popup.getByText('No tool call is waiting for you.').waitFor();
+    expect(await popup.getByRole('navigation', { name: 'Areas' }).count()).toBe(0);
+
+    const client = await mcpClient();
+    const first = client.callTool({ name: 'every__echo', arguments: { message: 'deploy docs/intro.md' } });
+    const dialog = popup.getByRole('alertdialog');
+    await dialog.getByRole('heading', { name: 'Run echo on every?' }).waitFor({ timeout: 15_000 });
+    await dialog.locator('button[aria-disabled="false"]', { hasText: 'Always allow…' }).waitFor({ timeout: 5000 });
+    await dialog.getByRole('button', { name: 'Always allow…' }).click();
+    await dialog.getByRole('checkbox', { name: /only when message matches/ }).check();
+    await dialog.getByLabel('Pattern (glob) for message').fill('deploy docs/*');
+    await dialog.getByText('Later calls run without asking when message matches deploy docs/*.').waitFor();
+    await popup.screenshot({ path: join(shots.results, 'console-popup-always.png') });
+    await dialog.getByRole('button', { name: 'Always allow with this pattern' }).click();
+    expect(((await first) as { isError?: boolean }).isError).toBeFalsy();
+    await dialog.waitFor({ state: 'detached' });
+
+    // A matching call runs without asking; one outside the pattern still asks (and is denied here).
+    const matching = (await client.callTool({ name: 'every__echo', arguments: { message: 'deploy docs/setup.md' } })) as { content: { text: string }[]; isError?: boolean };
+    expect(matching.isError).toBeFalsy();
+    expect(matching.content[0]!.text).toContain('deploy docs/setup.md');
+    const outside = client.callTool({ name: 'every__echo', arguments: { message: 'deploy src/main.ts' } });
+    await dialog.waitFor({ timeout: 15_000 });
+    await dialog.locator('button[aria-disabled="false"]', { hasText: 'Deny' }).waitFor({ timeout: 5000 });
+    // Enter on the focused Deny answers: denied.
+    await popup.keyboard.press('Enter');
+    expect(((await outside) as { isError?: boolean }).isError).toBe(true);
+    await client.close();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${served.url}/#/overview`);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Gateway up' }).waitFor();
+  }, 60_000);
+
   it('the audit view lists the tool call, opens it, and verifies the chain', async () => {
     await area('Audit');
     await page.getByLabel('Kind').selectOption('mcp.call');

@@ -11,6 +11,9 @@ interface Bridge {
 
 const bridge = (): Bridge | undefined => (globalThis as { gatehouse?: Bridge }).gatehouse;
 
+/** In the desktop app (the preload's bridge is there), not the web console. */
+export const isDesktop = (): boolean => bridge() !== undefined;
+
 export function controlClient(): ControlClient {
   const b = bridge();
   // Over IPC an error arrives as plain data ({ name: 'ControlError', code, message, details }): made a ControlError again.

@@ -2,6 +2,7 @@
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { isPopupRoute, Popup } from './approvals/Popup';
 import { controlClient, subscribeEvents, type EventsState } from './client';
 import { createStores, StoresContext } from './stores';
 import './styles.css';
@@ -31,7 +32,7 @@ function Root() {
   }, []);
   return (
     <StoresContext.Provider value={stores}>
-      <App connection={connection} />
+      {isPopupRoute(location.hash) ? <Popup /> : <App connection={connection} />}
     </StoresContext.Provider>
   );
 }

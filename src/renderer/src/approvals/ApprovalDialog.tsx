@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useStore } from 'zustand';
 import type { ApprovalDecision } from '../../../shared/contract';
+import { isDesktop } from '../client';
 import { useStores } from '../stores';
 import type { ShownApproval } from '../stores/approvals';
 import { patternCandidates } from '../widgets/json';
@@ -191,6 +192,8 @@ export function ApprovalNotices() {
 export function useApprovalNotifications(): void {
   const { approvals } = useStores();
   useEffect(() => {
+    // The desktop app's main process notifies through the OS, and shows its popup window.
+    if (isDesktop()) return;
     const seen = new Set(approvals.getState().pending.map((p) => p.id));
     return approvals.subscribe((s) => {
       for (const p of s.pending) {

@@ -1,12 +1,14 @@
 // Approvals: the tool calls waiting for a person (each opens in the approval dialog), and browser notifications.
 import { useState } from 'react';
 import { useStore } from 'zustand';
+import { isDesktop } from '../client';
 import { useStores } from '../stores';
 import { EmptyState } from '../widgets/EmptyState';
 import { Time } from '../widgets/Time';
 
 function NotificationSetting() {
-  const [permission, setPermission] = useState(() => (typeof Notification === 'undefined' ? 'unsupported' : Notification.permission));
+  const [permission, setPermission] = useState(() => (isDesktop() ? 'desktop' : typeof Notification === 'undefined' ? 'unsupported' : Notification.permission));
+  if (permission === 'desktop') return <p className="muted">Each new approval opens in a small window on top of the others, with a system notification.</p>;
   if (permission === 'unsupported') return <p className="muted">This browser cannot show notifications; keep this page open to see approvals.</p>;
   if (permission === 'granted') return <p className="muted">Browser notifications are on: a new approval notifies you while this page is in the background.</p>;
   if (permission === 'denied') return <p className="muted">Browser notifications are blocked for this page; allow them in the browser's site settings to be notified.</p>;
