@@ -65,6 +65,11 @@ export interface GatewayOptions {
   migrationsDir?: string;
   /** The built web console (out/renderer), served at `/` to a logged-in session. */
   consoleDir?: string;
+  /**
+   * Native addons built for another ABI than this Node's (the desktop app in development, where
+   * node_modules stays built for Node so `npm test` works): better-sqlite3's `.node` file and a keytar package directory.
+   */
+  nativeModules?: { sqlite?: string; keytarDir?: string };
 }
 
 export interface GatewayDeps {
@@ -114,9 +119,10 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
   const env = options.env ?? process.env;
   const now = deps.now ?? (() => new Date());
   const configPath = options.configPath ?? join(options.dataDir, dataFiles.config);
-  const keychain = deps.secretStore ?? createKeychainStore();
+  const keytarDir = options.nativeModules?.keytarDir;
+  const keychain = deps.secretStore ?? createKeychainStore({ keytarDir });
   // Ledger keys are filed under their own keychain service, apart from the provider secrets a person manages.
-  const ledgerKeychain = deps.secretStore ?? createKeychainStore({ service: 'gatehouse-ledger' });
+  const ledgerKeychain = deps.secretStore ?? createKeychainStore({ service: 'gatehouse-ledger', keytarDir });
   const secrets = createSecretResolver(keychain, env);
   const startedAt = now().toISOString();
 
@@ -359,6 +365,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
     if (!deps.logger) log = createLogger({ level: settings.logLevel, scrub: (t) => secrets.redact(t) });
     db = openDatabase(join(options.dataDir, dataFiles.database), {
       migrationsDir: options.migrationsDir,
+      nativeBinding: options.nativeModules?.sqlite,
       onBackup: (p) => log.info({ backup: p }, 'database backed up before migrating'),
     });
     const loadedKey = await loadLedgerKey(db, ledgerKeychain, log);

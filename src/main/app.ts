@@ -6,6 +6,7 @@ import { popupPosition } from './approval-popup';
 import { resolveDataDir } from './data-dir';
 import { connectGateway, type GatewayProcessOptions } from './gateway-protocol';
 import { HIDDEN_FLAG, linuxLoginItem, loginCommand, type LoginItem } from './login-item';
+import { findNativeModules } from './native-modules';
 import { runShell, type ShellGateway, type ShellTray } from './shell';
 
 /** `entry` is the built main entry: forked again as the gateway's utilityProcess (see index.ts). */
@@ -46,6 +47,7 @@ export function startApp(entry: string): Promise<unknown> {
       dataDir: resolveDataDir(userData, process.env),
       migrationsDir: join(here, 'migrations'),
       consoleDir: join(here, '../renderer'),
+      nativeModules: findNativeModules(join(here, '..'), process.versions.electron),
     };
     const connection = connectGateway(utilityProcess.fork(entry, [], { serviceName: 'Gatehouse gateway', stdio: 'inherit' }));
     return { ...connection, start: () => connection.start(options) };

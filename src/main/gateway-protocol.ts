@@ -7,6 +7,8 @@ export interface GatewayProcessOptions {
   dataDir: string;
   migrationsDir?: string;
   consoleDir?: string;
+  /** Electron-ABI builds of the native addons (development only; see native-modules.ts). */
+  nativeModules?: { sqlite?: string; keytarDir?: string };
 }
 
 export type ToGateway =

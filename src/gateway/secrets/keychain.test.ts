@@ -2,6 +2,9 @@
 // errors (injected and with the real keytar), and a round trip through the real OS keychain.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -372,6 +375,15 @@ if (!keyringReady && process.env.CI) {
       expect(await store.delete(first)).toBe(false);
       expect(await store.get(first)).toBeNull();
       expect(await store.list()).toEqual([second]);
+    });
+
+    it('loads keytar from a given package directory (the desktop app passes its Electron build)', async () => {
+      const dir = dirname(createRequire(import.meta.url).resolve('keytar/package.json'));
+      const fromDir = createKeychainStore({ service, keytarDir: dir });
+      await fromDir.set(names[1] as string, 'from-dir');
+      expect(await store.get(names[1] as string)).toBe('from-dir');
+      const missing = createKeychainStore({ service, keytarDir: join(tmpdir(), `no-keytar-${randomUUID()}`) });
+      await expect(missing.list()).rejects.toMatchObject({ code: 'SECRET_KEYCHAIN_ABSENT', message: expect.stringContaining('no-keytar-') });
     });
 
     it('feeds the resolver, which then answers without the keychain', async () => {

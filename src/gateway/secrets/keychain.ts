@@ -1,4 +1,5 @@
 // The OS-keychain SecretStore (keytar), behind one serial queue that a frozen keychain cannot clog.
+import { createRequire } from 'node:module';
 import { SecretError, assertSecretName, type SecretStore } from './store.js';
 
 /** The part of keytar this store uses; tests inject their own. */
@@ -16,6 +17,8 @@ export interface KeychainStoreOptions {
   timeoutMs?: number;
   /** Loads the backend; defaults to importing keytar, an optional dependency. */
   loadBackend?: () => Promise<KeytarLike>;
+  /** A keytar package directory to load instead of node_modules' (the desktop app's Electron build). */
+  keytarDir?: string;
 }
 
 const DEFAULT_SERVICE = 'gatehouse';
@@ -33,7 +36,7 @@ const DEFAULT_TIMEOUT_MS = 5000;
 export function createKeychainStore(opts: KeychainStoreOptions = {}): SecretStore {
   const service = opts.service ?? DEFAULT_SERVICE;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const loadBackend = opts.loadBackend ?? importKeytar;
+  const loadBackend = opts.loadBackend ?? (() => importKeytar(opts.keytarDir));
 
   let backend: KeytarLike | undefined;
   let tail: Promise<unknown> = Promise.resolve();
@@ -140,9 +143,9 @@ export function createKeychainStore(opts: KeychainStoreOptions = {}): SecretStor
   };
 }
 
-async function importKeytar(): Promise<KeytarLike> {
+async function importKeytar(dir?: string): Promise<KeytarLike> {
   // keytar is CommonJS: under ESM its functions sit on `default`.
-  const mod = (await import('keytar')) as Partial<KeytarLike> & { default?: KeytarLike };
+  const mod = (dir ? createRequire(import.meta.url)(dir) : await import('keytar')) as Partial<KeytarLike> & { default?: KeytarLike };
   const k = mod.default ?? mod;
   if (typeof k.getPassword !== 'function' || typeof k.findCredentials !== 'function') {
     throw new Error('keytar loaded but does not export the expected functions');

@@ -1,6 +1,7 @@
 // Opening and migrating real SQLite files: WAL, backups before migrating, newer schemas refused.
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,6 +14,15 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('openDatabase', () => {
+  it('loads a given native addon instead of its own (the desktop app passes its Electron build), and names a bad one', () => {
+    const addon = createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
+    const db = openDatabase(join(dir, 'n.sqlite'), { nativeBinding: addon });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+    const missing = join(dir, 'electron', 'better_sqlite3.node');
+    expect(() => openDatabase(join(dir, 'm.sqlite'), { nativeBinding: missing })).toThrow(expect.objectContaining({ code: 'STORE_OPEN_FAILED', message: expect.stringContaining(missing) }));
+  });
+
   it('creates a WAL database at the latest schema', () => {
     const db = openDatabase(join(dir, 'a.sqlite'));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');

@@ -41,6 +41,8 @@ export function readMigrations(dir: string = DEFAULT_MIGRATIONS_DIR): Migration[
 
 export interface OpenOptions {
   migrationsDir?: string;
+  /** better-sqlite3's compiled addon to load instead of its own (the desktop app's Electron build). */
+  nativeBinding?: string;
   /** Called with the backup's path when an existing database is backed up before migrating. */
   onBackup?: (path: string) => void;
   now?: () => Date;
@@ -57,7 +59,7 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
   const existed = existsSync(path);
   let db: Db;
   try {
-    db = new Database(path);
+    db = new Database(path, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
   } catch (err) {
     throw new StoreError('STORE_OPEN_FAILED', `cannot open the database at ${path}: ${(err as Error).message}`, { cause: err });
   }
