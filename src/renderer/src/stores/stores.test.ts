@@ -5,7 +5,7 @@ import { ControlError, type ControlClient } from '../../../shared/control-client
 import { createApprovalsStore } from './approvals';
 import { cleanFilters, createAuditStore, recordSummary } from './audit';
 import { createBudgetsStore, meterLevel } from './budgets';
-import { createKeysStore, parseGlobs } from './keys';
+import { createKeysStore, emptyPolicyForm, filledPolicy, parseGlobs, policyFormOf, policyOfForm } from './keys';
 import { liveRates, monthStart, perMinute, type RequestDone } from './status';
 
 type Handler = (params: never) => unknown;
@@ -126,7 +126,7 @@ describe('keys store', () => {
     const s = createKeysStore(client);
     expect(await s.getState().create({ name: 'laptop', budgets: [{ amountUsd: 5, window: 'day' }] })).toBe(true);
     expect(calls[0]).toEqual({ method: 'keys:create', params: { name: 'laptop', budgets: [{ amountUsd: 5, window: 'day' }] } });
-    expect(s.getState().created).toEqual({ key, secret: 'gh_secret' });
+    expect(s.getState().created).toEqual({ key, secret: 'gh_secret', how: 'created' });
     expect(s.getState().keys).toEqual([key]);
     s.getState().dismissSecret();
     expect(s.getState().created).toBeNull();
@@ -140,8 +140,58 @@ describe('keys store', () => {
     });
     const s = createKeysStore(client);
     expect(await s.getState().create({ name: 'x' })).toBe(false);
-    expect(s.getState().createError).toBe('keys:create: name: too long');
-    expect(s.getState().creating).toBe(false);
+    expect(s.getState().saveError).toBe('keys:create: name: too long');
+    expect(s.getState().saving).toBe(false);
+  });
+
+  it('edits a key in place, and rotating shows the new secret once', async () => {
+    const before = { id: 'key_1', name: 'laptop', rpm: null } as never;
+    const after = { id: 'key_1', name: 'laptop', rpm: 60 } as never;
+    const { client, calls } = fakeClient({ 'keys:list': () => [before], 'users:list': () => [], 'teams:list': () => [], 'keys:update': () => after, 'keys:rotate': () => ({ key: after, secret: 'gh_new' }) });
+    const s = createKeysStore(client);
+    await s.getState().refresh();
+    expect(await s.getState().update({ id: 'key_1', rpm: 60 })).toBe(true);
+    expect(s.getState().keys).toEqual([after]);
+    await s.getState().rotate('key_1');
+    expect(s.getState().created).toEqual({ key: after, secret: 'gh_new', how: 'rotated' });
+    expect(calls.map((c) => c.method)).toEqual(['keys:list', 'users:list', 'teams:list', 'keys:update', 'keys:rotate']);
+  });
+
+  it('creates and edits users and teams (a team never gets an email), and disables them', async () => {
+    const alice = { id: 'u1', name: 'alice', status: 'active' } as never;
+    const platform = { id: 't1', name: 'platform', status: 'active' } as never;
+    const { client, calls } = fakeClient({
+      'users:create': () => alice,
+      'users:update': () => ({ ...(alice as object), email: 'a@x.dev' }),
+      'teams:create': () => platform,
+      'teams:disable': () => ({ ...(platform as object), status: 'disabled' }),
+    });
+    const s = createKeysStore(client);
+    expect(await s.getState().savePerson('user', { name: 'alice', rpm: 10 })).toBe(true);
+    expect(await s.getState().savePerson('user', { id: 'u1', name: 'alice', email: 'a@x.dev' })).toBe(true);
+    expect(await s.getState().savePerson('team', { name: 'platform', email: 'dropped@x.dev' } as never)).toBe(true);
+    await s.getState().setPersonDisabled('team', 't1', true);
+    expect(calls).toEqual([
+      { method: 'users:create', params: { name: 'alice', rpm: 10 } },
+      { method: 'users:update', params: { id: 'u1', name: 'alice', email: 'a@x.dev' } },
+      { method: 'teams:create', params: { name: 'platform' } },
+      { method: 'teams:disable', params: { id: 't1' } },
+    ]);
+    expect(s.getState().users).toEqual([{ id: 'u1', name: 'alice', status: 'active', email: 'a@x.dev' }]);
+    expect(s.getState().teams).toEqual([{ id: 't1', name: 'platform', status: 'disabled' }]);
+  });
+
+  it('reads the policy form: budgets, limits and globs, with what is wrong said plainly', () => {
+    const form = { ...emptyPolicyForm(), models: 'fast, anthropic/*', budgets: [{ amount: '5', window: 'day' as const }, { amount: '', window: 'week' as const }], rpm: '60' };
+    expect(policyOfForm(form)).toEqual({ ok: true, value: { models: ['fast', 'anthropic/*'], mcpTools: [], budgets: [{ amountUsd: 5, window: 'day' }], rpm: 60, tpm: null, maxConcurrency: null } });
+    expect(policyOfForm({ ...form, rpm: '1.5' })).toEqual({ ok: false, error: 'Requests per minute must be a whole number of 1 or more, or empty for no limit (got "1.5").' });
+    expect(policyOfForm({ ...form, budgets: [{ amount: '0', window: 'day' }] })).toMatchObject({ ok: false, error: expect.stringContaining('The day budget must be an amount in USD above 0') });
+    expect(policyOfForm({ ...form, budgets: [{ amount: '1', window: 'day' }, { amount: '2', window: 'day' }] })).toEqual({ ok: false, error: 'Two budgets per day: keep one.' });
+    // A new key sends only what was filled in; an edit sends everything, so clearing a field clears it.
+    const parsed = policyOfForm(form);
+    expect(parsed.ok && filledPolicy(parsed.value)).toEqual({ models: ['fast', 'anthropic/*'], budgets: [{ amountUsd: 5, window: 'day' }], rpm: 60 });
+    // And back: an existing key's fields as the form shows them.
+    expect(policyFormOf({ models: [], mcpTools: ['fs__*'], budgets: [], rpm: null, tpm: 1000, maxConcurrency: 2 })).toEqual({ models: '', mcpTools: 'fs__*', budgets: [{ amount: '', window: 'month' }], rpm: '', tpm: '1000', maxConcurrency: '2' });
   });
 
   it('parses model globs as typed', () => {
