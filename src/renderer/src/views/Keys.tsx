@@ -52,20 +52,40 @@ function SecretOnce() {
   );
 }
 
-function SaveError() {
+/** The end of every form here: what is wrong (in the form, or as the gateway said), Save and Cancel. */
+function FormEnd({ invalid, submitLabel, onDone }: { invalid: string | null; submitLabel: string; onDone: () => void }) {
   const { keys } = useStores();
-  const saveError = useStore(keys, (s) => s.saveError);
-  return saveError ? (
-    <p role="alert" className="error">
-      {saveError}
-    </p>
-  ) : null;
+  const { saving, saveError, clearSaveError } = useStore(keys);
+  return (
+    <>
+      {[invalid, saveError].filter(Boolean).map((text) => (
+        <p key={text} role="alert" className="error">
+          {text}
+        </p>
+      ))}
+      <div className="buttons">
+        <button type="submit" className="primary" disabled={saving}>
+          {saving ? 'Saving…' : submitLabel}
+        </button>
+        <button
+          type="button"
+          className="quiet"
+          onClick={() => {
+            clearSaveError();
+            onDone();
+          }}
+        >
+          Cancel
+        </button>
+      </div>
+    </>
+  );
 }
 
 /** Creates a key (no `editing`) or edits one: name, owner, grants, limits, budgets. */
 function KeyForm({ editing, onDone }: { editing?: KeySummary; onDone: () => void }) {
   const { keys } = useStores();
-  const { saving, create, update, users, teams, clearSaveError } = useStore(keys);
+  const { create, update, users, teams } = useStore(keys);
   const [name, setName] = useState(editing?.name ?? '');
   const [policy, setPolicy] = useState<PolicyForm>(editing ? policyFormOf(editing) : emptyPolicyForm());
   const [user, setUser] = useState(editing?.userId ?? '');
@@ -79,10 +99,6 @@ function KeyForm({ editing, onDone }: { editing?: KeySummary; onDone: () => void
     const owner = { userId: user || null, teamId: team || null };
     const ok = editing ? await update({ id: editing.id, name: name.trim(), ...owner, ...parsed.value }) : await create({ name: name.trim(), ...filledPolicy(parsed.value), ...(user ? { userId: user } : {}), ...(team ? { teamId: team } : {}) });
     if (ok) onDone();
-  };
-  const cancel = (): void => {
-    clearSaveError();
-    onDone();
   };
   const title = editing ? `Edit key "${editing.name}"` : 'New key';
   return (
@@ -117,20 +133,7 @@ function KeyForm({ editing, onDone }: { editing?: KeySummary; onDone: () => void
         </label>
       </div>
       <PolicyFieldset value={policy} onChange={setPolicy} subject="this key" />
-      {invalid && (
-        <p role="alert" className="error">
-          {invalid}
-        </p>
-      )}
-      <SaveError />
-      <div className="buttons">
-        <button type="submit" className="primary" disabled={saving}>
-          {saving ? 'Saving…' : editing ? 'Save key' : 'Create key'}
-        </button>
-        <button type="button" className="quiet" onClick={cancel}>
-          Cancel
-        </button>
-      </div>
+      <FormEnd invalid={invalid} submitLabel={editing ? 'Save key' : 'Create key'} onDone={onDone} />
     </form>
   );
 }
@@ -140,7 +143,7 @@ type Person = (UserSummary & { kind: 'user' }) | (TeamSummary & { kind: 'team' }
 /** Creates or edits a user or a team. */
 function PersonForm({ kind, editing, onDone }: { kind: PersonKind; editing?: Person; onDone: () => void }) {
   const { keys } = useStores();
-  const { saving, savePerson, clearSaveError } = useStore(keys);
+  const { savePerson } = useStore(keys);
   const [name, setName] = useState(editing?.name ?? '');
   const [email, setEmail] = useState(editing?.kind === 'user' ? (editing.email ?? '') : '');
   const [policy, setPolicy] = useState<PolicyForm>(editing ? policyFormOf(editing) : emptyPolicyForm());
@@ -171,27 +174,7 @@ function PersonForm({ kind, editing, onDone }: { kind: PersonKind; editing?: Per
         )}
       </div>
       <PolicyFieldset value={policy} onChange={setPolicy} subject={`this ${kind}`} />
-      {invalid && (
-        <p role="alert" className="error">
-          {invalid}
-        </p>
-      )}
-      <SaveError />
-      <div className="buttons">
-        <button type="submit" className="primary" disabled={saving}>
-          {saving ? 'Saving…' : editing ? `Save ${kind}` : `Create ${kind}`}
-        </button>
-        <button
-          type="button"
-          className="quiet"
-          onClick={() => {
-            clearSaveError();
-            onDone();
-          }}
-        >
-          Cancel
-        </button>
-      </div>
+      <FormEnd invalid={invalid} submitLabel={editing ? `Save ${kind}` : `Create ${kind}`} onDone={onDone} />
     </form>
   );
 }
