@@ -143,3 +143,13 @@ export function processRssMiB(pid: number): number {
     return Number.NaN;
   }
 }
+
+/** Resident set size of a process in KiB (what /proc/PID/status reports), unrounded; NaN where there is no /proc. */
+export function processRssKiB(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m?.[1] ? Number(m[1]) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}

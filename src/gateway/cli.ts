@@ -11,8 +11,6 @@ import { parse as parseYaml } from 'yaml';
 import {
   BUDGET_WINDOWS,
   parseBudgetSpec,
-  TOOL_COUNT_FIELDS,
-  USAGE_COUNT_FIELDS,
   USAGE_GROUP_BYS,
   type BudgetSpec,
   type ControlMethod,
@@ -25,9 +23,6 @@ import {
   type TeamSummary,
   type UserSummary,
   type UsageGroupBy,
-  type UsageReport,
-  type UsageRow,
-  type UsageTotals,
 } from '../shared/contract.js';
 import { ControlError, createControlClient, httpTransport, type ControlClient } from '../shared/control-client.js';
 import { formatIssues, parseConfigText } from './config/load.js';
@@ -41,6 +36,7 @@ import { routeForFamily } from './llm/routing.js';
 import { createLogger } from './log.js';
 import { resolveDataDir, dataFiles } from './paths.js';
 import { usageRange, UsageParamsError } from './store/usage.js';
+import { usageCsv } from './report/csv.js';
 import { gatherReport } from './report/data.js';
 import { renderHtml } from './report/html.js';
 import { renderPdf } from './report/pdf.js';
@@ -302,47 +298,6 @@ function reportFormat(v: string): ReportFormat {
 function reportGroupBy(v: string): UsageGroupBy {
   if ((USAGE_GROUP_BYS as readonly string[]).includes(v)) return v as UsageGroupBy;
   throw new CliError(`--group-by "${v}": expected one of ${USAGE_GROUP_BYS.join(', ')}`, EXIT.usage);
-}
-
-/** The descriptive columns between `group` and the counts, per grouping. */
-const CSV_DETAILS: Partial<Record<UsageGroupBy, readonly (keyof UsageRow)[]>> = {
-  key: ['label'],
-  user: ['label'],
-  team: ['label'],
-  request: ['at', 'provider', 'model', 'status', 'outcome'],
-  tool: ['server', 'tool'],
-};
-
-/** The counts after the shared ones, per grouping: tool calls' refusals and time. */
-const CSV_EXTRA_COUNTS: Partial<Record<UsageGroupBy, readonly (keyof UsageTotals)[]>> = {
-  tool: TOOL_COUNT_FIELDS,
-};
-
-/**
- * One RFC 4180 field. Text that a spreadsheet would run as a formula (=, +, -, @, tab, CR first)
- * gets a leading apostrophe: session ids and key names come from clients and users.
- */
-function csvText(v: string | null | undefined): string {
-  const s = v == null ? '' : /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** Plain decimals: JavaScript would print a small cost as 1e-7, which not every reader takes. */
-function csvNumber(n: number | null | undefined): string {
-  if (n == null) return '';
-  return Number.isInteger(n) ? String(n) : n.toFixed(9).replace(/\.?0+$/, '');
-}
-
-/** A header row, one row per group, and a `(total)` row; CRLF line ends as RFC 4180 has them. */
-function usageCsv(report: UsageReport, groupBy: UsageGroupBy): string {
-  const details = CSV_DETAILS[groupBy] ?? [];
-  const counts = [...USAGE_COUNT_FIELDS, ...(CSV_EXTRA_COUNTS[groupBy] ?? [])];
-  const line = (cells: string[]): string => `${cells.join(',')}\r\n`;
-  const detail = (r: UsageRow, f: keyof UsageRow): string => (typeof r[f] === 'number' ? csvNumber(r[f]) : csvText(r[f] as string | null | undefined));
-  let out = line(['group', ...details, ...counts]);
-  for (const r of report.rows) out += line([csvText(r.group), ...details.map((f) => detail(r, f)), ...counts.map((f) => csvNumber(r[f]))]);
-  out += line(['(total)', ...details.map(() => ''), ...counts.map((f) => csvNumber(report.totals[f]))]);
-  return out;
 }
 
 /** Temp file beside the target, then rename: a reader never sees half a report. Mode 0600: usage is private. */

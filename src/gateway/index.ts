@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigIssue, ConfigSnapshot, GatewayStatus } from '../shared/contract.js';
 import { ControlError } from '../shared/control-client.js';
@@ -34,7 +35,7 @@ import { getTeam, getUser } from './store/users.js';
 import type { LlmContext, LlmRequestEvent } from './http/llm.js';
 import { budgetSubjects } from './http/admission.js';
 import { createRouter } from './llm/router.js';
-import { adminToken, ensureDataDir, releaseLock, takeLock } from './instance.js';
+import { adminToken, ensureDataDir, releaseLock, rotateAdminToken, takeLock } from './instance.js';
 import { createProvider } from './llm/providers/registry.js';
 import type { ProviderRuntime } from './llm/providers/types.js';
 import { createUpstreamModelCache } from './llm/upstream-models.js';
@@ -48,6 +49,7 @@ import type { SecretStore } from './secrets/store.js';
 import { openDatabase, startCheckpointTimer, type Db } from './store/db.js';
 import { listKeys } from './store/keys.js';
 import { createLedger, type Ledger, type LedgerKey } from './store/ledger.js';
+import { announcingToolCalls } from './control/traffic.js';
 import { keychainLookup, loadLedgerKey } from './ledger-key.js';
 import { budgetUsage } from './observability/budget-usage.js';
 import { createObservability, type Observability } from './observability/observe.js';
@@ -305,6 +307,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
   const control: ControlService = createControlService({
     approvals,
     budgets: { global: () => loaded.config.budgets, inFlight: () => liveBudgets?.inFlight() ?? new Map() },
+    providers: { config: (id) => loaded.config.providers.find((p) => p.id === id), runtime: (id) => (server ? providers.get(id) : undefined) },
     pins,
     audit: { key: () => ledgerKey, unkeyedReason: () => unkeyedReason, lookup: keychainLookup(ledgerKeychain) },
     guardProfiles: () => Object.keys(loaded.config.guardrails.profiles),
@@ -349,6 +352,14 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
       },
     },
     status,
+    // The agents' files are the gateway user's own, found the way `gatehouse agents setup` finds them.
+    agents: { home: homedir(), env, config: () => loaded.config },
+    adminToken: {
+      rotate: () => {
+        const token = rotateAdminToken(options.dataDir);
+        return { sessionsEnded: adminAuth.current?.rotate(token) ?? 0 };
+      },
+    },
     consoleLoginUrl: () => {
       if (!adminAuth.current || !url) throw new ControlError('unavailable', 'the console is only available while the gateway serves');
       const { token, expiresAt } = adminAuth.current.mintLogin();
@@ -519,7 +530,8 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
         return 'ok' in r ? { refused: r.message } : r;
       },
       approvalTimeoutMs: () => loaded.config.approvals.timeoutSeconds * 1000,
-      ledger,
+      // Each tool call it records is also announced live (the console's traffic list).
+      ledger: announcingToolCalls(ledger, (e) => control.emit('tool:completed', e)),
       log: () => log,
       version: VERSION,
     });

@@ -1,6 +1,6 @@
 // The running instance's files in the data directory: the admin token and the lockfile.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { chmodSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataFiles } from './paths.js';
 
@@ -28,6 +28,26 @@ export function adminToken(dir: string): string {
   const token = randomBytes(32).toString('base64url');
   writeFileSync(path, `${token}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
+  return token;
+}
+
+/**
+ * Replaces the admin token with a new one (256 bits) and returns it. Written to a temporary file
+ * and renamed over the old one, so a CLI command reading it meanwhile sees the old token or the
+ * new one, never half of either.
+ */
+export function rotateAdminToken(dir: string): string {
+  const path = join(dir, dataFiles.adminToken);
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const token = randomBytes(32).toString('base64url');
+  try {
+    writeFileSync(tmp, `${token}\n`, { mode: 0o600, flag: 'wx' });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
   return token;
 }
 

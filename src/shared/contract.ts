@@ -314,6 +314,20 @@ export interface ControlMethods {
   'audit:list': { params: AuditListParams; result: AuditListResult };
   /** Read-only: every budget of the config, the users, the teams and the live keys, with what its current period spent and holds. */
   'budgets:list': { params: Record<string, never>; result: BudgetMeter[] };
+  /** Each coding agent Gatehouse can set up: its files (and whether they point here) and when it was last seen. Read-only. */
+  'agents:list': { params: Record<string, never>; result: AgentsOverview };
+  /** An agent's settings for this gateway (as `gatehouse agents setup`); with `write`, merged into exactly the recipe's files. */
+  'agents:setup': { params: AgentSetupParams; result: AgentSetupResult };
+  /** A new admin token in the data directory: the old one and every other console session stop working at once. */
+  'admin:rotate-token': { params: Record<string, never>; result: AdminTokenRotated };
+  /** Calls the provider's model listing with its configured key (bounded by PROVIDER_TEST_TIMEOUT_MS): whether it answers, how fast, with which models. */
+  'providers:test': { params: { provider: string }; result: ProviderTestResult };
+  /** Read-only: model and tool calls newest first, one summary row each (the console's traffic list). */
+  'traffic:list': { params: TrafficListParams; result: TrafficListResult };
+  /** Read-only: one call's ledger record and the guardrail findings recorded for it. */
+  'traffic:get': { params: { requestId: string; seq?: number }; result: TrafficDetail };
+  /** A usage report rendered as `gatehouse report --format F` writes it, for the console to download. */
+  'report:export': { params: ReportExportParams; result: ReportExport };
 }
 
 /**
@@ -341,6 +355,81 @@ export interface AuditListParams {
   /** Text the record's JSON contains (case-insensitive for ASCII). */
   q?: string;
 }
+
+/** What the traffic list shows of one model call (`llm.request`) or MCP tool call (`mcp.call`). */
+export interface TrafficRow {
+  requestId: string;
+  /** The ledger record's seq; null for a row made from a live event (the ledger has it too). */
+  seq: number | null;
+  at: string;
+  kind: 'llm' | 'mcp';
+  keyId: string | null;
+  /** Model calls: the model that answered (`gpt-4o-mini`); tool calls: null. */
+  model: string | null;
+  /** Model calls: the provider id; tool calls: the MCP server id. */
+  provider: string | null;
+  /** Tool calls: the name the client called (`server__tool`); model calls: null. */
+  tool: string | null;
+  /** Model calls: the HTTP status answered; tool calls: null. */
+  status: number | null;
+  outcome: string;
+  latencyMs: number;
+  /** Input tokens including cache reads and writes (as `request:completed` counts them). */
+  inputTokens: number;
+  outputTokens: number;
+  /** USD; null when unpriced. */
+  costUsd: number | null;
+}
+
+export const TRAFFIC_KINDS = ['llm', 'mcp'] as const;
+
+/** A page of traffic, newest first; filters combine (AND). Reads at most TRAFFIC_LIST_SCAN records a call. */
+export interface TrafficListParams {
+  /** Only records with a seq below this (the previous page's `nextBefore`). */
+  before?: number;
+  /** At most this many rows (1..1000); default 200. */
+  limit?: number;
+  kind?: (typeof TRAFFIC_KINDS)[number];
+  keyId?: string;
+  /** Text in the model (model calls) or the tool's name (tool calls), case-insensitive. */
+  model?: string;
+  /** An outcome (`ok`, `upstream_error`, `refused`...), or `!ok`: every call that did not end `ok`. */
+  outcome?: string;
+  /** Text the record's JSON contains (case-insensitive for ASCII). */
+  q?: string;
+}
+
+export const TRAFFIC_LIST_SCAN = 20_000;
+
+export interface TrafficListResult {
+  rows: TrafficRow[];
+  /** Pass as `before` for older rows; null when the ledger has nothing older to read. */
+  nextBefore: number | null;
+}
+
+/** One call in full: its ledger record (untrusted text inside) and the `guardrail.findings` records naming it. */
+export interface TrafficDetail {
+  record: AuditRecord;
+  findings: AuditRecord[];
+}
+
+export const REPORT_FORMATS = ['csv', 'json', 'html', 'pdf'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export type ReportExportParams = UsageReportParams & { format: ReportFormat };
+
+/** A rendered report: `content` is the file's text (`utf8`) or its bytes in base64 (`base64`, the PDF). */
+export interface ReportExport {
+  fileName: string;
+  mimeType: string;
+  encoding: 'utf8' | 'base64';
+  content: string;
+  /** The file's size in bytes. */
+  bytes: number;
+}
+
+/** The largest report the console downloads (bytes); a larger one is refused with the CLI command to write it instead. */
+export const REPORT_EXPORT_MAX_BYTES = 16 * 1024 * 1024;
 
 /** Records read per `audit:list` call at most, matching or not. */
 export const AUDIT_LIST_SCAN = 20_000;
@@ -481,7 +570,142 @@ export const CONTROL_METHODS = [
   'audit:prune',
   'audit:list',
   'budgets:list',
+  'agents:list',
+  'agents:setup',
+  'admin:rotate-token',
+  'providers:test',
+  'traffic:list',
+  'traffic:get',
+  'report:export',
 ] as const satisfies readonly ControlMethod[];
+
+/** How long `providers:test` waits for a provider's model listing before it says the provider did not answer. */
+export const PROVIDER_TEST_TIMEOUT_MS = 10_000;
+/** Model ids a `providers:test` result carries at most (`modelCount` has them all). */
+export const PROVIDER_TEST_MAX_MODELS = 200;
+
+/**
+ * Why a provider test failed: its key is not where the config says (`key_missing`), the provider
+ * refused it (`key_refused`), it could not be reached or did not answer in time, it has no model
+ * listing, its configuration cannot work, the keychain could not be read, or it answered with an error.
+ */
+export type ProviderTestErrorCode = 'key_missing' | 'key_refused' | 'unreachable' | 'timeout' | 'no_listing' | 'misconfigured' | 'keychain' | 'upstream_error';
+
+export interface ProviderTestResult {
+  provider: string;
+  ok: boolean;
+  /** Wall time of the listing, all its pages, in ms (until the failure when it failed). */
+  latencyMs: number;
+  /** The model ids found, in the provider's order, at most PROVIDER_TEST_MAX_MODELS. */
+  models: string[];
+  /** How many model ids the listing had. */
+  modelCount: number;
+  testedAt: string;
+  /** What went wrong and what to do; never the key. `status` is the provider's HTTP status, when it answered. */
+  error?: { code: ProviderTestErrorCode; message: string; status?: number };
+}
+
+/** One of an agent's user-level settings files, as it is now. */
+export interface AgentFileState {
+  path: string;
+  exists: boolean;
+  /** Gatehouse writes the key into it (mode 0600). */
+  holdsKey: boolean;
+  /** It names this gateway's address. */
+  pointsHere: boolean;
+  /** The virtual key found in it: its id and name when it is a live key of this gateway, else only why not. */
+  key: { status: 'active' | 'revoked' | 'expired' | 'unknown'; id: string | null; name: string | null; prefix: string | null } | null;
+}
+
+/** When an agent last called the gateway, from the ledger's model calls (their user-agent). */
+export interface AgentSeen {
+  at: string;
+  /** The raw user-agent of the latest call. */
+  client: string;
+  /** Calls among the records read. */
+  requests: number;
+  keyId: string | null;
+}
+
+export interface AgentSummary {
+  /** `claude-code`, `codex`, `gemini`, `continue`, `opencode`, `aider`. */
+  id: string;
+  title: string;
+  /** The API family it speaks: a route to a provider of this family is passed through, not translated. */
+  family: 'openai' | 'anthropic' | 'gemini';
+  /** It can keep its own subscription sign-in (the key then travels in x-gatehouse-key). */
+  subscription: boolean;
+  files: AgentFileState[];
+  /** Every file that holds the key names this gateway. */
+  pointsHere: boolean;
+  /** The route `agents:setup` uses when none is given, and why; null when the config has no routes. */
+  suggestedModel: { model: string; why: string } | null;
+  lastSeen: AgentSeen | null;
+  sources: string[];
+  /** Why its files could not be read (e.g. one is not valid in its format); null when they could. */
+  problem: string | null;
+}
+
+export interface AgentsOverview {
+  /** The address agents are pointed at (the running gateway's). */
+  gatewayUrl: string;
+  /** The config's routes, with the API family of each first target's provider. */
+  routes: { name: string; family: 'openai' | 'anthropic' | 'gemini' | null }[];
+  agents: AgentSummary[];
+  /** User-agents seen that match no agent (SDKs, scripts), latest first. */
+  otherClients: AgentSeen[];
+  /** The ledger records `lastSeen` covers: the newest AGENTS_SEEN_SCAN when the gateway first read them, and every one since. */
+  scanned: number;
+}
+
+/** Ledger records the first `agents:list` of a running gateway reads for last-seen times (the newest); later calls read only what was appended since. */
+export const AGENTS_SEEN_SCAN = 100_000;
+
+export interface AgentSetupParams {
+  agent: string;
+  /** An existing key to use: give its secret in `key` too for the snippets and for `write` (the gateway keeps only hashes). */
+  keyId?: string;
+  /** A virtual key's secret (`gh_...`); it must be a live key of this gateway (and `keyId`'s, when both are given). */
+  key?: string;
+  /** Create a key named after the agent, its default route the model; the secret is returned once. */
+  createKey?: boolean;
+  /** The route the agent asks for; default: the agent's `suggestedModel`. */
+  model?: string;
+  smallModel?: string;
+  /** Claude Code and Codex: keep the agent's own sign-in; the key goes in x-gatehouse-key. */
+  subscription?: boolean;
+  /** Merge the settings into the agent's files (each backed up first). Needs a key and `confirmPaths`. */
+  write?: boolean;
+  /** With `write`: the exact files the person confirmed; refused (conflict) when they are not the files the recipe writes. */
+  confirmPaths?: string[];
+}
+
+export interface AgentSetupResult {
+  agent: string;
+  title: string;
+  gatewayUrl: string;
+  model: string;
+  modelWhy: string;
+  /** The key the settings hold; null: the placeholder gh_YOUR_KEY. */
+  key: { id: string; name: string; prefix: string } | null;
+  /** The key made by `createKey`, with its secret: shown this once. */
+  created: KeyWithSecret | null;
+  /** Each file as it would be written if it did not exist yet. */
+  snippets: { path: string; text: string }[];
+  /** `export NAME=value` lines, for agents that read the environment. */
+  exports: string[];
+  notes: string[];
+  /** With `write`: each file, whether it changed, where the old one was copied, and the diff (keys masked). */
+  written: { path: string; changed: boolean; backup: string | null; secret: boolean; diff: string }[] | null;
+}
+
+export interface AdminTokenRotated {
+  rotatedAt: string;
+  /** Console sessions and unused login links that stopped working. */
+  sessionsEnded: number;
+  /** For a console session that asked: a one-time link (`/?token=...`, relative) that signs it in again under the new token. */
+  relogin: string | null;
+}
 
 /** The head of the ledger's chain at a time, signed (HMAC-SHA256) with the ledger key. */
 export interface AuditCheckpoint {
@@ -541,6 +765,19 @@ export interface ControlEvents {
   'approval:resolved': ApprovalResolved;
   /** A tool was quarantined or a person accepted its new definition. */
   'pins:changed': { server: string; tool: string; change: 'quarantined' | 'accepted' };
+  /** An MCP tool call ended (its `mcp.call` record is written): the traffic list's live tool rows. */
+  'tool:completed': {
+    requestId: string;
+    keyId: string;
+    server: string;
+    tool: string;
+    /** The name the client called it by (`server__tool`). */
+    name: string;
+    decision: string;
+    outcome: string;
+    durationMs: number;
+    costUsd: number | null;
+  };
 }
 
 /** A budget's spend crossed one of the alert thresholds (`alerts.thresholds` in the config, percent). */
@@ -572,6 +809,7 @@ export const CONTROL_EVENTS = [
   'approval:requested',
   'approval:resolved',
   'pins:changed',
+  'tool:completed',
 ] as const satisfies readonly ControlEventName[];
 // Fails to compile when the contract gains an event this list lacks.
 const _allEvents: Exclude<ControlEventName, (typeof CONTROL_EVENTS)[number]> extends never ? true : never = true;

@@ -14,8 +14,13 @@ const DEFAULT_PAGE = 100;
  * no index but its primary key), and one call reads at most AUDIT_LIST_SCAN records of that range,
  * so a filter that rarely matches costs a bounded read per page rather than a scan of the ledger.
  */
+/** The first and last seq. Two subqueries: SQLite reads min() or max() of the key directly, but scans for both in one. */
+export function ledgerSpan(db: Db): { first: number | null; last: number | null } {
+  return db.prepare('SELECT (SELECT min(seq) FROM events) AS first, (SELECT max(seq) FROM events) AS last').get() as { first: number | null; last: number | null };
+}
+
 export function listLedger(db: Db, p: AuditListParams): AuditListResult {
-  const span = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM events').get() as { first: number | null; last: number | null };
+  const span = ledgerSpan(db);
   if (span.first === null || span.last === null) return { records: [], nextBefore: null };
   const { first, last } = span;
   // Stored times are UTC ISO strings: a bound with another offset is compared in that form.

@@ -1,6 +1,7 @@
 // Runtime validation of control-plane parameters, kept in step with the shared contract's types.
 import { z } from 'zod';
-import { APPROVAL_DECISIONS, USAGE_GROUP_BYS, type ControlMethod, type ControlParams } from '../../shared/contract.js';
+import { AGENT_IDS } from '../agents/recipe.js';
+import { APPROVAL_DECISIONS, REPORT_FORMATS, TRAFFIC_KINDS, USAGE_GROUP_BYS, type ControlMethod, type ControlParams } from '../../shared/contract.js';
 
 const id = z.string().min(1).max(128);
 const globList = z.array(z.string().min(1).max(256)).max(256);
@@ -104,6 +105,34 @@ export const PARAMS = {
     q: z.string().min(1).max(256).optional(),
   }),
   'budgets:list': empty,
+  'agents:list': empty,
+  'agents:setup': z
+    .strictObject({
+      agent: z.enum(AGENT_IDS, { error: `expected one of ${AGENT_IDS.join(', ')}` }),
+      keyId: id.optional(),
+      key: z.string().regex(/^gh_[A-Za-z0-9_-]{16,200}$/, { error: 'expected a Gatehouse virtual key (gh_...)' }).optional(),
+      createKey: z.boolean().optional(),
+      model: z.string().min(1).max(256).optional(),
+      smallModel: z.string().min(1).max(256).optional(),
+      subscription: z.boolean().optional(),
+      write: z.boolean().optional(),
+      confirmPaths: z.array(z.string().min(1).max(4096)).max(16).optional(),
+    })
+    .refine((p) => !(p.createKey && (p.key !== undefined || p.keyId !== undefined)), { error: 'give createKey or a key (keyId / key), not both' })
+    .refine((p) => !p.write || p.confirmPaths !== undefined, { error: 'write needs confirmPaths: the files the person confirmed' }),
+  'admin:rotate-token': empty,
+  'providers:test': z.strictObject({ provider: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'expected a provider id (lower-case letters, digits, "-" or "_")' }) }),
+  'traffic:list': z.strictObject({
+    before: z.int().min(1).optional(),
+    limit: z.int().min(1).max(1000).optional(),
+    kind: z.enum(TRAFFIC_KINDS).optional(),
+    keyId: id.optional(),
+    model: z.string().min(1).max(256).optional(),
+    outcome: z.string().min(1).max(64).optional(),
+    q: z.string().min(1).max(256).optional(),
+  }),
+  'traffic:get': z.strictObject({ requestId: z.string().min(1).max(128), seq: z.int().min(1).optional() }),
+  'report:export': z.strictObject({ from: reportBound, to: reportBound, groupBy: z.enum(USAGE_GROUP_BYS), format: z.enum(REPORT_FORMATS) }),
   'approvals:decide': z
     .strictObject({ id: z.string().min(1).max(64), decision: z.enum(APPROVAL_DECISIONS), where: z.record(z.string().min(1).max(128), z.string().min(1).max(1024)).optional() })
     .refine((p) => p.where === undefined || p.decision === 'always', { error: '"where" goes with decision "always" only' }),

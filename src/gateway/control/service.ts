@@ -46,10 +46,16 @@ import { listPins } from '../store/pins.js';
 import { makeCheckpoint, pruneBefore, verifyChain, type KeyLookup } from '../store/audit.js';
 import type { LedgerKey } from '../store/ledger.js';
 import { budgetMeters, listLedger } from './readings.js';
+import { testProvider, type ProviderProbe } from './provider-test.js';
+import { exportReport } from './report-export.js';
+import { listTraffic, trafficDetail } from './traffic.js';
 
 /** Records younger than this are never pruned: budgets and this month's reports read them. */
 export const PRUNE_MIN_AGE_DAYS = 31;
 import { describeZodError, PARAMS } from './schemas.js';
+import { createSightings, listAgents, setupAgent, type AgentsContext } from './agents.js';
+import { rotateAdminToken, type AdminTokenAccess } from './admin-token.js';
+import type { GatehouseConfig } from '../config/schema.js';
 
 /** Who made an admin change; recorded in the ledger with it. */
 export type Actor = 'cli' | 'admin-api' | 'console' | 'desktop' | 'local';
@@ -83,6 +89,12 @@ export interface ControlDeps {
   guardProfiles?: () => string[];
   /** The config's global budgets and the USD requests in flight hold per subject; absent: none of either. */
   budgets?: { global(): readonly BudgetSpec[]; inFlight(): ReadonlyMap<string, number> };
+  /** Where coding agents keep their settings (the gateway user's home and environment) and the routes to point them at; absent: agents:* are unavailable. */
+  agents?: { home: string; env: Record<string, string | undefined>; config(): Pick<GatehouseConfig, 'models' | 'providers'> };
+  /** The admin token of the data directory; absent: admin:rotate-token is unavailable. */
+  adminToken?: AdminTokenAccess;
+  /** The running config's providers and the runtimes serving them, for providers:test; absent: no provider can be tested. */
+  providers?: Pick<ProviderProbe, 'config' | 'runtime'>;
 }
 
 export interface ControlService {
@@ -237,6 +249,23 @@ export function createControlService(deps: ControlDeps): ControlService {
       out.teamId = team.id;
     }
     return out;
+  };
+
+  const sightings = createSightings();
+  const agentsContext = (): AgentsContext => {
+    if (!deps.agents) throw new ControlError('unavailable', 'agent setup is not available here');
+    return {
+      db: deps.db,
+      ledger: deps.ledger,
+      keys: deps.keys,
+      now: deps.now,
+      gatewayUrl: deps.status().url,
+      config: deps.agents.config(),
+      home: deps.agents.home,
+      env: deps.agents.env,
+      sightings,
+      createKey: (params, actor) => handlers['keys:create'](params, actor),
+    };
   };
 
   const handlers: Handlers = {
@@ -416,10 +445,33 @@ export function createControlService(deps: ControlDeps): ControlService {
       deps.ledger.flush();
       return listLedger(deps.db, p);
     },
+    // A read that calls out: the provider's listing, with the key the gateway runs with; nothing is recorded.
+    'providers:test': (p) => {
+      const providers = deps.providers;
+      if (!providers) throw new ControlError('unavailable', 'this gateway has no providers to test');
+      return testProvider(p.provider, { ...providers, secretNames: async () => (await deps.secrets()).list() }, deps.now);
+    },
     'budgets:list': () => {
       deps.ledger.flush();
       return budgetMeters(deps.db, deps.budgets?.global() ?? [], deps.budgets?.inFlight() ?? new Map(), deps.now());
     },
+    // agents:list is a read; agents:setup records its writes (admin.agent.configured) and any key it creates.
+    'agents:list': () => {
+      deps.ledger.flush();
+      return listAgents(agentsContext());
+    },
+    'agents:setup': (p, actor) => setupAgent(agentsContext(), p, actor),
+    'admin:rotate-token': (_p, actor) => rotateAdminToken(deps, actor),
+    'traffic:list': (p) => {
+      deps.ledger.flush();
+      return listTraffic(deps.db, p);
+    },
+    'traffic:get': (p) => {
+      deps.ledger.flush();
+      return trafficDetail(deps.db, p);
+    },
+    // Rendered by the CLI's own code from report:usage reads, so the download is what `gatehouse report` writes.
+    'report:export': (p, actor) => exportReport(async (q) => handlers['report:usage'](q, actor), p, deps.now),
 
     'approvals:list': () => deps.approvals.pending(),
     'approvals:decide': (p, actor) => {

@@ -45,7 +45,7 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
  * so the token never sits in browser history or page script.
  */
 export class AdminAuth {
-  private readonly tokenDigest: Buffer;
+  private tokenDigest: Buffer;
   private readonly logins = new Map<string, number>();
   private readonly sessions = new Map<string, number>();
 
@@ -54,6 +54,19 @@ export class AdminAuth {
     private readonly now: () => number = Date.now,
   ) {
     this.tokenDigest = digest(adminToken);
+  }
+
+  /**
+   * Accepts only `adminToken` from now on, and ends every console session and unused login link
+   * (they were granted under the old token). Returns how many ended.
+   */
+  rotate(adminToken: string): number {
+    this.tokenDigest = digest(adminToken);
+    const now = this.now();
+    const ended = [...this.sessions.values(), ...this.logins.values()].filter((expiresAt) => expiresAt >= now).length;
+    this.sessions.clear();
+    this.logins.clear();
+    return ended;
   }
 
   /** A fresh single-use login token, valid for ten minutes. */

@@ -13,6 +13,10 @@ import { McpServers } from './views/McpServers';
 import { Overview } from './views/Overview';
 import { Planned, type PlannedArea } from './views/Planned';
 import { Providers } from './views/Providers';
+import { Agents } from './views/Agents';
+import { Settings } from './views/Settings';
+import { Reports } from './views/Reports';
+import { Traffic } from './views/Traffic';
 
 interface Area {
   id: string;
@@ -22,32 +26,16 @@ interface Area {
 
 export const AREAS: Area[] = [
   { id: 'overview', title: 'Overview' },
-  {
-    id: 'traffic',
-    title: 'Traffic',
-    planned: { holds: 'Every model and tool call as it happens: route, provider, latency, tokens, cost and outcome, with the request in a drawer.', meanwhile: 'Meanwhile, one row per request:', command: 'gatehouse report --group-by request --format csv' },
-  },
+  { id: 'traffic', title: 'Traffic' },
   { id: 'approvals', title: 'Approvals' },
-  {
-    id: 'agents',
-    title: 'Agents',
-    planned: { holds: 'The coding agents pointed at this gateway (Claude Code, Codex, Gemini CLI, Continue, Aider, opencode), their sessions and their setup.', meanwhile: 'Meanwhile, print or write an agent\'s config with:', command: 'gatehouse agents setup claude-code --write' },
-  },
+  { id: 'agents', title: 'Agents' },
   { id: 'providers', title: 'Providers' },
   { id: 'mcp', title: 'MCP servers' },
   { id: 'keys', title: 'Keys & people' },
   { id: 'budgets', title: 'Budgets' },
   { id: 'audit', title: 'Audit' },
-  {
-    id: 'reports',
-    title: 'Reports',
-    planned: { holds: 'Spend and tokens by key, user, team, model, provider, tool and day, with charts, exported as CSV, JSON, HTML or PDF.', meanwhile: 'Meanwhile:', command: 'gatehouse report --from 2026-11-01 --group-by model --format html --out report.html' },
-  },
-  {
-    id: 'settings',
-    title: 'Settings',
-    planned: { holds: 'The gateway\'s settings: address, allowed origins, guardrails, approvals timeout, alerts — written back to the config file with its comments kept.', meanwhile: 'Meanwhile, check the config file after editing it with:', command: 'gatehouse config validate' },
-  },
+  { id: 'reports', title: 'Reports' },
+  { id: 'settings', title: 'Settings' },
 ];
 
 /** `#/audit?keyId=k` -> area and its filters. */
@@ -143,6 +131,10 @@ export function App({ connection }: { connection: EventsState }) {
         {area === 'keys' && <Keys />}
         {area === 'budgets' && <Budgets go={go} />}
         {area === 'audit' && <Audit initial={params} />}
+        {area === 'agents' && <Agents />}
+        {area === 'settings' && <Settings initial={params} />}
+        {area === 'traffic' && <Traffic />}
+        {area === 'reports' && <Reports />}
         {current.planned && <Planned title={current.title} area={current.planned} />}
       </main>
       <ApprovalDialog />

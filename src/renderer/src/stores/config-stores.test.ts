@@ -1,11 +1,11 @@
 // The Providers and MCP servers stores against a fake control client: what they read from the config
-// and pins, and the config:edit, secrets:set and pins:accept calls they make.
+// and pins, and the config:edit, secrets:set, providers:test and pins:accept calls they make.
 import { describe, expect, it } from 'vitest';
 import type { ConfigSnapshot, ControlMethod, PinnedTool, QuarantinedTool } from '../../../shared/contract';
 import { ControlError, type ControlClient } from '../../../shared/control-client';
 import { commandLine, CONFLICT_TEXT, parseArgs, readConfig, toolVerdict } from './config';
-import { createMcpStore } from './mcp';
-import { createProvidersStore, keyStatus, providerEntry } from './providers';
+import { createMcpStore, sortTools, toolRows, type ToolSort } from './mcp';
+import { createProvidersStore, keyStatus, providerEntry, readReferences, readRoutes, routeDraftProblem, routeOps } from './providers';
 
 type Handler = (params: never) => unknown;
 
@@ -187,5 +187,213 @@ describe('providers store', () => {
     expect(await s.getState().add({ preset: 'gemini', id: 'gem', apiKey: '', secretName: '' })).toBe(false);
     expect(s.getState().error).toBe(CONFLICT_TEXT);
     expect(s.getState().adding).toBe(false);
+  });
+});
+
+const ROUTED = `version: 1
+providers:
+  - { id: mock, type: openai-compatible, baseUrl: "http://127.0.0.1:9/v1" }
+  - { id: spare, type: openai, apiKey: keychain:spare-api-key }
+  - { id: gem, type: gemini }
+models:
+  - name: fast
+    targets:
+      - { provider: mock, model: gpt-4o-mini, pricing: { inputPerMTok: 0.15, outputPerMTok: 0.6 } }
+      - { provider: gem, model: gemini-2.5-flash }
+  - name: smart
+    strategy: least-latency
+    targets: [{ provider: gem, model: gemini-2.5-pro }]
+aliases:
+  "claude-*": fast
+  "direct": gem/gemini-2.0-flash
+`;
+
+describe('providers store: connection tests, removal, routes', () => {
+  const ok = { provider: 'mock', ok: true, latencyMs: 12, models: ['gpt-4o-mini', 'gpt-4o'], modelCount: 2, testedAt: '2026-11-24T10:00:00.000Z' };
+
+  it('tests a connection with providers:test and keeps the result by provider; a failed call is said, not thrown', async () => {
+    const { client, calls } = fakeClient({
+      'config:get': () => snap(ROUTED),
+      'secrets:list': () => [],
+      'providers:test': (p: { provider: string }) => {
+        if (p.provider === 'gem') throw new ControlError('unavailable', 'providers are tested by the running gateway');
+        return ok;
+      },
+    });
+    const s = createProvidersStore(client);
+    await s.getState().refresh();
+    const pending = s.getState().test('mock');
+    expect(s.getState().tests.mock).toEqual({ status: 'running' });
+    await pending;
+    expect(calls.at(-1)).toEqual({ method: 'providers:test', params: { provider: 'mock' } });
+    expect(s.getState().tests.mock).toEqual({ status: 'done', result: ok });
+    await s.getState().test('gem');
+    expect(s.getState().tests.gem).toEqual({ status: 'failed', message: 'Could not test "gem": providers are tested by the running gateway' });
+  });
+
+  it('refuses to remove a provider that routes or aliases use, naming them; removes an unused one by index', async () => {
+    const { client, calls } = fakeClient({ 'config:get': () => snap(ROUTED), 'secrets:list': () => [{ name: 'spare-api-key', backend: 'keychain' }], 'config:edit': () => snap(ROUTED, 'h2') });
+    const s = createProvidersStore(client);
+    await s.getState().refresh();
+    expect(await s.getState().remove('mock')).toBe(false);
+    expect(s.getState().error).toBe('Provider "mock" is still used by route "fast": change or remove that route first.');
+    expect(await s.getState().remove('gem')).toBe(false);
+    expect(s.getState().error).toBe('Provider "gem" is still used by routes "fast", "smart" and alias "direct": change or remove those first.');
+    expect(calls.some((c) => c.method === 'config:edit')).toBe(false);
+    expect(await s.getState().remove('spare')).toBe(true);
+    expect(calls.at(-1)).toEqual({ method: 'config:edit', params: { baseHash: 'h1', ops: [{ op: 'delete', path: ['providers', 1] }] } });
+    expect(s.getState().notice).toBe('Removed provider "spare". Its key stays in the keychain as "spare-api-key"; delete it with: gatehouse secrets delete spare-api-key');
+    expect(s.getState().error).toBeNull();
+  });
+
+  it('reads routes with their strategy and the target fields the form does not edit', () => {
+    const routes = readRoutes(ROUTED);
+    expect(routes.map((r) => [r.name, r.strategy, r.strategyWritten, r.targets.length])).toEqual([
+      ['fast', 'fallback', false, 2],
+      ['smart', 'least-latency', true, 1],
+    ]);
+    expect(routes[0]!.targets[0]).toEqual({ provider: 'mock', model: 'gpt-4o-mini', rest: { pricing: { inputPerMTok: 0.15, outputPerMTok: 0.6 } } });
+    expect(readReferences(ROUTED)).toEqual({ aliases: { 'claude-*': 'fast', direct: 'gem/gemini-2.0-flash' }, classifierRoute: null, samplingRoutes: [] });
+  });
+
+  it('adds a route at the end of models, leaving the default strategy unwritten', async () => {
+    const { client, calls } = fakeClient({ 'config:get': () => snap(ROUTED), 'secrets:list': () => [], 'config:edit': () => snap(ROUTED, 'h2') });
+    const s = createProvidersStore(client);
+    await s.getState().refresh();
+    const draft = { name: ' cheap ', strategy: 'fallback' as const, targets: [{ provider: 'mock', model: 'gpt-4o-mini ' }, { provider: 'gem', model: 'gemini-2.0-flash' }] };
+    expect(await s.getState().saveRoute(draft)).toBe(true);
+    expect(calls.at(-1)!.params).toEqual({
+      baseHash: 'h1',
+      ops: [{ op: 'set', path: ['models', 2], value: { name: 'cheap', targets: [{ provider: 'mock', model: 'gpt-4o-mini' }, { provider: 'gem', model: 'gemini-2.0-flash' }] } }],
+    });
+    expect(s.getState().notice).toBe('Added route "cheap": mock/gpt-4o-mini → gem/gemini-2.0-flash.');
+  });
+
+  it('edits a route: the new order and strategy, each kept target keeping its pricing', async () => {
+    const { client, calls } = fakeClient({ 'config:get': () => snap(ROUTED), 'secrets:list': () => [], 'config:edit': () => snap(ROUTED, 'h2') });
+    const s = createProvidersStore(client);
+    await s.getState().refresh();
+    const draft = { name: 'fast', strategy: 'weighted' as const, targets: [{ provider: 'gem', model: 'gemini-2.5-flash' }, { provider: 'mock', model: 'gpt-4o-mini' }] };
+    expect(await s.getState().saveRoute(draft, 'fast')).toBe(true);
+    expect(calls.at(-1)!.params).toEqual({
+      baseHash: 'h1',
+      ops: [
+        { op: 'set', path: ['models', 0, 'strategy'], value: 'weighted' },
+        { op: 'set', path: ['models', 0, 'targets'], value: [{ provider: 'gem', model: 'gemini-2.5-flash' }, { provider: 'mock', model: 'gpt-4o-mini', pricing: { inputPerMTok: 0.15, outputPerMTok: 0.6 } }] },
+      ],
+    });
+    // Back to the default strategy on a route that never wrote one: only the targets change.
+    expect(routeOps({ name: 'fast', strategy: 'fallback', targets: [{ provider: 'mock', model: 'gpt-4o' }] }, readRoutes(ROUTED), 'fast')).toEqual([
+      { op: 'set', path: ['models', 0, 'targets'], value: [{ provider: 'mock', model: 'gpt-4o' }] },
+    ]);
+  });
+
+  it('refuses a route draft that cannot work, without writing', async () => {
+    const { client, calls } = fakeClient({ 'config:get': () => snap(ROUTED), 'secrets:list': () => [] });
+    const s = createProvidersStore(client);
+    await s.getState().refresh();
+    const cases: [Parameters<typeof routeDraftProblem>[0], RegExp][] = [
+      [{ name: '', strategy: 'fallback', targets: [{ provider: 'mock', model: 'x' }] }, /Give the route a name/],
+      [{ name: 'fast', strategy: 'fallback', targets: [{ provider: 'mock', model: 'x' }] }, /already exists/],
+      [{ name: 'n', strategy: 'fallback', targets: [] }, /at least one target/],
+      [{ name: 'n', strategy: 'fallback', targets: [{ provider: 'nope', model: 'x' }] }, /Target 1: choose one of the configured providers/],
+      [{ name: 'n', strategy: 'fallback', targets: [{ provider: 'mock', model: 'x' }, { provider: 'mock', model: ' ' }] }, /Target 2: name the provider's model/],
+    ];
+    for (const [draft, why] of cases) {
+      expect(await s.getState().saveRoute(draft)).toBe(false);
+      expect(s.getState().error).toMatch(why);
+    }
+    expect(calls.some((c) => c.method === 'config:edit')).toBe(false);
+  });
+
+  it('refuses to remove a route an alias points at; removes another by index; a conflict reloads and says so', async () => {
+    let fail = false;
+    const { client, calls } = fakeClient({
+      'config:get': () => snap(ROUTED),
+      'secrets:list': () => [],
+      'config:edit': () => {
+        if (fail) throw new ControlError('conflict', 'changed');
+        return snap(ROUTED, 'h2');
+      },
+    });
+    const s = createProvidersStore(client);
+    await s.getState().refresh();
+    expect(await s.getState().removeRoute('fast')).toBe(false);
+    expect(s.getState().error).toBe('Route "fast" is still used by alias "claude-*": point that at another route first.');
+    expect(await s.getState().removeRoute('smart')).toBe(true);
+    expect(calls.at(-1)!.params).toEqual({ baseHash: 'h1', ops: [{ op: 'delete', path: ['models', 1] }] });
+    fail = true;
+    expect(await s.getState().saveRoute({ name: 'smart', strategy: 'fallback', targets: [{ provider: 'gem', model: 'gemini-2.5-pro' }] }, 'smart')).toBe(false);
+    expect(s.getState().error).toBe(CONFLICT_TEXT);
+    expect(s.getState().busy).toBeNull();
+  });
+});
+
+describe('MCP servers store: removal, settings, the tool table', () => {
+  const SETTINGS = TEXT.replace('    tools: { echo: ask, "*": allow }\n', '    tools: { echo: ask, "*": allow }\n    timeoutSeconds: 30\n');
+
+  it('reads each server timeout and sessions mode; writes them, deleting a timeout set back to the default', async () => {
+    const { client, calls } = fakeClient({ 'config:get': () => snap(SETTINGS), 'pins:list': () => ({ pinned: [], quarantined: [] }), 'config:edit': () => snap(SETTINGS, 'h2') });
+    const s = createMcpStore(client);
+    await s.getState().refresh();
+    expect(s.getState().settings).toEqual({ every: { timeoutSeconds: 30, sessions: 'shared' }, remote: { timeoutSeconds: null, sessions: 'shared' } });
+    expect(await s.getState().setServerSettings('every', { timeoutSeconds: null, sessions: 'per-session' })).toBe(true);
+    expect(calls.at(-1)!.params).toEqual({
+      baseHash: 'h1',
+      ops: [
+        { op: 'delete', path: ['mcpServers', 0, 'timeoutSeconds'] },
+        { op: 'set', path: ['mcpServers', 0, 'sessions'], value: 'per-session' },
+      ],
+    });
+    expect(s.getState().notice).toBe('Saved "every": tool calls time out after the default 120 s; sessions per-session.');
+    expect(await s.getState().setServerSettings('remote', { timeoutSeconds: 0, sessions: 'shared' })).toBe(false);
+    expect(s.getState().error).toMatch(/from 1 to 3600/);
+    expect(await s.getState().setServerSettings('remote', { timeoutSeconds: 45, sessions: 'shared' })).toBe(true);
+    // The second edit goes against the file the first one wrote.
+    expect(calls.at(-1)!.params).toEqual({ baseHash: 'h2', ops: [{ op: 'set', path: ['mcpServers', 1, 'timeoutSeconds'], value: 45 }] });
+  });
+
+  it('removes a server by its index in mcpServers', async () => {
+    const { client, calls } = fakeClient({ 'config:get': () => snap(TEXT), 'pins:list': () => ({ pinned: [], quarantined: [] }), 'config:edit': () => snap(TEXT, 'h2') });
+    const s = createMcpStore(client);
+    await s.getState().refresh();
+    expect(await s.getState().removeServer('remote')).toBe(true);
+    expect(calls.at(-1)!.params).toEqual({ baseHash: 'h1', ops: [{ op: 'delete', path: ['mcpServers', 1] }] });
+    expect(await s.getState().removeServer('gone')).toBe(false);
+  });
+
+  it("lists a server's pinned and quarantined tools with their policy, sorted and filtered", () => {
+    const server = readConfig(TEXT).mcpServers[0]!;
+    const later = { ...pin('every', 'zeta'), pinnedAt: '2026-11-25T10:00:00.000Z' };
+    const rows = toolRows(server, [pin('every', 'echo'), later, pin('every', 'add'), pin('remote', 'echo')], [held]);
+    expect(rows.map((r) => [r.tool, r.policy, r.quarantine !== null])).toEqual([
+      ['echo', 'ask', false],
+      ['zeta', 'allow', false],
+      ['add', 'allow', true],
+    ]);
+    const names = (sort: ToolSort, filter?: string) => sortTools(rows, sort, filter).map((r) => r.tool);
+    expect(names({ key: 'tool', dir: 'asc' })).toEqual(['add', 'echo', 'zeta']);
+    expect(names({ key: 'tool', dir: 'desc' })).toEqual(['zeta', 'echo', 'add']);
+    expect(names({ key: 'policy', dir: 'desc' })).toEqual(['echo', 'add', 'zeta']);
+    expect(names({ key: 'status', dir: 'asc' })).toEqual(['add', 'echo', 'zeta']);
+    expect(names({ key: 'pinnedAt', dir: 'desc' })).toEqual(['zeta', 'add', 'echo']);
+    expect(names({ key: 'tool', dir: 'asc' }, 'E')).toEqual(['echo', 'zeta']);
+  });
+});
+
+describe('providers store without a keychain', () => {
+  it('still reads the providers and routes, and says the keychain could not be read', async () => {
+    const { client } = fakeClient({
+      'config:get': () => snap(ROUTED),
+      'secrets:list': () => {
+        throw new ControlError('unavailable', 'OS keychain unavailable (list)');
+      },
+    });
+    const s = createProvidersStore(client);
+    await s.getState().refresh();
+    expect(s.getState().providers.map((p) => p.id)).toEqual(['mock', 'spare', 'gem']);
+    expect(s.getState().routes.map((r) => r.name)).toEqual(['fast', 'smart']);
+    expect(s.getState().error).toBeNull();
+    expect(s.getState().keychainError).toBe('The OS keychain could not be read, so whether keys are in it is unknown: OS keychain unavailable (list)');
   });
 });

@@ -2,23 +2,31 @@
 import { createContext, useContext } from 'react';
 import type { ControlEvent } from '../../../shared/contract';
 import type { ControlClient } from '../../../shared/control-client';
+import { createAgentsStore } from './agents';
 import { createApprovalsStore } from './approvals';
 import { createAuditStore } from './audit';
 import { createBudgetsStore } from './budgets';
 import { createKeysStore } from './keys';
 import { createMcpStore } from './mcp';
 import { createProvidersStore } from './providers';
+import { createReportsStore } from './reports';
+import { createSettingsStore } from './settings';
 import { createStatusStore } from './status';
+import { createTrafficStore } from './traffic';
 
 export function createStores(client: ControlClient) {
   const stores = {
     status: createStatusStore(client),
     approvals: createApprovalsStore(client),
+    agents: createAgentsStore(client),
+    settings: createSettingsStore(client),
     keys: createKeysStore(client),
     budgets: createBudgetsStore(client),
     audit: createAuditStore(client),
     mcp: createMcpStore(client),
     providers: createProvidersStore(client),
+    traffic: createTrafficStore(client),
+    reports: createReportsStore(client),
   };
   return {
     ...stores,
@@ -31,6 +39,8 @@ export function createStores(client: ControlClient) {
       void stores.status.getState().refresh();
       void stores.approvals.getState().refresh();
       void stores.budgets.getState().refresh();
+      // The traffic list only once it was read: live rows missed while disconnected are in the ledger.
+      if (stores.traffic.getState().loaded) void stores.traffic.getState().refresh();
     },
   };
 }
