@@ -1,5 +1,5 @@
 // Reading request bodies with a size limit and writing JSON replies.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../errors.js';
 
@@ -31,7 +31,8 @@ export async function readBody(req: IncomingMessage, limitBytes: number): Promis
     };
     const onEnd = (): void => {
       done();
-      resolve(Buffer.concat(chunks, size));
+      // A body that came in one chunk (most do) is used as it is, not copied.
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     };
     const onError = (err: Error): void => {
       done();
@@ -49,11 +50,17 @@ function tooLarge(limit: number): GatewayError {
   return new GatewayError('BODY_TOO_LARGE', `the request body is larger than the gateway's limit of ${Math.round(limit / 1048576)} MiB`);
 }
 
-export async function readJson(req: IncomingMessage, limitBytes: number): Promise<{ json: unknown; bytes: number; sha256: string }> {
+export interface ReadJson {
+  json: unknown;
+  bytes: number;
+  sha256: string;
+  /** The bytes as they came (empty for an empty body). */
+  raw: Buffer;
+}
+
+export async function readJson(req: IncomingMessage, limitBytes: number): Promise<ReadJson> {
   const raw = await readBody(req, limitBytes);
-  // The bytes are hashed for the ledger and then let go: a 32 MiB body is not held twice for the
-  // whole life of a long stream.
-  const digest = { bytes: raw.length, sha256: createHash('sha256').update(raw).digest('hex') };
+  const digest = { bytes: raw.length, sha256: hash('sha256', raw, 'hex'), raw };
   if (raw.length === 0) return { json: {}, ...digest };
   const text = raw.toString('utf8');
   let json: unknown;

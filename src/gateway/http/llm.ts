@@ -1,6 +1,5 @@
 // The LLM data path: one request in any inbound dialect, routed over its targets with retries and
 // fallback, passed through to a provider that speaks its wire format or translated through the canonical model.
-import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { CanonicalRequest, Dialect, Family, ParsedUpstreamError, SseEvent, StreamDecoder, WireErrorInput } from '../llm/canonical.js';
 import type { GatehouseConfig, Pricing } from '../config/schema.js';
@@ -12,12 +11,13 @@ import { costUsd } from '../llm/pricing.js';
 import type { Operation, ProviderRuntime, UpstreamResponse } from '../llm/providers/types.js';
 import { readText } from '../llm/providers/transport.js';
 import { fitRequest, type Restorer } from '../llm/translate.js';
+import { jsonSource, type JsonSource } from '../llm/json-source.js';
 import { ZERO_USAGE, type Usage } from '../llm/usage.js';
 import { modelGranted, type PresentedKey } from '../policy/keys.js';
 import type { KeyRow } from '../store/keys.js';
 import type { Ledger, LedgerEventInput } from '../store/ledger.js';
 import { isObject, readJson } from './io.js';
-import { billedOutputEstimate, relayNonStream, relayStream, openStream, type RelayState } from './relay.js';
+import { billedOutputEstimate, relayNonStream, relayStream, openStream, ReplyDigest, type RelayState } from './relay.js';
 import type { Reply } from './reply.js';
 import type { Budgets } from '../policy/budgets.js';
 import { admitLimits, budgetSubjects, checkOwners, missingGrant, reserveBudget, type Owners } from './admission.js';
@@ -333,6 +333,8 @@ const PASS_THROUGH: Restorer = { response: (r) => r, event: (e) => [e] };
 
 interface Prepared {
   body: Record<string, unknown>;
+  /** The client's bytes, when `body` is the client's own request (passed through): sent by editing them. */
+  source?: JsonSource;
   /** The upstream call that takes the body. */
   operation: Operation;
   /**
@@ -355,6 +357,7 @@ interface Prepared {
 function prepareBody(
   api: InboundApi,
   json: Record<string, unknown>,
+  source: JsonSource | undefined,
   canonical: () => CanonicalRequest,
   provider: ProviderRuntime,
   model: string,
@@ -369,7 +372,7 @@ function prepareBody(
     const restored = vault.restorable ? placeholderRestorer(vault, inner) : inner;
     return output ? outputGuard(output.guard, vault, restored, output.report) : restored;
   };
-  const passed = { translated: false, restore: restoring(PASS_THROUGH), upstream: api.dialect, reencode };
+  const passed = { translated: false, restore: restoring(PASS_THROUGH), upstream: api.dialect, reencode, source };
   if (api.passthroughOnly) return { ...passed, body: api.passthroughOnly.address(json, model, stream), operation: api.passthroughOnly.operation };
   if (provider.dialect === api.dialect) return { ...passed, body: provider.prepare(json, model, stream), operation: 'generate' };
   if (api.servedUpstream?.by(provider)) {
@@ -415,10 +418,26 @@ const sleep = (delay: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', done, { once: true });
   });
 
+/** Bodies from this size on are sent by editing the client's bytes (measured: below it, JSON.stringify is as cheap). */
+const SOURCE_MIN_BYTES = 16 * 1024;
+
+/** The call's body: parsed, sized and hashed; a body read here keeps its bytes as the source of a passthrough. */
+async function requestBody(call: CallContext): Promise<{ json: unknown; bytes: number; sha256: string; source: JsonSource | undefined }> {
+  if (call.body) return { ...call.body, source: undefined };
+  const { json, bytes, sha256, raw } = await readJson(call.req, MAX_REQUEST_BYTES);
+  // Taken before anything (a budget's output limit, a guardrail) changes the parsed body. A small
+  // body costs less to serialise again than to read through for editing.
+  return { json, bytes, sha256, source: bytes >= SOURCE_MIN_BYTES ? jsonSource(raw, json) : undefined };
+}
+
 /** A model call (Chat Completions, Messages, ...): the one place retries, fallback and relaying meet. */
 export async function generate(ctx: LlmContext, call: CallContext, api: InboundApi): Promise<void> {
   const { req, reply, key, requestId } = call;
-  const { json, bytes, sha256 } = call.body ?? (await readJson(req, MAX_REQUEST_BYTES));
+  const body = await requestBody(call);
+  const { json, bytes, sha256 } = body;
+  // Only the source holds the request's bytes, and it is let go once an attempt is answered: a
+  // 32 MiB body is not held twice for the whole life of a long stream.
+  let source = body.source;
   if (!isObject(json)) throw new GatewayError('BAD_REQUEST', 'the request body must be a JSON object');
   const facts = api.describe(json, req);
   // An explicit session header wins over ids read from the body.
@@ -441,6 +460,8 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
   const vault = ctx.vaults.get(sessionKey);
   const guard = callGuard(ctx, key, plan.route);
   const guarded = guardLlmInput({ ...ctx, guardrails: guard }, json, vault, { requestId, keyId: key.id });
+  // Masked text changed the body below its top level: the client's bytes no longer say what is sent.
+  if (guarded.masked > 0) source = undefined;
   if (guarded.findings.some((f) => f.action === 'ask')) await askPerson(ctx, call, plan.route, facts.model, json, guarded, sessionKey);
   const enforceOutput = guard.settings.output === 'enforce' && !api.passthroughOnly;
 
@@ -487,7 +508,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
     throw err;
   }
   const outputReport: OutputGuardReport = { findings: [], masked: 0 };
-  const state: RelayState = { event, hash: createHash('sha256'), outputChars: 0, outputDeltas: 0, startedAt: call.startedAt, settled: false, budget, limit, guard, ...(enforceOutput ? { outputGuard: outputReport } : {}) };
+  const state: RelayState = { event, hash: new ReplyDigest(), outputChars: 0, outputDeltas: 0, startedAt: call.startedAt, settled: false, budget, limit, guard, ...(enforceOutput ? { outputGuard: outputReport } : {}) };
 
   try {
     const deadline = performance.now() + plan.totalTimeoutMs;
@@ -545,7 +566,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
       try {
         let prepared: Prepared;
         try {
-          prepared = prepareBody(api, json, toCanonical, provider, target.model, facts.stream, vault, enforceOutput ? { guard, report: outputReport } : undefined);
+          prepared = prepareBody(api, json, source, toCanonical, provider, target.model, facts.stream, vault, enforceOutput ? { guard, report: outputReport } : undefined);
         } catch (err) {
           // A request this target's family cannot express is the client's problem, not the target's.
           settleAttempt();
@@ -555,6 +576,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
         const up = await provider.send({
           operation: prepared.operation,
           body: prepared.body,
+          source: prepared.source,
           model: target.model,
           stream: facts.stream,
           signal: attemptAbort.signal,
@@ -579,6 +601,7 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
           if (!RETRYABLE.has(up.status)) break;
           ctx.router.failed(target.targetId, retryAfter);
         } else {
+          source = undefined;
           event.provider = provider.id;
           event.model = target.model;
           event.route = target.route;
@@ -695,7 +718,7 @@ async function settle(ctx: LlmContext, state: RelayState, pricing: { pricing: Pr
     event.pricing = pricing.source;
   }
   event.latencyMs = ms(state.startedAt);
-  event.response = ctx.config().ledger.bodies === 'none' ? { bytes: event.response.bytes } : { bytes: event.response.bytes, sha256: state.hash.digest('hex') };
+  event.response = ctx.config().ledger.bodies === 'none' ? { bytes: event.response.bytes } : { bytes: event.response.bytes, sha256: state.hash.digest() };
   state.budget?.settle(event.costUsd ?? 0);
   const t = event.usage;
   state.limit?.settle(t.inputTokens + t.cacheReadTokens + t.cacheWriteTokens + t.outputTokens);

@@ -1,6 +1,6 @@
 // Writing an upstream reply to the client: held back until real content arrives (so a failed
 // attempt can still fall back), then relayed frame by frame, with the ledger committed before the last byte.
-import type { Hash } from 'node:crypto';
+import { createHash, hash, type Hash } from 'node:crypto';
 import type { CanonicalResponse, Dialect, ErrorKind, SseEvent, StreamDecoder, StreamEvent } from '../llm/canonical.js';
 import { GatewayError } from '../errors.js';
 import type { ProviderRuntime, UpstreamResponse } from '../llm/providers/types.js';
@@ -14,10 +14,33 @@ import type { Admission } from '../policy/limits.js';
 import { mergeUsage } from '../llm/usage.js';
 import type { CallContext, InboundApi, LlmContext, LlmRequestEvent } from './llm.js';
 
+/**
+ * SHA-256 of every byte the client received: a whole reply is hashed in one call, a stream as it
+ * goes (a Hash object costs more than the hashing of a small reply).
+ */
+export class ReplyDigest {
+  private first: string | Buffer | undefined;
+  private running: Hash | undefined;
+
+  update(data: string | Buffer): void {
+    if (this.running) this.running.update(data);
+    else if (this.first === undefined) this.first = data;
+    else {
+      this.running = createHash('sha256').update(this.first).update(data);
+      this.first = undefined;
+    }
+  }
+
+  /** The hex digest; call once. */
+  digest(): string {
+    return this.running ? this.running.digest('hex') : hash('sha256', this.first ?? '', 'hex');
+  }
+}
+
 export interface RelayState {
   event: LlmRequestEvent;
   /** SHA-256 of every byte the client received. */
-  hash: Hash;
+  hash: ReplyDigest;
   /** Characters of generated content seen, for an estimate when no usage is reported. */
   outputChars: number;
   /** Content deltas seen: each carries at least one token, so a floor on the output so far. */

@@ -1,7 +1,7 @@
 // The append-only event ledger: canonical JSON per event, chained by HMAC-SHA256 under a key kept in
 // the OS keychain (plain SHA-256 where no key is at hand), written by group commit.
-import canonicalize from 'canonicalize';
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
+import { canonicalJson } from './canonical-json.js';
 import { StoreError, type Db } from './db.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -39,7 +39,8 @@ export interface Ledger {
 
 /** The unkeyed chain rule: hash = sha256(prevHash + "\n" + body). */
 export function chainHash(prevHash: string, body: string): string {
-  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+  // One call, not a Hash object fed three times: this runs for every record.
+  return hash('sha256', `${prevHash}\n${body}`, 'hex');
 }
 
 /** The keyed chain rule: hash = HMAC-SHA256(key, prevHash + "\n" + body); without the key it cannot be recomputed. */
@@ -98,9 +99,9 @@ export function encodeEvent(event: LedgerEventInput, at: string): string {
 /** RFC 8785 canonical JSON of any value JSON.parse can give (made well-formed first when it must be). */
 export function canonicalText(value: unknown): string | undefined {
   try {
-    return canonicalize(value);
+    return canonicalJson(value);
   } catch {
-    return canonicalize(wellFormed(value));
+    return canonicalJson(wellFormed(value));
   }
 }
 

@@ -1,10 +1,11 @@
 // The HTTP transport every provider shares: a keep-alive undici pool, decoded bodies, clear errors.
 import { Pool } from 'undici';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { pipeline, type Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import type { ProviderConfig } from '../../config/schema.js';
 import { GatewayError } from '../../errors.js';
 import type { SecretResolver } from '../../secrets/resolver.js';
+import type { JsonSource } from '../json-source.js';
 import type { UpstreamResponse } from './types.js';
 
 /** Decodes gzip/deflate/br so the data path (and the client) always sees plain bytes. */
@@ -23,6 +24,8 @@ export interface TransportRequest {
   method: 'GET' | 'POST';
   headers: Record<string, string>;
   body?: Record<string, unknown>;
+  /** The client's own bytes `body` was made from, when it may be sent by editing them (see json-source.ts). */
+  source?: JsonSource;
   signal: AbortSignal;
 }
 
@@ -39,10 +42,15 @@ export function createTransport(providerId: string, baseUrl: URL, timeoutMs: num
     origin: baseUrl.origin,
     async request(req) {
       const headers: Record<string, string> = { 'accept-encoding': 'gzip, deflate, br', ...req.headers };
-      const payload = req.body ? encodeBody(req.body) : undefined;
-      if (payload) headers['content-type'] = 'application/json';
+      const payload = req.body ? encodeBody(req.body, req.source) : undefined;
+      if (payload) {
+        headers['content-type'] = 'application/json';
+        // Pieces are written one after another under one content-length (no chunked encoding).
+        if (Array.isArray(payload)) headers['content-length'] = String(payload.reduce((n, p) => n + p.length, 0));
+      }
       try {
-        const res = await pool.request({ path: basePath + req.path, method: req.method, headers, body: payload, signal: req.signal });
+        const body = Array.isArray(payload) ? Readable.from(payload, { objectMode: false }) : payload;
+        const res = await pool.request({ path: basePath + req.path, method: req.method, headers, body, signal: req.signal });
         const encoding = res.headers['content-encoding'];
         const { 'content-encoding': _enc, 'content-length': _len, ...rest } = res.headers;
         return { status: res.statusCode, headers: rest, body: decoded(res.body, Array.isArray(encoding) ? encoding[0] : encoding) };
@@ -137,10 +145,20 @@ export async function listAllPages(providerId: string, page: (cursor: string | u
   throw new GatewayError('UPSTREAM_ERROR', `provider "${providerId}" kept paginating its model listing past ${MAX_MODEL_PAGES} pages`);
 }
 
-/** The request as JSON; a body that cannot be encoded is the client's (nothing was sent upstream). */
-function encodeBody(body: unknown): string {
+/** Below this a body edited from its source is joined into one buffer; above it the pieces are written as they are. */
+const JOIN_BELOW_BYTES = 64 * 1024;
+
+/**
+ * The request as JSON: edited from the client's own bytes when there is a source, else serialised.
+ * A body that cannot be encoded is the client's (nothing was sent upstream).
+ */
+function encodeBody(body: Record<string, unknown>, source: JsonSource | undefined): string | Buffer | Buffer[] {
   try {
-    return JSON.stringify(body);
+    const pieces = source?.encode(body);
+    if (!pieces) return JSON.stringify(body);
+    const size = pieces.reduce((n, p) => n + p.length, 0);
+    // Joining copies; a large prompt is not copied again just to be one buffer.
+    return size < JOIN_BELOW_BYTES ? Buffer.concat(pieces, size) : pieces;
   } catch (err) {
     throw new GatewayError('BAD_REQUEST', `the request cannot be encoded as JSON for the provider (${(err as Error).message})`);
   }

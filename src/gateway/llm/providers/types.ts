@@ -1,6 +1,7 @@
 // What every provider adapter offers the data path: one upstream call in its own wire format.
 import type { Readable } from 'node:stream';
 import type { Dialect, Family } from '../canonical.js';
+import type { JsonSource } from '../json-source.js';
 
 /**
  * - generate: one model call (Chat Completions, Messages, generateContent / streamGenerateContent).
@@ -17,6 +18,11 @@ export interface UpstreamRequest {
   operation: Operation;
   /** The JSON body in the provider's wire format, already addressed to `model` where the body carries it. */
   body?: Record<string, unknown>;
+  /**
+   * The client's own request bytes, when `body` is that request passed through with top-level
+   * members changed: the body is then sent by editing those bytes rather than serialising it again.
+   */
+  source?: JsonSource;
   /** The upstream model id (Gemini and Azure put it in the URL rather than the body). */
   model?: string;
   stream?: boolean;

@@ -2,7 +2,7 @@
 // config gives its kind of finding, over any text, with results remembered per text (an agent
 // resends its whole history each turn: only what is new is scanned). The global settings can be
 // changed per route, per MCP server and per key through profiles.
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { GatewayError } from '../../errors.js';
 import { compileCustomRules, type CompiledCustomRules, type CustomRule } from './custom.js';
 import { DEFAULT_INJECTION_THRESHOLD, injectionDetector } from './injection.js';
@@ -124,7 +124,7 @@ export function createGuardrails(config: () => GuardConfig): Guardrails {
     { kind: 'pii', detector: piiDetector({ kinds: PII_KIND_NAMES.filter((k) => k !== 'card') }) },
     { kind: 'injection', detector: injectionDetector({ threshold: DEFAULT_INJECTION_THRESHOLD }), at: ['tool.result', 'tool.description'] },
   ];
-  /** sha256(detectors on + text) -> raw findings, least recently used first. */
+  /** Detectors on + sha256(text) -> raw findings, least recently used first. */
   const memo = new Map<string, RawFinding[]>();
   // Custom rules are compiled once per config object (a reload brings a new one).
   let compiledFor: GuardConfig['custom'] | undefined;
@@ -143,14 +143,8 @@ export function createGuardrails(config: () => GuardConfig): Guardrails {
   };
 
   function raw(text: string, active: Step[], customId: string, remember: boolean): RawFinding[] {
-    const key =
-      remember && text.length >= MEMO_MIN
-        ? createHash('sha256')
-            .update(active.map((s) => (s.kind === 'custom' ? `custom:${customId}` : s.kind)).join(','))
-            .update('\n')
-            .update(text)
-            .digest('base64')
-        : undefined;
+    // The detectors on, then the text's digest (one call, no Hash object: this runs for every string of every request).
+    const key = remember && text.length >= MEMO_MIN ? `${active.map((s) => (s.kind === 'custom' ? `custom:${customId}` : s.kind)).join(',')}\n${hash('sha256', text, 'base64')}` : undefined;
     if (key) {
       const hit = memo.get(key);
       if (hit) {

@@ -178,7 +178,7 @@ export function chatProviderCore(
     if (req.operation === 'models') return transport.request({ path: server.routes.models, method: 'GET', headers, signal: req.signal });
     if (!req.body) throw new GatewayError('INTERNAL', `a ${req.operation} call to provider "${cfg.id}" had no body`);
     const { path, body } = server.routes.post(req.operation, req.body, req.model);
-    return transport.request({ path, method: 'POST', headers, body, signal: req.signal });
+    return transport.request({ path, method: 'POST', headers, body, source: req.source, signal: req.signal });
   }
 
   return {

@@ -123,6 +123,8 @@ export function createAnthropicProvider(cfg: ProviderConfig, secrets: SecretReso
         method: req.operation === 'models' ? 'GET' : 'POST',
         headers: headersFor({ ...req, stream: req.operation === 'generate' && (req.stream ?? req.body?.['stream'] === true) }),
         ...(req.operation === 'models' || !body ? {} : { body }),
+        // The client's bytes go with a model call only (count_tokens sends a trimmed copy).
+        ...(req.operation === 'generate' ? { source: req.source } : {}),
         signal: req.signal,
       });
     },

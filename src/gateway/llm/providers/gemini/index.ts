@@ -145,6 +145,7 @@ export function createGeminiProvider(cfg: ProviderConfig, secrets: SecretResolve
         method: 'POST',
         headers: headersFor(req, stream),
         body,
+        source: req.source,
         signal: req.signal,
       });
     },
