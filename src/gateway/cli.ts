@@ -468,9 +468,10 @@ export function buildProgram(io: Io): Command {
     });
 
   // Approvals live in the running gateway: without one there is nothing to list or answer.
-  const running = <M extends ControlMethod>(m: M, p: ControlParams<M>): Promise<ControlResult<M>> => {
+  /** For what exists only while a gateway serves (approvals waiting, provider connections). */
+  const running = <M extends ControlMethod>(m: M, p: ControlParams<M>, why = 'approvals exist only while one runs'): Promise<ControlResult<M>> => {
     const lock = readLock(dataDir());
-    if (!lock || !isAlive(lock.pid)) throw new CliError(`no gateway is running on ${dataDir()}: approvals exist only while one runs (gatehouse serve)`, EXIT.unreachable);
+    if (!lock || !isAlive(lock.pid)) throw new CliError(`no gateway is running on ${dataDir()}: ${why} (gatehouse serve)`, EXIT.unreachable);
     return call(m, p);
   };
   const approvals = program.command('approvals').description('MCP tool calls waiting for a person');
@@ -609,6 +610,29 @@ export function buildProgram(io: Io): Command {
     .command('console')
     .description('print a new one-time login URL for the web console')
     .action(async () => io.out(`console: ${(await call('console:login-url', {})).url}`));
+
+  program
+    .command('providers')
+    .description('the configured providers')
+    .command('test <id>')
+    .description("list the provider's models with its configured key: whether the key works, and how fast it answers")
+    .option('--json', 'print JSON')
+    .action(async (id: string, f: { json?: boolean }) => {
+      const r = await running('providers:test', { provider: id }, 'providers are connected only while one runs');
+      if (f.json) io.out(JSON.stringify(r, null, 2));
+      else if (r.ok) io.out(`${id}: ok in ${Math.round(r.latencyMs)} ms, ${r.modelCount} models${r.models.length ? `: ${r.models.slice(0, 20).join(', ')}${r.modelCount > 20 ? ', …' : ''}` : ''}`);
+      if (!r.ok) throw new CliError(`${id}: ${r.error?.message ?? 'failed'}${r.error?.status ? ` (HTTP ${r.error.status})` : ''}`, EXIT.failed);
+    });
+
+  program
+    .command('admin')
+    .description('the admin token')
+    .command('rotate-token')
+    .description('make a new admin token: the old one, every console session and unused login link stop working (this CLI reads the new one)')
+    .action(async () => {
+      const r = await call('admin:rotate-token', {});
+      io.out(`admin token rotated at ${r.rotatedAt}; ${r.sessionsEnded} console session(s) and login link(s) ended — \`gatehouse console\` prints a new login link`);
+    });
 
   program
     .command('status')

@@ -1,7 +1,7 @@
 // The CLI as a new user meets it: serve, keys through the running gateway, exit codes, kill -9.
 import Database from 'better-sqlite3';
 import OpenAI from 'openai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,7 +84,7 @@ describe('gatehouse serve with keys made by the CLI', () => {
       await served.kill();
     }
     expect(served.output()).not.toMatch(/gh_[A-Za-z0-9_-]{43}/);
-  });
+  }, 90_000);
 
   it('creates keys with no gateway running, which a gateway started later accepts', async () => {
     const dir = dataDir(configFor(mock.url));
@@ -99,7 +99,22 @@ describe('gatehouse serve with keys made by the CLI', () => {
     } finally {
       await served.kill();
     }
-  });
+  }, 60_000);
+
+  it('admin rotate-token replaces the token file (mode 0600) with no gateway running, and records it', async () => {
+    const dir = dataDir(configFor(mock.url));
+    expect((await runCli(['admin', 'rotate-token', '--data-dir', dir])).code).toBe(0);
+    const before = readFileSync(join(dir, 'admin-token'), 'utf8');
+    const r = await runCli(['admin', 'rotate-token', '--data-dir', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^admin token rotated at \S+; 0 console session\(s\) and login link\(s\) ended/);
+    const after = readFileSync(join(dir, 'admin-token'), 'utf8');
+    expect(after).not.toBe(before);
+    expect(after.trim()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(statSync(join(dir, 'admin-token')).mode & 0o777).toBe(0o600);
+    expect(ledgerBodies(dir, 'admin.token.rotated').at(-1)).toMatchObject({ actor: 'cli' });
+    expect(JSON.stringify(ledgerBodies(dir, 'admin.token.rotated'))).not.toContain(after.trim());
+  }, 60_000);
 
   it('loses none of the requests the clients saw complete when the gateway is killed with SIGKILL', async () => {
     const slow = await startMockOpenAI({ chunks: 4, chunkDelayMs: 2 });

@@ -114,6 +114,17 @@ describe('the console Providers area', () => {
     await page.screenshot({ path: join(results, 'console-providers-test.png'), fullPage: true });
   }, 30_000);
 
+  it('the same test headless: gatehouse providers test ID (exit 1 naming the URL when it fails)', async () => {
+    const ok = await runCli(['providers', 'test', 'mock', '--data-dir', dir], { env: ENV });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^mock: ok in \d+ ms, 4 models: /);
+    const down = await runCli(['providers', 'test', 'spare', '--data-dir', dir], { env: ENV });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain(`127.0.0.1:${closedPort}`);
+    const json = JSON.parse((await runCli(['providers', 'test', 'mock', '--json', '--data-dir', dir], { env: ENV })).stdout) as { ok: boolean; modelCount: number };
+    expect(json).toMatchObject({ ok: true, modelCount: 4 });
+  }, 60_000);
+
   it('a route added in the UI, targets reordered, is written to the config file and serves a call through its fallback', async () => {
     await page.getByRole('button', { name: 'Add route' }).click();
     const form = page.getByRole('form', { name: 'Add a route' });
