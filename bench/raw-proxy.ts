@@ -23,8 +23,8 @@ function endToEnd(headers: Record<string, string | string[] | undefined>): Recor
   return out;
 }
 
-// The same pool shape as the gateway's provider, so the comparison is about what happens around it.
-const pool = new Pool(upstream.origin, { connections: 256, keepAliveTimeout: 30_000 });
+// The same pool as the gateway's provider (its default maxConnections), so the comparison is about what happens around it.
+const pool = new Pool(upstream.origin, { connections: 1024, keepAliveTimeout: 30_000 });
 
 const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD';

@@ -36,6 +36,11 @@ export const providerSchema = z.strictObject({
   /** Extra headers sent upstream; values may contain `${keychain:NAME}` or `${env:NAME}`. */
   headers: z.record(z.string(), z.string()).default({}),
   timeoutMs: z.int().min(1000).max(3_600_000).default(600_000),
+  /**
+   * Connections open to the provider at once. A streamed answer holds one for its whole length, so
+   * this bounds concurrent streams to one provider; requests beyond it wait for a free connection.
+   */
+  maxConnections: z.int().min(1).max(65_536).default(1024),
   /** azure-openai: the `api-version` query parameter. */
   apiVersion: z.string().min(1).optional(),
   /** azure-openai: model name -> deployment name; a model not listed is used as the deployment name. */

@@ -35,8 +35,8 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-export function createTransport(providerId: string, baseUrl: URL, timeoutMs: number): Transport {
-  const pool = new Pool(baseUrl.origin, { connections: 256, keepAliveTimeout: 30_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+export function createTransport(providerId: string, baseUrl: URL, timeoutMs: number, maxConnections = 1024): Transport {
+  const pool = new Pool(baseUrl.origin, { connections: maxConnections, keepAliveTimeout: 30_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   const basePath = baseUrl.pathname.replace(/\/+$/, '');
   return {
     origin: baseUrl.origin,

@@ -47,7 +47,7 @@ export function createAnthropicProvider(cfg: ProviderConfig, secrets: SecretReso
     // A base URL that does not parse is the first thing wrong.
     unavailable = unavailableBecause(cfg.id, err);
   }
-  const transport = baseUrl ? createTransport(cfg.id, baseUrl, cfg.timeoutMs) : null;
+  const transport = baseUrl ? createTransport(cfg.id, baseUrl, cfg.timeoutMs, cfg.maxConnections) : null;
 
   function headersFor(req: Pick<UpstreamRequest, 'callerCredentials' | 'forwardHeaders' | 'stream'>): Record<string, string> {
     const caller = lowerCased(req.callerCredentials);

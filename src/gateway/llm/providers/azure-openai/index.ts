@@ -22,7 +22,7 @@ function endpointOf(baseUrl: string): URL {
 }
 
 export function createAzureOpenAIProvider(cfg: ProviderConfig, secrets: SecretResolver): ProviderRuntime {
-  const transport: Transport | null = cfg.baseUrl ? createTransport(cfg.id, endpointOf(cfg.baseUrl), cfg.timeoutMs) : null;
+  const transport: Transport | null = cfg.baseUrl ? createTransport(cfg.id, endpointOf(cfg.baseUrl), cfg.timeoutMs, cfg.maxConnections) : null;
   const apiVersion = cfg.apiVersion;
   const query = apiVersion ? `?api-version=${encodeURIComponent(apiVersion)}` : '';
   /** A model not listed under `deployments` is used as the deployment name. */

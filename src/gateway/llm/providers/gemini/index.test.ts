@@ -11,7 +11,7 @@ import { closedPort, secretsWith, startUpstreamServer } from '../../../../../tes
 import { createGeminiProvider, geminiModelSegment } from './index.js';
 
 function config(overrides: Partial<ProviderConfig> = {}): ProviderConfig {
-  return { id: 'gem', type: 'gemini', apiKey: 'env:GEMINI_KEY', headers: {}, timeoutMs: 10_000, deployments: {}, ...overrides };
+  return { id: 'gem', type: 'gemini', apiKey: 'env:GEMINI_KEY', headers: {}, timeoutMs: 10_000, maxConnections: 1024, deployments: {}, ...overrides };
 }
 
 const cleanup: (() => Promise<void>)[] = [];

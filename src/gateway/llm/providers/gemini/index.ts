@@ -56,7 +56,7 @@ export function createGeminiProvider(cfg: ProviderConfig, secrets: SecretResolve
     // A base URL that does not parse is the first thing wrong.
     unavailable = unavailableBecause(cfg.id, err);
   }
-  const transport = baseUrl && !unavailable ? createTransport(cfg.id, baseUrl, cfg.timeoutMs) : null;
+  const transport = baseUrl && !unavailable ? createTransport(cfg.id, baseUrl, cfg.timeoutMs, cfg.maxConnections) : null;
 
   function headersFor(req: Pick<UpstreamRequest, 'callerCredentials' | 'forwardHeaders'>, stream: boolean): Record<string, string> {
     const caller = lowerCased(req.callerCredentials);

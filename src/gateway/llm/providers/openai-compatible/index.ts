@@ -20,7 +20,7 @@ export function createOpenAICompatibleProvider(cfg: ProviderConfig, secrets: Sec
   const preset = presetOf(cfg);
   const quirks = typeof preset === 'string' ? OPENAI_QUIRKS : preset.quirks;
   const transport: Transport | null =
-    typeof preset === 'string' ? null : createTransport(cfg.id, new URL(cfg.baseUrl ?? preset.baseUrl), cfg.timeoutMs);
+    typeof preset === 'string' ? null : createTransport(cfg.id, new URL(cfg.baseUrl ?? preset.baseUrl), cfg.timeoutMs, cfg.maxConnections);
   const core = chatProviderCore(cfg, secrets, {
     misconfigured: typeof preset === 'string' ? `provider "${cfg.id}": ${preset}` : null,
     transport,

@@ -10,7 +10,7 @@ import type { ProviderRuntime } from '../types.js';
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
 export function createOpenAIProvider(cfg: ProviderConfig, secrets: SecretResolver): ProviderRuntime {
-  const transport = createTransport(cfg.id, new URL(cfg.baseUrl ?? OPENAI_BASE_URL), cfg.timeoutMs);
+  const transport = createTransport(cfg.id, new URL(cfg.baseUrl ?? OPENAI_BASE_URL), cfg.timeoutMs, cfg.maxConnections);
   return {
     ...chatProviderCore(cfg, secrets, {
       misconfigured:
