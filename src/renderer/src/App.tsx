@@ -11,7 +11,6 @@ import { Budgets } from './views/Budgets';
 import { Keys } from './views/Keys';
 import { McpServers } from './views/McpServers';
 import { Overview } from './views/Overview';
-import { Planned, type PlannedArea } from './views/Planned';
 import { Providers } from './views/Providers';
 import { Agents } from './views/Agents';
 import { Settings } from './views/Settings';
@@ -21,7 +20,6 @@ import { Traffic } from './views/Traffic';
 interface Area {
   id: string;
   title: string;
-  planned?: PlannedArea;
 }
 
 export const AREAS: Area[] = [
@@ -90,7 +88,6 @@ export function App({ connection }: { connection: EventsState }) {
     links[(to + links.length) % links.length]?.focus();
   };
 
-  const current = AREAS.find((a) => a.id === area)!;
   return (
     <div className="shell">
       <a className="skip" href="#main" onClick={(e) => (e.preventDefault(), main.current?.focus())}>
@@ -107,7 +104,6 @@ export function App({ connection }: { connection: EventsState }) {
                 href={`#/${a.id}`}
                 aria-current={a.id === area ? 'page' : undefined}
                 aria-label={a.id === 'approvals' && pendingCount ? `Approvals, ${pendingCount} waiting` : undefined}
-                className={a.planned ? 'planned' : undefined}
               >
                 <span>{a.title}</span>
                 {a.id === 'approvals' && pendingCount > 0 && (
@@ -135,7 +131,6 @@ export function App({ connection }: { connection: EventsState }) {
         {area === 'settings' && <Settings initial={params} />}
         {area === 'traffic' && <Traffic />}
         {area === 'reports' && <Reports />}
-        {current.planned && <Planned title={current.title} area={current.planned} />}
       </main>
       <ApprovalDialog />
       <ApprovalNotices />
