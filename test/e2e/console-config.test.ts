@@ -123,4 +123,22 @@ describe('the console edits the config', () => {
     await expect.poll(listTools, { timeout: 10_000 }).toEqual(before.filter((t) => t !== 'every__echo'));
     await page.screenshot({ path: join(results, 'console-mcp-servers.png') });
   }, 45_000);
+
+  it('adds a stdio MCP server, showing the exact command before it runs; its tools reach MCP clients', async () => {
+    await area('MCP servers');
+    await page.getByRole('button', { name: 'Add server' }).click();
+    const form = page.getByRole('form', { name: 'Add an MCP server' });
+    await form.getByLabel(/^Server ID/).fill('more');
+    await form.getByLabel('Command', { exact: true }).fill(process.execPath);
+    await form.getByLabel(/^Arguments/).fill(`${everything}\nstdio`);
+    // What will run, exactly, before anything runs.
+    expect((await form.getByLabel('Command that will run').innerText()).trim()).toBe(`${process.execPath} ${everything} stdio`);
+    await form.getByRole('button', { name: 'Save server' }).click();
+    await form.waitFor({ state: 'detached' });
+    const text = readFileSync(configPath, 'utf8');
+    expect(text).toContain('id: more');
+    expect(text).toContain('# The console edits this file keeping this comment.');
+    await expect.poll(listTools, { timeout: 20_000 }).toContain('more__echo');
+    await page.getByLabel('Command for more').getByText(process.execPath).waitFor();
+  }, 60_000);
 });
