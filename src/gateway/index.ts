@@ -393,7 +393,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
     const token = adminToken(options.dataDir);
     adminAuth.current = new AdminAuth(token);
     providers = await buildProviders(loaded.config);
-    stops.push(startCheckpointTimer(db!, 10_000, (e) => log.error({ err: e.message }, 'WAL checkpoint failed')));
+    stops.push(startCheckpointTimer(db!, 10_000, (e) => log.error({ err: e.message }, 'WAL checkpoint failed'), options.nativeModules?.sqlite));
 
     const database = db!;
     reconcileReservations(database, ledger, log);

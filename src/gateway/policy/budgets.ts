@@ -9,6 +9,21 @@ import type { BudgetAlert, BudgetSpec, BudgetWindow } from '../../shared/contrac
  * next begins (null for total).
  */
 export function windowOf(window: BudgetWindow, now: Date): { instance: string; start: string; resetsAt: string | null } {
+  // Every request asks for each of its budgets' windows: they change once a UTC day at most.
+  const day = Math.floor(now.getTime() / 86_400_000);
+  if (day !== windowsDay) {
+    windowsDay = day;
+    windows.clear();
+  }
+  let w = windows.get(window);
+  if (!w) windows.set(window, (w = computeWindow(window, now)));
+  return w;
+}
+
+let windowsDay = Number.NaN;
+const windows = new Map<BudgetWindow, { instance: string; start: string; resetsAt: string | null }>();
+
+function computeWindow(window: BudgetWindow, now: Date): { instance: string; start: string; resetsAt: string | null } {
   const y = now.getUTCFullYear();
   const m = now.getUTCMonth();
   const d = now.getUTCDate();

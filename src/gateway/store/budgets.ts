@@ -1,6 +1,6 @@
 // Budget state in SQLite: reservations in flight (written before the upstream call, deleted once
 // the request's record is committed) and what a key has spent since a time, read from the ledger.
-import type { Db } from './db.js';
+import { statement, type Db } from './db.js';
 import { firstSeqAtOrAfter } from './usage.js';
 
 export interface ReservationRow {
@@ -10,12 +10,13 @@ export interface ReservationRow {
   at: string;
 }
 
+/** Written before the upstream call, at once: after a crash it is what charges a call that may have been billed. */
 export function insertReservation(db: Db, r: ReservationRow): void {
-  db.prepare('INSERT INTO budget_reservations (request_id, key_id, amount_usd, at) VALUES (?, ?, ?, ?)').run(r.requestId, r.keyId, r.amountUsd, r.at);
+  statement(db, 'INSERT INTO budget_reservations (request_id, key_id, amount_usd, at) VALUES (?, ?, ?, ?)').run(r.requestId, r.keyId, r.amountUsd, r.at);
 }
 
 export function deleteReservation(db: Db, requestId: string): void {
-  db.prepare('DELETE FROM budget_reservations WHERE request_id = ?').run(requestId);
+  statement(db, 'DELETE FROM budget_reservations WHERE request_id = ?').run(requestId);
 }
 
 export function listReservations(db: Db): ReservationRow[] {
@@ -23,7 +24,7 @@ export function listReservations(db: Db): ReservationRow[] {
 }
 
 function seqSpan(db: Db): { first: number; last: number } {
-  const span = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM events').get() as { first: number | null; last: number | null };
+  const span = statement(db, 'SELECT (SELECT min(seq) FROM events) AS first, (SELECT max(seq) FROM events) AS last').get() as { first: number | null; last: number | null };
   return { first: span.first ?? 1, last: span.last ?? 0 };
 }
 

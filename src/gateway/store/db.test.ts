@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_MIGRATIONS_DIR, openDatabase, StoreError } from './db.js';
+import { DEFAULT_MIGRATIONS_DIR, openDatabase, startCheckpointTimer, StoreError } from './db.js';
 
 let dir: string;
 beforeEach(() => {
@@ -106,5 +106,43 @@ describe('openDatabase', () => {
     writeFileSync(join(migrations, '001_a.sql'), 'CREATE TABLE a (x);');
     writeFileSync(join(migrations, '003_c.sql'), 'CREATE TABLE c (x);');
     expect(() => openDatabase(join(dir, 'x.sqlite'), { migrationsDir: migrations })).toThrow(/out of sequence/);
+  });
+});
+
+describe('WAL checkpoints', () => {
+  it('are made by a worker thread with its own connection: the log reaches the database file while this thread never checkpoints', async () => {
+    const file = join(dir, 'w.sqlite');
+    const db = openDatabase(file);
+    const insert = db.prepare("INSERT INTO events (at, type, body, hash, prev_hash) VALUES (?, 'test', ?, ?, ?)");
+    const before = statSync(file).size;
+    db.transaction(() => {
+      for (let i = 0; i < 2000; i++) insert.run(new Date().toISOString(), JSON.stringify({ i, pad: 'x'.repeat(500) }), `h${i}`, `p${i}`);
+    })();
+    // wal_autocheckpoint is off: the rows are only in the log so far.
+    expect(statSync(file).size).toBe(before);
+    const errors: Error[] = [];
+    const stop = startCheckpointTimer(db, 50, (e) => errors.push(e));
+    try {
+      await expect.poll(() => statSync(file).size, { timeout: 5000 }).toBeGreaterThan(before + 1_000_000);
+    } finally {
+      stop();
+    }
+    expect(errors).toEqual([]);
+    expect((db.prepare("SELECT count(*) AS n FROM events WHERE type = 'test'").get() as { n: number }).n).toBe(2000);
+    db.close();
+  });
+
+  it('report what went wrong instead of throwing on the gateway\'s thread', async () => {
+    const file = join(dir, 'gone.sqlite');
+    const db = openDatabase(file);
+    const errors: Error[] = [];
+    const stop = startCheckpointTimer(db, 50, (e) => errors.push(e), join(dir, 'no-such-addon.node'));
+    try {
+      await expect.poll(() => errors.length, { timeout: 5000 }).toBeGreaterThan(0);
+    } finally {
+      stop();
+      db.close();
+    }
+    expect(errors[0]!.message).toMatch(/no-such-addon/);
   });
 });
