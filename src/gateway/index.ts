@@ -306,7 +306,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
   let liveBudgets: Budgets | undefined;
   const control: ControlService = createControlService({
     approvals,
-    budgets: { global: () => loaded.config.budgets, inFlight: () => liveBudgets?.inFlight() ?? new Map() },
+    budgets: { global: () => loaded.config.budgets, inFlight: () => liveBudgets?.inFlight() ?? new Map(), spent: (subject, window) => liveBudgets?.spent(subject, window) },
     providers: { config: (id) => loaded.config.providers.find((p) => p.id === id), runtime: (id) => (server ? providers.get(id) : undefined) },
     pins,
     audit: { key: () => ledgerKey, unkeyedReason: () => unkeyedReason, lookup: keychainLookup(ledgerKeychain) },
@@ -429,7 +429,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
       secrets,
       log: () => log,
       pendingApprovals: () => approvals.pending().length,
-      budgets: (limit) => budgetUsage(database, loaded.config, now(), limit),
+      budgets: (limit) => budgetUsage(database, loaded.config, now(), limit, (subject, window) => budgets.spent(subject, window)),
     });
     observability = observed;
     ledger = observed.tap(ledger);

@@ -1,5 +1,5 @@
 // Reads for the console: a filtered page of the ledger, and every budget's meter. Nothing here writes.
-import { AUDIT_LIST_SCAN, type AuditListParams, type AuditListResult, type AuditRecord, type BudgetMeter, type BudgetSpec } from '../../shared/contract.js';
+import { AUDIT_LIST_SCAN, type AuditListParams, type AuditListResult, type AuditRecord, type BudgetMeter, type BudgetSpec, type BudgetWindow } from '../../shared/contract.js';
 import { GLOBAL_BUDGET, windowOf } from '../policy/budgets.js';
 import { allSpentSince, keySpentSince, ownerSpentSince } from '../store/budgets.js';
 import type { Db } from '../store/db.js';
@@ -81,7 +81,7 @@ const MAX_SUBJECTS = 1000;
  * order: spent in the current period (from the ledger, as admission counts it) and reserved by
  * requests in flight (`inFlight`: the budgets' own accounting, per subject).
  */
-export function budgetMeters(db: Db, global: readonly BudgetSpec[], inFlight: ReadonlyMap<string, number>, now: Date): BudgetMeter[] {
+export function budgetMeters(db: Db, global: readonly BudgetSpec[], inFlight: ReadonlyMap<string, number>, now: Date, live?: (subjectId: string, window: BudgetWindow) => number | undefined): BudgetMeter[] {
   const out: BudgetMeter[] = [];
   let subjects = 0;
   const add = (subject: string, kind: BudgetMeter['kind'], name: string, budgets: readonly BudgetSpec[], spent: (since: string) => number): void => {
@@ -96,7 +96,8 @@ export function budgetMeters(db: Db, global: readonly BudgetSpec[], inFlight: Re
         window: b.window,
         period: w.instance,
         limitUsd: b.amountUsd,
-        spentUsd: spent(w.start),
+        // The serving gateway's own count (no ledger sum); the ledger when none serves.
+        spentUsd: live?.(subject, b.window) ?? spent(w.start),
         reservedUsd: inFlight.get(subject) ?? 0,
         resetsAt: w.resetsAt,
       });

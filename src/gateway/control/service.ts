@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type {
   BudgetSpec,
+  BudgetWindow,
   ConfigEditOp,
   ConfigIssue,
   ConfigSnapshot,
@@ -88,7 +89,8 @@ export interface ControlDeps {
   /** The guardrail profiles the running config defines (a key may name one). */
   guardProfiles?: () => string[];
   /** The config's global budgets and the USD requests in flight hold per subject; absent: none of either. */
-  budgets?: { global(): readonly BudgetSpec[]; inFlight(): ReadonlyMap<string, number> };
+  /** `spent`: the serving gateway's own count per subject and window (absent: the meters sum the ledger). */
+  budgets?: { global(): readonly BudgetSpec[]; inFlight(): ReadonlyMap<string, number>; spent?(subjectId: string, window: BudgetWindow): number | undefined };
   /** Where coding agents keep their settings (the gateway user's home and environment) and the routes to point them at; absent: agents:* are unavailable. */
   agents?: { home: string; env: Record<string, string | undefined>; config(): Pick<GatehouseConfig, 'models' | 'providers'> };
   /** The admin token of the data directory; absent: admin:rotate-token is unavailable. */
@@ -453,7 +455,8 @@ export function createControlService(deps: ControlDeps): ControlService {
     },
     'budgets:list': () => {
       deps.ledger.flush();
-      return budgetMeters(deps.db, deps.budgets?.global() ?? [], deps.budgets?.inFlight() ?? new Map(), deps.now());
+      const live = deps.budgets?.spent;
+      return budgetMeters(deps.db, deps.budgets?.global() ?? [], deps.budgets?.inFlight() ?? new Map(), deps.now(), live && ((subject, window) => live(subject, window)));
     },
     // agents:list is a read; agents:setup records its writes (admin.agent.configured) and any key it creates.
     'agents:list': () => {

@@ -83,6 +83,17 @@ describe('reserve', () => {
     expect(r.outputTokens).toBe(40);
   });
 
+  it('tells what a subject spent in a window: read from the store once, then kept by settles', () => {
+    let reads = 0;
+    const store = { ...memoryStore(), spentSince: () => (reads++, 1.5) };
+    const b = createBudgets(store, () => new Date('2026-11-25T10:00:00Z'));
+    expect(b.spent('key:k1', 'day')).toBe(1.5);
+    const r = b.reserve(request([{ amountUsd: 10, window: 'day' }])) as Reservation;
+    r.settle(0.25);
+    expect(b.spent('key:k1', 'day')).toBeCloseTo(1.75, 9);
+    expect(reads).toBe(1);
+  });
+
   it('a key without budgets reserves nothing and holds no note', () => {
     const store = memoryStore();
     const r = createBudgets(store).reserve(request([])) as Reservation;

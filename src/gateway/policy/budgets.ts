@@ -114,6 +114,12 @@ export interface Budgets {
   reserve(req: ReserveRequest): Reservation | BudgetRefusal;
   /** Reserved USD in flight, per subject: zero once every request has settled. */
   inFlight(): Map<string, number>;
+  /**
+   * USD a subject spent in the current period of `window`, as admission counts it: read from the
+   * ledger once, then kept by every settle. Readers (meters, metrics) use it instead of summing the
+   * ledger, which on a large one blocks the gateway for hundreds of milliseconds.
+   */
+  spent(subjectId: string, window: BudgetWindow): number;
 }
 
 export interface BudgetAlerts {
@@ -227,6 +233,9 @@ export function createBudgets(store: BudgetStore, now: () => Date = () => new Da
           if (held.size > 0) store.forget(req.requestId);
         },
       };
+    },
+    spent(subjectId, window) {
+      return windowState(subjectId, window, now()).spent;
     },
     inFlight() {
       const out = new Map<string, number>();
