@@ -1,26 +1,13 @@
 // The Agents and Settings stores against a fake control client: the agents:setup and config:edit calls
 // they make, what they keep, conflicts, the admin token's rotation and the desktop-only login item.
 import { describe, expect, it } from 'vitest';
-import type { AgentSetupResult, AgentsOverview, ConfigSnapshot, ControlMethod, KeySummary } from '../../../shared/contract';
-import { ControlError, type ControlClient } from '../../../shared/control-client';
+import type { AgentSetupResult, AgentsOverview, ConfigSnapshot, KeySummary } from '../../../shared/contract';
+import { ControlError } from '../../../shared/control-client';
 import { canWrite, createAgentsStore, setupParams } from './agents';
 import { CONFLICT_TEXT } from './config';
 import { createSettingsStore, DEFAULT_SETTINGS, editsFor, needsRestart, parseOrigins, parseThresholds, readSettings } from './settings';
+import { fakeClient } from './fake-client';
 
-type Handler = (params: never) => unknown;
-
-function fakeClient(handlers: Partial<Record<ControlMethod, Handler>>) {
-  const calls: { method: ControlMethod; params: unknown }[] = [];
-  const client: ControlClient = {
-    call: (async (method: ControlMethod, params: unknown) => {
-      calls.push({ method, params });
-      const h = handlers[method];
-      if (!h) throw new Error(`unexpected call ${method}`);
-      return h(params as never);
-    }) as ControlClient['call'],
-  };
-  return { client, calls };
-}
 
 const key = (id: string, status: KeySummary['status'] = 'active'): KeySummary =>
   ({ id, name: id, prefix: 'gh_abcdefgh', status }) as KeySummary;

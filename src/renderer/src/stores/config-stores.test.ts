@@ -1,26 +1,13 @@
 // The Providers and MCP servers stores against a fake control client: what they read from the config
 // and pins, and the config:edit, secrets:set, providers:test and pins:accept calls they make.
 import { describe, expect, it } from 'vitest';
-import type { ConfigSnapshot, ControlMethod, PinnedTool, QuarantinedTool } from '../../../shared/contract';
-import { ControlError, type ControlClient } from '../../../shared/control-client';
+import type { ConfigSnapshot, PinnedTool, QuarantinedTool } from '../../../shared/contract';
+import { ControlError } from '../../../shared/control-client';
 import { commandLine, CONFLICT_TEXT, parseArgs, readConfig, toolVerdict } from './config';
 import { createMcpStore, sortTools, toolRows, type ToolSort } from './mcp';
 import { createProvidersStore, keyStatus, providerEntry, readReferences, readRoutes, routeDraftProblem, routeOps } from './providers';
+import { fakeClient } from './fake-client';
 
-type Handler = (params: never) => unknown;
-
-function fakeClient(handlers: Partial<Record<ControlMethod, Handler>>) {
-  const calls: { method: ControlMethod; params: unknown }[] = [];
-  const client: ControlClient = {
-    call: (async (method: ControlMethod, params: unknown) => {
-      calls.push({ method, params });
-      const h = handlers[method];
-      if (!h) throw new Error(`unexpected call ${method}`);
-      return h(params as never);
-    }) as ControlClient['call'],
-  };
-  return { client, calls };
-}
 
 const TEXT = `version: 1
 providers:

@@ -1,27 +1,14 @@
 // The console's stores against a fake control client: what each asks the gateway and how events change it.
 import { describe, expect, it, vi } from 'vitest';
-import type { AuditRecord, ControlMethod, PendingApproval } from '../../../shared/contract';
-import { ControlError, type ControlClient } from '../../../shared/control-client';
+import type { AuditRecord, PendingApproval } from '../../../shared/contract';
+import { ControlError } from '../../../shared/control-client';
 import { createApprovalsStore } from './approvals';
 import { cleanFilters, createAuditStore, recordSummary } from './audit';
 import { createBudgetsStore, meterLevel } from './budgets';
 import { createKeysStore, emptyPolicyForm, filledPolicy, parseGlobs, policyFormOf, policyOfForm } from './keys';
 import { liveRates, monthStart, perMinute, type RequestDone } from './status';
+import { fakeClient } from './fake-client';
 
-type Handler = (params: never) => unknown;
-
-function fakeClient(handlers: Partial<Record<ControlMethod, Handler>>) {
-  const calls: { method: ControlMethod; params: unknown }[] = [];
-  const client: ControlClient = {
-    call: (async (method: ControlMethod, params: unknown) => {
-      calls.push({ method, params });
-      const h = handlers[method];
-      if (!h) throw new Error(`unexpected call ${method}`);
-      return h(params as never);
-    }) as ControlClient['call'],
-  };
-  return { client, calls };
-}
 
 function approval(id: string, requestedAt: string, over: Partial<PendingApproval> = {}): PendingApproval {
   return {

@@ -1,24 +1,11 @@
 // The traffic and reports stores against a fake control client: what each asks the gateway and how live events change the list.
 import { describe, expect, it } from 'vitest';
-import type { ControlEvent, ControlMethod, ReportExport, TrafficListParams, TrafficRow, UsageReport, UsageReportParams } from '../../../shared/contract';
-import { ControlError, type ControlClient } from '../../../shared/control-client';
+import type { ControlEvent, ReportExport, TrafficListParams, TrafficRow, UsageReport, UsageReportParams } from '../../../shared/contract';
+import { ControlError } from '../../../shared/control-client';
 import { createReportsStore, exportBlob, presetRange } from './reports';
 import { createTrafficStore, matchesTraffic, MAX_TRAFFIC_ROWS, rowFromEvent, trafficStatus } from './traffic';
+import { fakeClient } from './fake-client';
 
-type Handler = (params: never) => unknown;
-
-function fakeClient(handlers: Partial<Record<ControlMethod, Handler>>) {
-  const calls: { method: ControlMethod; params: unknown }[] = [];
-  const client: ControlClient = {
-    call: (async (method: ControlMethod, params: unknown) => {
-      calls.push({ method, params });
-      const h = handlers[method];
-      if (!h) throw new Error(`unexpected call ${method}`);
-      return h(params as never);
-    }) as ControlClient['call'],
-  };
-  return { client, calls };
-}
 
 function row(requestId: string, seq: number | null, over: Partial<TrafficRow> = {}): TrafficRow {
   return { requestId, seq, at: '2026-11-24T10:00:00.000Z', kind: 'llm', keyId: 'key_a', model: 'gpt-4o-mini', provider: 'mock', tool: null, status: 200, outcome: 'ok', latencyMs: 40, inputTokens: 10, outputTokens: 5, costUsd: 0.001, ...over };
