@@ -406,7 +406,11 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
           if (kind === 'user' || kind === 'team') return ownerSpentSince(database, kind, id, since);
           throw new Error(`unknown budget subject ${subjectId}`);
         },
-        hold: (requestId, keyId, amountUsd) => insertReservation(database, { requestId, keyId, amountUsd, at: now().toISOString() }),
+        // Group-committed with the ledger's records: one transaction for everything written in a turn of the event loop.
+        hold: (requestId, keyId, amountUsd) => {
+          const at = now().toISOString();
+          return ledger.stage(() => insertReservation(database, { requestId, keyId, amountUsd, at }));
+        },
         forget: (requestId) => deleteReservation(database, requestId),
       },
       now,

@@ -142,8 +142,8 @@ function toolEventOf(e: LedgerEventInput): ToolCompleted {
 export function announcingToolCalls(ledger: Ledger, emit: (data: ToolCompleted) => void): Ledger {
   return {
     ...ledger,
-    append(event) {
-      const appended = ledger.append(event);
+    append(event, options) {
+      const appended = ledger.append(event, options);
       if (event.type === 'mcp.call') appended.then(() => emit(toolEventOf(event)), () => undefined);
       return appended;
     },

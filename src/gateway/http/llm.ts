@@ -511,6 +511,8 @@ export async function generate(ctx: LlmContext, call: CallContext, api: InboundA
   const state: RelayState = { event, hash: new ReplyDigest(), outputChars: 0, outputDeltas: 0, startedAt: call.startedAt, settled: false, budget, limit, guard, ...(enforceOutput ? { outputGuard: outputReport } : {}) };
 
   try {
+    // The reservation's note is committed (with those of concurrent requests) before anything goes upstream.
+    if (budget) await budget.held;
     const deadline = performance.now() + plan.totalTimeoutMs;
     const totalAttempts = 1 + plan.retries;
     let lastFailure: { error: GatewayError } | { wire: WireErrorInput; passthrough?: { status: number; raw: string }; retryAfter?: string } | undefined;
@@ -723,9 +725,9 @@ async function settle(ctx: LlmContext, state: RelayState, pricing: { pricing: Pr
   const t = event.usage;
   state.limit?.settle(t.inputTokens + t.cacheReadTokens + t.cacheWriteTokens + t.outputTokens);
   try {
-    await ctx.ledger.append(event);
-    // Only now is the cost in the ledger for a restart to find; until then the reservation's note stays.
-    state.budget?.recorded();
+    // The reservation's note goes in the record's own transaction: a restart finds the cost or the note, never both or neither.
+    const budget = state.budget;
+    await ctx.ledger.append(event, budget ? { with: () => budget.recorded() } : undefined);
   } catch (err) {
     throw new GatewayError(
       'LEDGER_UNAVAILABLE',

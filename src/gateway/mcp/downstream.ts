@@ -351,9 +351,9 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
       const finish = async (result: CallToolResult): Promise<CallToolResult> => {
         await Promise.all(notified);
         event.durationMs = Math.round((performance.now() - started) * 1000) / 1000;
-        // The record is committed before the client sees the result; only then may the reservation's note go.
-        await ctx.ledger.append({ ...event });
-        reservation?.recorded();
+        // The record is committed before the client sees the result, the reservation's note removed in its transaction.
+        const held = reservation;
+        await ctx.ledger.append({ ...event }, held ? { with: () => held.recorded() } : undefined);
         return result;
       };
 
@@ -443,6 +443,8 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
           return finish(toolError(`Gatehouse refused the call: ${r.refused}`));
         }
         reservation = r;
+        // Its note is committed before the server is called; a note that cannot be written refuses the call.
+        if (r) await r.held;
       }
       const charge = (reached: boolean): void => {
         if (price === undefined) return;

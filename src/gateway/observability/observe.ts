@@ -143,9 +143,9 @@ export function createObservability(deps: ObservabilityDeps): Observability {
     tap(ledger) {
       return {
         ...ledger,
-        append(event) {
+        append(event, options) {
           safely(event);
-          return ledger.append(event);
+          return ledger.append(event, options);
         },
         appendNow(event) {
           const appended = ledger.appendNow(event);

@@ -113,6 +113,25 @@ describe('reserve', () => {
     expect(b.inFlight().get('key:k1')).toBeCloseTo(0.09, 9);
   });
 
+  it('a note that cannot be written rejects `held`, releases the reservation and leaves nothing to forget', async () => {
+    const store = memoryStore();
+    let forgotten = 0;
+    const failing: BudgetStore = { ...store, hold: () => Promise.reject(new Error('disk full')), forget: () => void (forgotten += 1) };
+    const budgets = createBudgets(failing, () => new Date('2026-11-24T10:00:00Z'));
+    const spec: BudgetSpec[] = [{ window: 'day', amountUsd: 1 }];
+    const r = budgets.reserve(request(spec)) as Reservation;
+    expect(budgets.inFlight().get('key:k1')).toBeGreaterThan(0);
+    await expect(r.held).rejects.toThrow('disk full');
+    expect(budgets.inFlight().get('key:k1')).toBe(0);
+    r.recorded();
+    expect(forgotten).toBe(0);
+    // A store that throws at once is treated the same.
+    const throwing = createBudgets({ ...store, hold: () => { throw new Error('locked'); } }, () => new Date('2026-11-24T10:00:00Z'));
+    const t = throwing.reserve(request(spec)) as Reservation;
+    await expect(t.held).rejects.toThrow('locked');
+    expect(throwing.inFlight().get('key:k1')).toBe(0);
+  });
+
   it('settle and release act once', () => {
     const b = createBudgets(memoryStore());
     const r = b.reserve(request([{ amountUsd: 1, window: 'total' }])) as Reservation;

@@ -61,9 +61,12 @@ export interface BudgetSubject {
 export interface BudgetStore {
   /** USD the subject spent at or after `since` ('' for all time), from the ledger. */
   spentSince(subjectId: string, since: string): number;
-  /** Durably notes a reservation before the request goes upstream. */
-  hold(requestId: string, keyId: string, amountUsd: number): void;
-  /** Forgets it once the request's own record is committed. */
+  /**
+   * Durably notes a reservation before the request goes upstream: resolved once it is committed
+   * (notes of concurrent requests share one commit). A note that could not be written rejects.
+   */
+  hold(requestId: string, keyId: string, amountUsd: number): Promise<void> | void;
+  /** Forgets it: run in the transaction that commits the request's own record. */
   forget(requestId: string): void;
 }
 
@@ -86,11 +89,19 @@ export interface Reservation {
   outputTokens: number;
   clamped: boolean;
   reservedUsd: number;
+  /**
+   * Resolved once the reservation's note is durable: nothing may go upstream before. Rejected when
+   * it could not be written, and the reservation is then released.
+   */
+  held: Promise<void>;
   /** Charges the real cost and releases the rest of the reservation (at most once). */
   settle(costUsd: number): void;
   /** The request cost nothing: releases everything (at most once). */
   release(): void;
-  /** Called once the request's record is committed: the durable note is no longer needed. */
+  /**
+   * Forgets the durable note. Given to the ledger as the write of the request's own record
+   * (`append(event, { with })`), so the record and the note's removal are committed together.
+   */
   recorded(): void;
 }
 
@@ -208,8 +219,21 @@ export function createBudgets(store: BudgetStore, now: () => Date = () => new Da
         const s = windowState(h.subjectId, h.window, at);
         s.reserved = round(s.reserved + reservedUsd);
       }
-      if (held.size > 0) store.hold(req.requestId, req.keyId, reservedUsd);
       let open = held.size > 0;
+      // Whether a durable note exists to forget: not when none was needed or it could not be written.
+      let noted = held.size > 0;
+      let durable: Promise<void> = Promise.resolve();
+      if (noted) {
+        try {
+          durable = Promise.resolve(store.hold(req.requestId, req.keyId, reservedUsd));
+        } catch (err) {
+          durable = Promise.reject(err as Error);
+        }
+        durable.catch(() => {
+          noted = false;
+          end(0);
+        });
+      }
       const end = (costUsd: number): void => {
         if (!open) return;
         open = false;
@@ -227,10 +251,11 @@ export function createBudgets(store: BudgetStore, now: () => Date = () => new Da
         outputTokens,
         clamped: outputTokens < req.wantedOutputTokens,
         reservedUsd,
+        held: durable,
         settle: (costUsd) => end(costUsd),
         release: () => end(0),
         recorded: () => {
-          if (held.size > 0) store.forget(req.requestId);
+          if (noted) store.forget(req.requestId);
         },
       };
     },

@@ -52,6 +52,39 @@ describe('ledger', () => {
     expect(ledger.stats()).toEqual({ transactions: 1, events: 50 });
   });
 
+  it("commits staged writes and an event's own write in the events' transaction, in queue order", async () => {
+    db.exec('CREATE TABLE notes (id TEXT PRIMARY KEY)');
+    const ledger = createLedger(db);
+    const note = (id: string) => () => void db.prepare('INSERT INTO notes (id) VALUES (?)').run(id);
+    const gone = (id: string) => () => void db.prepare('DELETE FROM notes WHERE id = ?').run(id);
+    const staged = [ledger.stage(note('a')), ledger.stage(note('b'))];
+    const appended = ledger.append({ type: 'req', id: 'a' }, { with: gone('a') });
+    await Promise.all([...staged, appended]);
+    expect(db.prepare('SELECT id FROM notes').all()).toEqual([{ id: 'b' }]);
+    expect(ledger.stats()).toEqual({ transactions: 1, events: 1 });
+  });
+
+  it('a staged write that fails rejects its whole transaction and commits none of it', async () => {
+    db.exec('CREATE TABLE notes (id TEXT PRIMARY KEY)');
+    const ledger = createLedger(db);
+    const note = (id: string) => () => void db.prepare('INSERT INTO notes (id) VALUES (?)').run(id);
+    const results = await Promise.allSettled([ledger.stage(note('a')), ledger.append({ type: 'req' }), ledger.stage(note('a'))]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(db.prepare('SELECT count(*) AS n FROM notes').get()).toEqual({ n: 0 });
+    expect(rows()).toEqual([]);
+    // The chain goes on from where it was.
+    expect((await ledger.append({ type: 'next' })).seq).toBe(1);
+  });
+
+  it("an event's own write is skipped with an event that cannot be encoded", async () => {
+    db.exec('CREATE TABLE notes (id TEXT PRIMARY KEY)');
+    db.prepare("INSERT INTO notes (id) VALUES ('a')").run();
+    const ledger = createLedger(db);
+    const big = { type: 'req', n: 1n } as unknown as { type: string };
+    await expect(ledger.append(big, { with: () => void db.prepare("DELETE FROM notes WHERE id = 'a'").run() })).rejects.toThrow();
+    expect(db.prepare('SELECT id FROM notes').all()).toEqual([{ id: 'a' }]);
+  });
+
   it('continues the chain across reopening', async () => {
     const first = createLedger(db);
     await first.append({ type: 'one' });

@@ -24,7 +24,13 @@ export interface Ledger {
    * the event loop share one transaction (group commit), so many concurrent requests pay for
    * one write. Rejects (and the caller must not acknowledge its request) if the write fails.
    */
-  append(event: LedgerEventInput): Promise<Appended>;
+  append(event: LedgerEventInput, options?: AppendOptions): Promise<Appended>;
+  /**
+   * Queues a write to another table (a budget reservation's note, say) for the next group commit,
+   * in order with the events queued around it; resolves once it is committed. A write that throws
+   * fails its whole transaction: nothing of it is committed and every member is rejected.
+   */
+  stage(write: () => void): Promise<void>;
   /** Writes at once, in its own transaction: for admin changes made outside the request path. */
   appendNow(event: LedgerEventInput): Appended;
   head(): { seq: number; hash: string } | null;
@@ -35,6 +41,11 @@ export interface Ledger {
   resync(): void;
   /** Transactions committed and events written by this ledger object: group commit at work. */
   stats(): { transactions: number; events: number };
+}
+
+export interface AppendOptions {
+  /** Runs in the event's own transaction, right after it is inserted: both are committed or neither. */
+  with?: () => void;
 }
 
 /** The unkeyed chain rule: hash = sha256(prevHash + "\n" + body). */
@@ -120,11 +131,12 @@ function wellFormed(value: unknown): unknown {
   return value;
 }
 
-interface Pending {
-  event: LedgerEventInput;
-  resolve: (a: Appended) => void;
-  reject: (e: Error) => void;
-}
+type Pending =
+  | { event: LedgerEventInput; with: (() => void) | undefined; resolve: (a: Appended) => void; reject: (e: Error) => void }
+  | { event?: undefined; write: () => void; resolve: () => void; reject: (e: Error) => void };
+
+/** A member of one transaction: an event to chain (with its own write, if any) or a write to another table. */
+type Member = { event: LedgerEventInput; with?: (() => void) | undefined } | { event?: undefined; write: () => void };
 
 export interface LedgerOptions {
   now?: () => Date;
@@ -164,11 +176,17 @@ export function createLedger(db: Db, opts: LedgerOptions = {}): Ledger {
 
   // Computes and inserts a batch; the in-memory head only moves once the transaction commits.
   // An event that cannot be encoded is refused alone: the others of its group are still written.
-  const writeBatch = db.transaction((events: LedgerEventInput[]): (Appended | Error)[] => {
+  const writeBatch = db.transaction((members: Member[]): (Appended | Error | undefined)[] => {
     let seq = headSeq;
     let hash = headHash;
-    const out: (Appended | Error)[] = [];
-    for (const event of events) {
+    const out: (Appended | Error | undefined)[] = [];
+    for (const member of members) {
+      if (member.event === undefined) {
+        member.write();
+        out.push(undefined);
+        continue;
+      }
+      const event = member.event;
       const at = now().toISOString();
       let body: string;
       try {
@@ -183,22 +201,23 @@ export function createLedger(db: Db, opts: LedgerOptions = {}): Ledger {
       else if (event.type === LEDGER_UNKEYED) keyedWith = null;
       const next = keyedWith ? keyedChainHash(keyedWith, hash, body) : chainHash(hash, body);
       insert.run(seq, at, event.type, body, hash, next);
+      member.with?.();
       hash = next;
       out.push({ seq, hash, at });
     }
     return out;
   });
 
-  function commit(events: LedgerEventInput[]): (Appended | Error)[] {
-    let written: (Appended | Error)[];
+  function commit(members: Member[]): (Appended | Error | undefined)[] {
+    let written: (Appended | Error | undefined)[];
     try {
-      written = writeBatch(events);
+      written = writeBatch(members);
     } catch (err) {
       resync();
       resyncMode();
       throw new StoreError('STORE_WRITE_FAILED', `the event ledger could not be written: ${(err as Error).message}`, { cause: err });
     }
-    const appended = written.filter((w): w is Appended => !(w instanceof Error));
+    const appended = written.filter((w): w is Appended => w !== undefined && !(w instanceof Error));
     counters.transactions += 1;
     counters.events += appended.length;
     const lastWritten = appended[appended.length - 1];
@@ -210,9 +229,9 @@ export function createLedger(db: Db, opts: LedgerOptions = {}): Ledger {
   }
 
   function commitOne(event: LedgerEventInput): Appended {
-    const w = commit([event])[0]!;
+    const w = commit([{ event }])[0];
     if (w instanceof Error) throw w;
-    return w;
+    return w!;
   }
 
   function flush(): void {
@@ -221,11 +240,12 @@ export function createLedger(db: Db, opts: LedgerOptions = {}): Ledger {
     queue = [];
     if (batch.length === 0) return;
     try {
-      const written = commit(batch.map((p) => p.event));
+      const written = commit(batch.map((p): Member => (p.event === undefined ? { write: p.write } : { event: p.event, with: p.with })));
       batch.forEach((p, i) => {
-        const w = written[i]!;
+        const w = written[i];
         if (w instanceof Error) p.reject(w);
-        else p.resolve(w);
+        else if (p.event === undefined) p.resolve();
+        else p.resolve(w!);
       });
     } catch (err) {
       for (const p of batch) p.reject(err as Error);
@@ -243,15 +263,20 @@ export function createLedger(db: Db, opts: LedgerOptions = {}): Ledger {
     commitOne({ type: LEDGER_UNKEYED, ledgerId: null, reason: opts.unkeyedReason ?? 'no ledger key could be had' });
   }
 
+  const enqueue = (p: Pending): void => {
+    queue.push(p);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+
   return {
-    append(event) {
-      return new Promise<Appended>((resolve, reject) => {
-        queue.push({ event, resolve, reject });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
-      });
+    append(event, options) {
+      return new Promise<Appended>((resolve, reject) => enqueue({ event, with: options?.with, resolve, reject }));
+    },
+    stage(write) {
+      return new Promise<void>((resolve, reject) => enqueue({ write, resolve, reject }));
     },
     appendNow(event) {
       flush();
