@@ -283,7 +283,9 @@ describe('Anthropic SDK to an Anthropic provider (passed through)', () => {
   it('sends the subscription user\'s own credential upstream when the virtual key comes in x-gatehouse-key', async () => {
     const g = await anthropicOnlyGateway(anth.url, 'sk-ant-the-gateway-key-is-wrong');
     try {
-      const k = (await g.newKey()).secret;
+      const created = await g.newKey();
+      const k = created.secret;
+      await g.gateway.call('keys:update', { id: created.id, budgets: [{ window: 'day', amountUsd: 5 }] }, 'local');
       // The SDK sends its own key as the caller's credential; the virtual key travels apart.
       const client = new Anthropic({ apiKey: MOCK_ANTHROPIC_KEY, baseURL: g.url, maxRetries: 0, defaultHeaders: { 'x-gatehouse-key': k } });
       const msg = await client.messages.create({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'mine' }] });
@@ -298,6 +300,9 @@ describe('Anthropic SDK to an Anthropic provider (passed through)', () => {
       const report = await g.gateway.call('report:usage', { groupBy: 'key' }, 'cli');
       expect(report.totals).toMatchObject({ requests: 1, costUsd: 0, subscriptionCostUsd: row.costUsd });
       expect(row.costUsd).toBeGreaterThan(0);
+      // Nor is it charged to the key's budget, in the running count as in the ledger a restart reads.
+      const meters = await g.gateway.call('budgets:list', {}, 'local');
+      expect(meters.find((m) => m.subject === `key:${created.id}`)).toMatchObject({ spentUsd: 0, reservedUsd: 0 });
     } finally {
       await g.stop();
     }

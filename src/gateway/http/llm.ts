@@ -721,7 +721,9 @@ async function settle(ctx: LlmContext, state: RelayState, pricing: { pricing: Pr
   }
   event.latencyMs = ms(state.startedAt);
   event.response = ctx.config().ledger.bodies === 'none' ? { bytes: event.response.bytes } : { bytes: event.response.bytes, sha256: state.hash.digest() };
-  state.budget?.settle(event.costUsd ?? 0);
+  // A caller's own subscription paid: its list-price cost is recorded, but it is not the budgets' money
+  // (the ledger sums a restart reads leave it out too), so the reservation is only released.
+  state.budget?.settle(event.credential === 'caller' ? 0 : (event.costUsd ?? 0));
   const t = event.usage;
   state.limit?.settle(t.inputTokens + t.cacheReadTokens + t.cacheWriteTokens + t.outputTokens);
   try {

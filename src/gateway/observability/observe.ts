@@ -144,8 +144,10 @@ export function createObservability(deps: ObservabilityDeps): Observability {
       return {
         ...ledger,
         append(event, options) {
-          safely(event);
-          return ledger.append(event, options);
+          // Counted once committed: a record the ledger could not take was not served either.
+          const appended = ledger.append(event, options);
+          appended.then(() => safely(event), () => undefined);
+          return appended;
         },
         appendNow(event) {
           const appended = ledger.appendNow(event);
