@@ -69,6 +69,16 @@ export const isConflict = (e: unknown): boolean => (e as { code?: string } | nul
 
 export const CONFLICT_TEXT = 'The config file changed since it was read (edited elsewhere), so nothing was written. It has been reloaded: check and try again.';
 
+/**
+ * The message a failed config:edit leaves: after a conflict (the edit was made against an old copy
+ * of the file) the file is re-read first and the message says so; otherwise `prefix: why`.
+ */
+export async function editFailure(e: unknown, refresh: () => Promise<void>, prefix: string): Promise<string> {
+  if (!isConflict(e)) return `${prefix}: ${(e as Error).message}`;
+  await refresh();
+  return CONFLICT_TEXT;
+}
+
 /** What the gateway decides for `tool` under a server's `tools:` map: every matching pattern counts, deny over ask over allow; unlisted tools ask. */
 export function toolVerdict(tools: Record<string, ToolPolicy>, tool: string): { policy: ToolPolicy; rule: string } {
   const rank: Record<ToolPolicy, number> = { allow: 0, ask: 1, deny: 2 };

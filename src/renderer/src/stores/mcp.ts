@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { createStore } from 'zustand/vanilla';
 import type { ConfigEditOp, ConfigSnapshot, ControlEvent, PinnedTool, QuarantinedTool } from '../../../shared/contract';
 import type { ControlClient } from '../../../shared/control-client';
-import { CONFLICT_TEXT, isConflict, readConfig, toolVerdict, type McpServerEntry, type ToolPolicy } from './config';
+import { editFailure, readConfig, toolVerdict, type McpServerEntry, type ToolPolicy } from './config';
 
 /** A server to add: a stdio command with its arguments, or a Streamable HTTP URL. */
 export type McpServerDraft = { id: string; kind: 'stdio'; command: string; args: string[] } | { id: string; kind: 'http'; url: string };
@@ -130,10 +130,7 @@ export function createMcpStore(client: ControlClient) {
         set({ ...fromSnapshot(next), notice: done });
         return true;
       } catch (e) {
-        if (isConflict(e)) {
-          await get().refresh();
-          set({ error: CONFLICT_TEXT });
-        } else set({ error: `Could not change the config: ${(e as Error).message}` });
+        set({ error: await editFailure(e, () => get().refresh(), 'Could not change the config') });
         return false;
       } finally {
         set({ busy: null });

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { createStore } from 'zustand/vanilla';
 import type { ConfigEditOp, ConfigSnapshot, ControlEvent, ProviderTestResult, SecretInfo } from '../../../shared/contract';
 import type { ControlClient } from '../../../shared/control-client';
-import { CONFLICT_TEXT, isConflict, readConfig, type ProviderEntry } from './config';
+import { editFailure, readConfig, type ProviderEntry } from './config';
 
 export type ProviderPreset = 'openai' | 'anthropic' | 'gemini' | 'openai-compatible';
 
@@ -245,10 +245,7 @@ export function createProvidersStore(client: ControlClient) {
         set({ ...fromSnapshot(next), notice: done });
         return true;
       } catch (e) {
-        if (isConflict(e)) {
-          await get().refresh();
-          set({ error: CONFLICT_TEXT });
-        } else set({ error: `${failed}: ${(e as Error).message}` });
+        set({ error: await editFailure(e, () => get().refresh(), failed) });
         return false;
       } finally {
         set({ busy: null });
@@ -296,10 +293,7 @@ export function createProvidersStore(client: ControlClient) {
           set({ ...fromSnapshot(next), notice: `Added provider "${draft.id}"${draft.apiKey ? `; its key is in the keychain as "${draft.secretName}"` : ''}. Test its connection, then add a route to use it.` });
           return true;
         } catch (e) {
-          if (isConflict(e)) {
-            await get().refresh();
-            set({ error: CONFLICT_TEXT });
-          } else set({ error: `Could not add the provider: ${(e as Error).message}` });
+          set({ error: await editFailure(e, () => get().refresh(), 'Could not add the provider') });
           return false;
         } finally {
           set({ adding: false });

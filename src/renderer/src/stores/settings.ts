@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { createStore } from 'zustand/vanilla';
 import type { AdminTokenRotated, ConfigEditOp, ConfigSnapshot, ControlEvent, GatewayStatus } from '../../../shared/contract';
 import type { ControlClient } from '../../../shared/control-client';
-import { CONFLICT_TEXT, isConflict } from './config';
+import { editFailure } from './config';
 
 export const GUARD_ACTIONS = ['off', 'warn', 'block', 'mask', 'mask-and-restore', 'ask'] as const;
 export type GuardAction = (typeof GUARD_ACTIONS)[number];
@@ -189,10 +189,7 @@ export function createSettingsStore(client: ControlClient, app: DesktopApp | und
         }));
         return true;
       } catch (e) {
-        if (isConflict(e)) {
-          await get().refresh();
-          set({ error: CONFLICT_TEXT });
-        } else set({ error: `${section} not saved: ${(e as Error).message}` });
+        set({ error: await editFailure(e, () => get().refresh(), `${section} not saved`) });
         return false;
       } finally {
         set({ saving: false });
