@@ -6,16 +6,14 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockOpenAI, type MockOpenAI } from '../fixtures/mock-openai.js';
 import { runCli, serve, type Served } from '../helpers/cli.js';
+import { gotoArea, openBrowser, REPO_ROOT, screenshotDirs } from '../helpers/console.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const results = join(root, 'test-results');
-const docs = join(root, 'docs');
+const { results } = screenshotDirs();
+const docs = join(REPO_ROOT, 'docs');
 const updateDocs = process.env.UPDATE_CONSOLE_SCREENSHOTS === '1';
 const CLAUDE_UA = 'claude-cli/2.1.197 (external, cli)';
 
@@ -50,11 +48,8 @@ approvals: { timeoutSeconds: 40 }
   );
   env = { HOME: home, MOCK_UPSTREAM_KEY: 'sk-mock-upstream', GATEHOUSE_LOG_LEVEL: 'warn', CLAUDE_CONFIG_DIR: '', CODEX_HOME: '', GEMINI_CLI_HOME: '', XDG_CONFIG_HOME: '' };
   served = await serve(['--data-dir', dir, '--port', '0'], env);
-  if (!existsSync(join(root, 'out/renderer/index.html'))) throw new Error('the console is not built: npm test runs build:renderer first (npm run build:renderer)');
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
-  page.setDefaultTimeout(10_000);
-  mkdirSync(results, { recursive: true });
+  if (!existsSync(join(REPO_ROOT, 'out/renderer/index.html'))) throw new Error('the console is not built: npm test runs build:renderer first (npm run build:renderer)');
+  ({ browser, page } = await openBrowser({ width: 1280, height: 900 }));
   await page.goto(served.consoleUrl);
   await page.getByRole('navigation', { name: 'Areas' }).getByRole('link').first().waitFor();
 }, 60_000);
@@ -66,10 +61,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function area(name: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Areas' }).getByRole('link', { name: new RegExp(`^${name}`) }).click();
-  await page.getByRole('heading', { level: 1, name }).waitFor();
-}
+const area = (name: string): Promise<void> => gotoArea(page, name);
 
 async function chat(key: string, userAgent: string): Promise<number> {
   const res = await fetch(`${served.url}/v1/chat/completions`, {
@@ -103,7 +95,7 @@ describe('the Agents area', () => {
     await page.getByRole('table', { name: 'Other clients' }).getByText('my-script/1.0').waitFor();
     const path = join(home, '.claude', 'settings.json');
     await card.getByRole('list', { name: 'Claude Code files' }).getByText(path).waitFor();
-    expect(await card.getByLabel('Route for Claude Code').inputValue()).toBe('fast');
+    expect(await card.getByLabel('Route for Claude Code', { exact: true }).inputValue()).toBe('fast');
 
     await card.getByRole('button', { name: 'Show settings for Claude Code' }).click();
     const settings = card.getByRole('region', { name: 'Claude Code settings' });
@@ -116,7 +108,7 @@ describe('the Agents area', () => {
     // Showing the settings writes nothing.
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ theme: 'dark', env: { KEEP_ME: '1' } });
     // The preview's key is the one written: picking it again needs no second key.
-    expect(await card.getByLabel('Key for Claude Code').inputValue()).toMatch(/^key:/);
+    expect(await card.getByLabel('Key for Claude Code', { exact: true }).inputValue()).toMatch(/^key:/);
     await shoot('console-agents');
 
     await card.getByRole('button', { name: 'Write config for Claude Code' }).click();

@@ -5,19 +5,17 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, serve, type Served } from '../helpers/cli.js';
+import { gotoArea, openBrowser, REPO_ROOT, screenshotDirs } from '../helpers/console.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const everything = createRequire(import.meta.url).resolve('@modelcontextprotocol/server-everything/dist/index.js');
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const results = join(root, 'test-results');
+const { results } = screenshotDirs();
 const haveKeyring = process.env.GATEHOUSE_TEST_KEYRING === '1';
 const ENV = { GATEHOUSE_LOG_LEVEL: 'warn' };
 
@@ -44,14 +42,11 @@ mcpServers:
 `,
   );
   served = await serve(['--data-dir', dir, '--port', '0'], ENV);
-  if (!existsSync(join(root, 'out/renderer/index.html'))) throw new Error('the console is not built: npm test runs build:renderer first (npm run build:renderer)');
+  if (!existsSync(join(REPO_ROOT, 'out/renderer/index.html'))) throw new Error('the console is not built: npm test runs build:renderer first (npm run build:renderer)');
   const made = await runCli(['keys', 'create', '--name', 'console-config', '--json', '--data-dir', dir], { env: ENV });
   expect(made.code, made.stderr).toBe(0);
   secret = (JSON.parse(made.stdout) as { key: string }).key;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
-  page.setDefaultTimeout(10_000);
-  mkdirSync(results, { recursive: true });
+  ({ browser, page } = await openBrowser({ width: 1280, height: 900 }));
   await page.goto(served.consoleUrl);
   await page.getByRole('navigation', { name: 'Areas' }).getByRole('link').first().waitFor();
 }, 60_000);
@@ -62,10 +57,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function area(name: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Areas' }).getByRole('link', { name: new RegExp(`^${name}`) }).click();
-  await page.getByRole('heading', { level: 1, name }).waitFor();
-}
+const area = (name: string): Promise<void> => gotoArea(page, name);
 
 async function listTools(): Promise<string[]> {
   const client = new Client({ name: 'console-config-e2e', version: '1.0.0' });

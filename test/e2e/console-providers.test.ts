@@ -8,20 +8,18 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createServer } from 'node:net';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MOCK_ERROR_MODEL, MOCK_MODEL_IDS, MOCK_UPSTREAM_KEY, startMockOpenAI, type MockOpenAI } from '../fixtures/mock-openai.js';
 import { runCli, serve, type Served } from '../helpers/cli.js';
+import { gotoArea, openBrowser, screenshotDirs } from '../helpers/console.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const results = join(root, 'test-results');
-const shots = process.env.UPDATE_CONSOLE_SCREENSHOTS === '1' ? join(root, 'docs') : results;
+const { results, docs: shots } = screenshotDirs();
 const ENV = { GATEHOUSE_LOG_LEVEL: 'warn', MOCK_UPSTREAM_KEY };
 const COMMENT = '# Providers and routes edited from the console keep this comment.';
 const rugpull = fileURLToPath(new URL('../fixtures/mcp-rugpull.mjs', import.meta.url));
@@ -73,15 +71,11 @@ mcpServers:
   const made = await runCli(['keys', 'create', '--name', 'console-providers', '--json', '--data-dir', dir], { env: ENV });
   expect(made.code, made.stderr).toBe(0);
   secret = (JSON.parse(made.stdout) as { key: string }).key;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
-  page.setDefaultTimeout(10_000);
+  ({ browser, page } = await openBrowser({ width: 1280, height: 900 }));
   // Removals ask for confirmation: a person would click OK.
   page.on('dialog', (d) => void d.accept());
-  mkdirSync(results, { recursive: true });
   await page.goto(served.consoleUrl);
-  await page.getByRole('navigation', { name: 'Areas' }).getByRole('link', { name: /^Providers/ }).click();
-  await page.getByRole('heading', { level: 1, name: 'Providers' }).waitFor();
+  await gotoArea(page, 'Providers');
 }, 60_000);
 
 afterAll(async () => {
@@ -213,8 +207,7 @@ describe('the console MCP servers area', () => {
       await client.close();
     }
 
-    await page.getByRole('navigation', { name: 'Areas' }).getByRole('link', { name: /^MCP servers/ }).click();
-    await page.getByRole('heading', { level: 1, name: 'MCP servers' }).waitFor();
+    await gotoArea(page, 'MCP servers');
     const table = page.getByRole('table', { name: 'Tools of rug' });
     const weather = table.getByRole('row').filter({ hasText: 'weather' });
     await weather.getByText('quarantined: definition changed').waitFor();

@@ -5,21 +5,18 @@
 // UPDATE_CONSOLE_SCREENSHOTS=1 the README's ones in docs/ are refreshed too.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockOpenAI, type MockOpenAI } from '../fixtures/mock-openai.js';
 import { runCli, serve, type Served } from '../helpers/cli.js';
+import { gotoArea, openBrowser, REPO_ROOT, screenshotDirs } from '../helpers/console.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const everything = createRequire(import.meta.url).resolve('@modelcontextprotocol/server-everything/dist/index.js');
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const results = join(root, 'test-results');
-const shots = { docs: process.env.UPDATE_CONSOLE_SCREENSHOTS === '1' ? join(root, 'docs') : results, results };
+const shots = screenshotDirs();
 const ENV = { MOCK_UPSTREAM_KEY: 'sk-mock-upstream', GATEHOUSE_LOG_LEVEL: 'warn' };
 
 let oai: MockOpenAI;
@@ -55,15 +52,11 @@ mcpServers:
 `,
   );
   served = await serve(['--data-dir', dir, '--port', '0'], ENV);
-  if (!existsSync(join(root, 'out/renderer/index.html'))) throw new Error('the console is not built: npm test runs build:renderer first (npm run build:renderer)');
+  if (!existsSync(join(REPO_ROOT, 'out/renderer/index.html'))) throw new Error('the console is not built: npm test runs build:renderer first (npm run build:renderer)');
   const made = await runCli(['keys', 'create', '--name', 'laptop', '--json', '--data-dir', dir], { env: ENV });
   expect(made.code, made.stderr).toBe(0);
   secret = (JSON.parse(made.stdout) as { key: string }).key;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
-  page = await browser.newPage({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' });
-  page.setDefaultTimeout(10_000);
-  mkdirSync(shots.docs, { recursive: true });
-  mkdirSync(shots.results, { recursive: true });
+  ({ browser, page } = await openBrowser({ width: 1280, height: 860 }));
 }, 60_000);
 
 afterAll(async () => {
@@ -73,10 +66,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function area(name: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Areas' }).getByRole('link', { name: new RegExp(`^${name}`) }).click();
-  await page.getByRole('heading', { level: 1, name }).waitFor();
-}
+const area = (name: string): Promise<void> => gotoArea(page, name);
 
 async function chat(model: string, content = 'hello'): Promise<void> {
   const res = await fetch(`${served.url}/v1/chat/completions`, {

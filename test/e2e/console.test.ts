@@ -5,22 +5,19 @@
 // README's ones in docs/ are refreshed too (a test run does not rewrite tracked files by default).
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockOpenAI, type MockOpenAI } from '../fixtures/mock-openai.js';
 import { runCli, serve, type Served } from '../helpers/cli.js';
+import { gotoArea, openBrowser, REPO_ROOT, screenshotDirs } from '../helpers/console.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const everything = createRequire(import.meta.url).resolve('@modelcontextprotocol/server-everything/dist/index.js');
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const results = join(root, 'test-results');
-const shots = { docs: process.env.UPDATE_CONSOLE_SCREENSHOTS === '1' ? join(root, 'docs') : results, results };
+const shots = screenshotDirs();
 const AREAS = ['Overview', 'Traffic', 'Approvals', 'Agents', 'Providers', 'MCP servers', 'Keys & people', 'Budgets', 'Audit', 'Reports', 'Settings'];
 /** Markup in a tool's arguments: must show as text, never become an element. */
 const MARKUP = '<img src=x onerror="document.title=\'pwned\'">';
@@ -53,12 +50,8 @@ approvals: { timeoutSeconds: 40 }
 `,
   );
   served = await serve(['--data-dir', dir, '--port', '0'], { MOCK_UPSTREAM_KEY: 'sk-mock-upstream', GATEHOUSE_LOG_LEVEL: 'warn' });
-  if (!existsSync(join(root, 'out/renderer/index.html'))) throw new Error('the console is not built: npm test runs build:renderer first (npm run build:renderer)');
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
-  page.setDefaultTimeout(10_000);
-  mkdirSync(shots.docs, { recursive: true });
-  mkdirSync(shots.results, { recursive: true });
+  if (!existsSync(join(REPO_ROOT, 'out/renderer/index.html'))) throw new Error('the console is not built: npm test runs build:renderer first (npm run build:renderer)');
+  ({ browser, page } = await openBrowser({ width: 1280, height: 800 }));
 }, 60_000);
 
 afterAll(async () => {
@@ -68,10 +61,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function area(name: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Areas' }).getByRole('link', { name: new RegExp(`^${name.replace(/[&]/g, '\\$&')}`) }).click();
-  await page.getByRole('heading', { level: 1, name }).waitFor();
-}
+const area = (name: string): Promise<void> => gotoArea(page, name);
 
 /** The text of the focused element (page script as a string: this suite's types have no DOM). */
 const focusedText = (): Promise<unknown> => page.evaluate('document.activeElement?.textContent');

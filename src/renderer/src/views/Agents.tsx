@@ -222,7 +222,8 @@ function AgentCard({ agent, overview, keys }: { agent: AgentSummary; overview: A
               type="password"
               autoComplete="off"
               spellCheck={false}
-              aria-label={`Secret of key ${chosenKey?.name ?? ''} for ${agent.title}`}
+              // The keys list may not have the key yet (one just made for this preview): never a blank name.
+              aria-label={`Secret of ${chosenKey ? `key ${chosenKey.name}` : 'the chosen key'} for ${agent.title}`}
               placeholder={`${chosenKey?.prefix ?? 'gh_'}… (the gateway keeps only its hash)`}
               value={draft.key.secret}
               onChange={(e) => setDraft((d) => ({ ...d, key: { ...(d.key as { kind: 'existing'; keyId: string }), kind: 'existing', secret: e.target.value } }))}
