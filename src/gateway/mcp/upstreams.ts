@@ -3,7 +3,7 @@
 // their tool lists cached until they say the list changed, and restarted with backoff when they die.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
@@ -33,6 +33,7 @@ import type { GatehouseConfig } from '../config/schema.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { SecretResolver } from '../secrets/resolver.js';
+import { inWireOrder, StdioTransport } from './transports.js';
 
 export type McpServerConfig = GatehouseConfig['mcpServers'][number];
 
@@ -144,18 +145,18 @@ export function createUpstreams(deps: { secrets: SecretResolver; log: () => Logg
       const env: Record<string, string> = { ...getDefaultEnvironment() };
       for (const [k, v] of Object.entries(c.env)) env[k] = deps.secrets.interpolate(v);
       deps.events.starting(c.id, commandLineOf(c));
-      const t = new StdioClientTransport({ command: c.command, args: c.args, env, stderr: 'pipe' });
+      const t = new StdioTransport({ command: c.command, args: c.args, env, stderr: 'pipe' });
       // The server's own diagnostics go to the logs, a line at a time, secrets scrubbed.
       const stderr = t.stderr as Readable | null;
       if (stderr) {
         createInterface({ input: stderr }).on('line', (line) => deps.log().info({ mcpServer: c.id }, deps.secrets.redact(line.slice(0, 2000))));
       }
-      return t;
+      return inWireOrder(t);
     }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(c.headers)) headers[k] = deps.secrets.interpolate(v);
     const url = new URL(c.url!);
-    return c.transport === 'sse' ? new SSEClientTransport(url, { requestInit: { headers } }) : new StreamableHTTPClientTransport(url, { requestInit: { headers } });
+    return inWireOrder(c.transport === 'sse' ? new SSEClientTransport(url, { requestInit: { headers } }) : new StreamableHTTPClientTransport(url, { requestInit: { headers } }));
   }
 
   async function connect(s: State): Promise<Client> {
