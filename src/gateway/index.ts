@@ -53,8 +53,9 @@ import { announcingToolCalls } from './control/traffic.js';
 import { keychainLookup, loadLedgerKey } from './ledger-key.js';
 import { budgetUsage } from './observability/budget-usage.js';
 import { createObservability, type Observability } from './observability/observe.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 export interface GatewayOptions {
   dataDir: string;

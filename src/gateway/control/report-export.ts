@@ -4,7 +4,6 @@ import { ControlError } from '../../shared/control-client.js';
 import { usageCsv } from '../report/csv.js';
 import { gatherReport } from '../report/data.js';
 import { renderHtml } from '../report/html.js';
-import { renderPdf } from '../report/pdf.js';
 
 const MIME: Record<ReportFormat, string> = {
   csv: 'text/csv; charset=utf-8',
@@ -37,7 +36,8 @@ export async function exportReport(read: (p: UsageReportParams) => Promise<Usage
     body = p.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : usageCsv(report, p.groupBy);
   } else {
     const data = await gatherReport(read, params, now);
-    body = p.format === 'html' ? renderHtml(data) : await renderPdf(data);
+    // pdfkit and its fonts are loaded only when a PDF is asked for.
+    body = p.format === 'html' ? renderHtml(data) : await (await import('../report/pdf.js')).renderPdf(data);
   }
   const bytes = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
   if (bytes > maxBytes) {

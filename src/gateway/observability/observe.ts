@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import type { SecretResolver } from '../secrets/resolver.js';
 import type { Ledger, LedgerEventInput } from '../store/ledger.js';
 import { createMetrics, type BudgetReading, type FindingsRecord, type GatewayMetrics, type LlmCallRecord, type ToolCallRecord } from './metrics.js';
-import { createTracing, type GatewayTracing } from './tracing.js';
+import type { GatewayTracing } from './tracing.js';
 
 /** What `GET /metrics` needs: whether it is on, who may scrape, and the text. */
 export interface MetricsEndpoint {
@@ -39,6 +39,16 @@ export interface ObservabilityDeps {
   processMetrics?: boolean;
 }
 
+/**
+ * OpenTelemetry's SDK and exporter (~900 module files) are loaded only once traces are configured, so
+ * every start and CLI command without them is quicker. Calls made while it loads wait in a bounded queue.
+ */
+type TracingModule = typeof import('./tracing.js');
+let tracingModule: TracingModule | undefined;
+let tracingLoad: Promise<TracingModule> | undefined;
+const loadTracing = (): Promise<TracingModule> => (tracingLoad ??= import('./tracing.js').then((m) => (tracingModule = m)));
+const TRACING_QUEUE_MAX = 10_000;
+
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 /** The recorded events' shapes, checked just enough that a malformed event is skipped, not miscounted. */
@@ -59,6 +69,15 @@ export function createObservability(deps: ObservabilityDeps): Observability {
   let traced: { config: GatehouseConfig; text: string; tracing: GatewayTracing | undefined } | undefined;
   const retired: Promise<void>[] = [];
   let closed = false;
+  // Spans asked for before the tracing module was loaded; handed to the tracer once it is.
+  const waiting: ((t: GatewayTracing) => void)[] = [];
+  let loading = false;
+  let tracingUnavailable = false;
+  const meanwhile: GatewayTracing = {
+    llmCompleted: (e, endedAt = Date.now()) => void (waiting.length < TRACING_QUEUE_MAX && waiting.push((t) => t.llmCompleted(e, endedAt))),
+    mcpCompleted: (e, endedAt = Date.now()) => void (waiting.length < TRACING_QUEUE_MAX && waiting.push((t) => t.mcpCompleted(e, endedAt))),
+    shutdown: async () => undefined,
+  };
   function tracing(): GatewayTracing | undefined {
     if (closed) return undefined;
     const config = deps.config();
@@ -69,12 +88,30 @@ export function createObservability(deps: ObservabilityDeps): Observability {
       traced.config = config;
       return traced.tracing;
     }
+    if (settings && !tracingModule) {
+      if (tracingUnavailable) return undefined;
+      if (!loading) {
+        loading = true;
+        loadTracing().then(
+          () => {
+            const now = tracing();
+            for (const span of waiting.splice(0)) if (now) span(now);
+          },
+          (err: Error) => {
+            tracingUnavailable = true;
+            waiting.length = 0;
+            deps.log().error({ err: err.message }, 'tracing is off: the OpenTelemetry modules could not be loaded');
+          },
+        );
+      }
+      return meanwhile;
+    }
     if (traced?.tracing) retired.push(traced.tracing.shutdown());
     let next: GatewayTracing | undefined;
-    if (settings) {
+    if (settings && tracingModule) {
       try {
         const headers = Object.fromEntries(Object.entries(settings.headers).map(([k, v]) => [k, deps.secrets.interpolate(v)]));
-        next = createTracing({
+        next = tracingModule.createTracing({
           version: deps.version,
           endpoint: settings.endpoint,
           headers,
@@ -157,6 +194,8 @@ export function createObservability(deps: ObservabilityDeps): Observability {
       };
     },
     async shutdown() {
+      // Spans still waiting for the module are exported with the rest.
+      if (waiting.length > 0) await tracingLoad?.catch(() => undefined);
       closed = true;
       const current = traced?.tracing;
       traced = undefined;
