@@ -1,12 +1,12 @@
 // Admission of a model call under the rate limits and budgets of its key, the key's user and team: a slot and the worst-case
 // cost are taken before any upstream call, and the answer's length is capped to what the budget can pay for.
 import { GatewayError } from '../errors.js';
+import { chainOf, type Owners } from '../policy/owners.js';
 import { modelGranted } from '../policy/keys.js';
 import type { RoutePlan } from '../llm/router.js';
 import { GLOBAL_BUDGET, type Budgets, type Reservation } from '../policy/budgets.js';
 import type { Admission, RateLimiter } from '../policy/limits.js';
 import type { KeyRow } from '../store/keys.js';
-import type { TeamRow, UserRow } from '../store/users.js';
 import type { BudgetSubject } from '../policy/budgets.js';
 import type { BudgetSpec } from '../../shared/contract.js';
 import type { LimitSubject } from '../policy/limits.js';
@@ -17,48 +17,15 @@ export const DEFAULT_OUTPUT_TOKENS = 32_768;
 /** The smallest answer worth starting: below it a request under a budget is refused, not clamped. */
 export const MIN_OUTPUT_TOKENS = 64;
 
-/** The key's user and team, whose grants, limits and budgets apply to its calls as well as its own. */
-export interface Owners {
-  user?: UserRow;
-  team?: TeamRow;
-}
-
-/** Refuses a key whose user or team is disabled (or gone): disabling one stops all its keys at once. */
-export function checkOwners(key: KeyRow, owners: Owners): void {
-  if (key.userId && (!owners.user || owners.user.disabledAt)) {
-    throw new GatewayError('AUTH_INVALID', `the user of key "${key.name}" (${owners.user?.name ?? key.userId}) is disabled; enable it with gatehouse users enable`);
-  }
-  if (key.teamId && (!owners.team || owners.team.disabledAt)) {
-    throw new GatewayError('AUTH_INVALID', `the team of key "${key.name}" (${owners.team?.name ?? key.teamId}) is disabled; enable it with gatehouse teams enable`);
-  }
-}
-
-interface Link {
-  id: string;
-  label: string;
-  /** The command that changes this link's policy, for refusals to name. */
-  raise: string;
-  row: Pick<KeyRow, 'models' | 'budgets' | 'rpm' | 'tpm' | 'maxConcurrency'>;
-}
-
-/** Key, user, team: the chain in order, each with how refusals name it. */
-function chain(key: KeyRow, owners: Owners): Link[] {
-  return [
-    { id: `key:${key.id}`, label: `key "${key.name}"`, raise: 'gatehouse keys update', row: key },
-    ...(owners.user ? [{ id: `user:${owners.user.id}`, label: `user "${owners.user.name}"`, raise: 'gatehouse users update', row: owners.user }] : []),
-    ...(owners.team ? [{ id: `team:${owners.team.id}`, label: `team "${owners.team.name}"`, raise: 'gatehouse teams update', row: owners.team }] : []),
-  ];
-}
-
 /** The first link of the chain whose model grants do not cover any of `names`; undefined when all do. */
 export function missingGrant(key: KeyRow, owners: Owners, names: string[]): { label: string; grants: string[] } | undefined {
-  for (const link of chain(key, owners)) if (!modelGranted(link.row, names)) return { label: link.label, grants: link.row.models };
+  for (const link of chainOf(key, owners)) if (!modelGranted(link.row, names)) return { label: link.label, grants: link.row.models };
   return undefined;
 }
 
 /** Every budget a key's call draws on: its own, its user's, its team's, and the global ones from the config. */
 export function budgetSubjects(key: KeyRow, owners: Owners, global: readonly BudgetSpec[]): BudgetSubject[] {
-  const subjects: BudgetSubject[] = chain(key, owners)
+  const subjects: BudgetSubject[] = chainOf(key, owners)
     .filter((l) => l.row.budgets.length > 0)
     .map((l) => ({ id: l.id, label: l.label, budgets: l.row.budgets, raise: l.raise }));
   if (global.length > 0) subjects.push({ id: GLOBAL_BUDGET, label: 'the gateway (budgets in the config)', budgets: global, raise: 'the budgets section of the config' });
@@ -66,7 +33,7 @@ export function budgetSubjects(key: KeyRow, owners: Owners, global: readonly Bud
 }
 
 function limitSubjects(key: KeyRow, owners: Owners): LimitSubject[] {
-  return chain(key, owners)
+  return chainOf(key, owners)
     .filter((l) => l.row.rpm || l.row.tpm || l.row.maxConcurrency)
     .map((l) => ({ id: l.id, label: l.label, limits: { rpm: l.row.rpm, tpm: l.row.tpm, maxConcurrency: l.row.maxConcurrency } }));
 }

@@ -12,7 +12,7 @@ import type { Ledger } from '../store/ledger.js';
 import { handleAdmin, handleConsole, type AdminAuth } from './admin.js';
 import { anthropicMessagesApi, dialectForPath, geminiGenerateApi, openaiChatApi, openaiCompletionsApi, openaiEmbeddingsApi, openaiResponsesApi } from './apis.js';
 import { generate, type CallContext, type LlmContext } from './llm.js';
-import { checkOwners } from './admission.js';
+import { checkOwners } from '../policy/owners.js';
 import { MAX_MCP_MESSAGE_BYTES, type McpEndpoint } from '../mcp/downstream.js';
 import type { MetricsEndpoint } from '../observability/observe.js';
 import { countGeminiTokens, countTokens, listGeminiModels, listModels } from './models.js';

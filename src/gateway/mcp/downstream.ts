@@ -11,7 +11,7 @@ import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { KeyRow } from '../store/keys.js';
 import { canonicalText, type Ledger } from '../store/ledger.js';
-import type { TeamRow, UserRow } from '../store/users.js';
+import { chainOf, type Owners } from '../policy/owners.js';
 import { exposeTools, namespaced, type ExposedTool, type NameProblem } from './names.js';
 import { argumentVerdict, toolGranted, toolPrice, toolVerdict, type ToolDecision } from './policy.js';
 
@@ -37,7 +37,7 @@ export interface McpContext {
   servers(): readonly McpServerConfig[];
   /** The config's named tool subsets (globs over `server__tool`). */
   toolsets(): Record<string, string[]>;
-  owners(key: KeyRow): { user?: UserRow; team?: TeamRow };
+  owners(key: KeyRow): Owners;
   approvals: Approvals;
   pins: Pins;
   /** The configured guardrails: tool arguments and results are scanned. */
@@ -120,11 +120,10 @@ function toolError(text: string): CallToolResult {
 }
 
 /** The grants of the key's chain that leave a tool out, named; undefined when every link grants it. */
-function missingToolGrant(key: KeyRow, owners: { user?: UserRow; team?: TeamRow }, serverId: string, tool: string): string | undefined {
-  const links: [string, readonly string[]][] = [[`key "${key.name}"`, key.mcpTools]];
-  if (owners.user) links.push([`user "${owners.user.name}"`, owners.user.mcpTools]);
-  if (owners.team) links.push([`team "${owners.team.name}"`, owners.team.mcpTools]);
-  for (const [label, grants] of links) if (!toolGranted(grants, serverId, tool)) return `${label} is not granted the tool ${serverId}__${tool} (its MCP tool grants: ${grants.join(', ')})`;
+function missingToolGrant(key: KeyRow, owners: Owners, serverId: string, tool: string): string | undefined {
+  for (const link of chainOf(key, owners)) {
+    if (!toolGranted(link.row.mcpTools, serverId, tool)) return `${link.label} is not granted the tool ${serverId}__${tool} (its MCP tool grants: ${link.row.mcpTools.join(', ')})`;
+  }
   return undefined;
 }
 
@@ -278,7 +277,7 @@ export function createMcpEndpoint(ctx: McpContext): McpEndpoint {
       // Resources and prompts of the servers the key's grants reach (all of its chain's).
       servers: () => {
         const owners = ctx.owners(key);
-        const grants = [key.mcpTools, owners.user?.mcpTools ?? [], owners.team?.mcpTools ?? []];
+        const grants = chainOf(key, owners).map((l) => l.row.mcpTools);
         return (scope === undefined ? ctx.upstreams.ids() : [scope]).filter((id) => grants.every((g) => serverGranted(g, id)));
       },
     };

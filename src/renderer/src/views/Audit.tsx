@@ -1,10 +1,11 @@
 // Audit: the ledger's records newest first in a virtualised table, filters and search, a detail
 // drawer with the record as text, and "Verify chain".
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useStore } from 'zustand';
 import type { AuditRecord, AuditVerifyResult } from '../../../shared/contract';
 import { useStores } from '../stores';
 import { recordCost, recordSummary, type AuditFilters } from '../stores/audit';
+import { Drawer, StoredRecord } from '../widgets/Drawer';
 import { EmptyState } from '../widgets/EmptyState';
 import { count, usd } from '../widgets/format';
 import { Time } from '../widgets/Time';
@@ -49,26 +50,19 @@ function VerifyResult({ result }: { result: AuditVerifyResult }) {
   );
 }
 
-function Drawer({ record, onClose }: { record: AuditRecord; onClose: () => void }) {
-  const close = useRef<HTMLButtonElement>(null);
-  useEffect(() => close.current?.focus(), [record.seq]);
+function RecordDrawer({ record, onClose }: { record: AuditRecord; onClose: () => void }) {
+  const title = (
+    <>
+      Record #{record.seq} <span className="mono">{record.type}</span>
+    </>
+  );
   return (
-    <aside className="drawer" aria-labelledby="drawer-title" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
-      <div className="drawer-head">
-        <h2 id="drawer-title">
-          Record #{record.seq} <span className="mono">{record.type}</span>
-        </h2>
-        <button ref={close} type="button" className="icon" aria-label="Close the record" onClick={onClose}>
-          ×
-        </button>
-      </div>
+    <Drawer title={title} closeLabel="Close the record" focusKey={record.seq} onClose={onClose}>
       <p className="muted">
         <Time iso={record.at} /> · hash <span className="mono">{record.hash.slice(0, 16)}…</span>
       </p>
-      <pre className="mono record-json" aria-label="The record as stored">
-        {JSON.stringify(record.body, null, 2)}
-      </pre>
-    </aside>
+      <StoredRecord body={record.body} />
+    </Drawer>
   );
 }
 
@@ -209,7 +203,7 @@ export function Audit({ initial }: { initial?: Record<string, string> }) {
             onEndReached={() => void loadMore()}
           />
         )}
-        {selected && <Drawer record={selected} onClose={() => select(null)} />}
+        {selected && <RecordDrawer record={selected} onClose={() => select(null)} />}
       </div>
       <p className="muted small" aria-live="polite">
         {loading ? 'Reading the ledger…' : `${count(records.length)} records shown${nextBefore !== null ? ' · scroll for older' : ''}`}

@@ -7,6 +7,7 @@ import type { QuarantinedTool } from '../../../shared/contract';
 import { useStores } from '../stores';
 import { commandLine, parseArgs, TOOL_POLICIES, type McpServerEntry, type ToolPolicy } from '../stores/config';
 import { sortTools, toolRows, type McpServerDraft, type SessionsMode, type ToolSort, type ToolSortKey } from '../stores/mcp';
+import { Drawer } from '../widgets/Drawer';
 import { EmptyState } from '../widgets/EmptyState';
 import { Time } from '../widgets/Time';
 
@@ -294,21 +295,13 @@ function ToolDrawer({ server, tool, onClose }: { server: McpServerEntry; tool: s
   const { pinned, quarantined, accept, busy } = useStore(mcp);
   const row = toolRows(server, pinned, quarantined).find((r) => r.tool === tool);
   const name = `${server.id}/${tool}`;
-  useEffect(() => {
-    const onKey = (e: globalThis.KeyboardEvent): void => {
-      if (e.key === 'Escape') onClose();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
+  const title = (
+    <>
+      Tool <span className="mono">{name}</span>
+    </>
+  );
   return (
-    <aside className="drawer tool-drawer" aria-label={`Tool ${name}`}>
-      <div className="drawer-head">
-        <h2 className="mono">{name}</h2>
-        <button type="button" className="icon" onClick={onClose} aria-label="Close the tool details">
-          ×
-        </button>
-      </div>
+    <Drawer title={title} closeLabel="Close the tool details" focusKey={name} className="tool-drawer" onClose={onClose}>
       {!row ? (
         <p className="muted">This tool is no longer listed.</p>
       ) : (
@@ -364,7 +357,7 @@ function ToolDrawer({ server, tool, onClose }: { server: McpServerEntry; tool: s
           )}
         </>
       )}
-    </aside>
+    </Drawer>
   );
 }
 

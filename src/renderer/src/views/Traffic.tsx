@@ -1,10 +1,11 @@
 // Traffic: model and tool calls as they happen in a virtualised, sortable table (pause to read), a
 // filter bar, and a drawer with everything the ledger recorded for one call.
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { AuditRecord, TrafficDetail, TrafficRow } from '../../../shared/contract';
 import { useStores } from '../stores';
 import { MAX_TRAFFIC_ROWS, trafficStatus, trafficTarget, type TrafficFilters } from '../stores/traffic';
+import { Drawer, StoredRecord } from '../widgets/Drawer';
 import { EmptyState } from '../widgets/EmptyState';
 import { count, usd } from '../widgets/format';
 import { Time } from '../widgets/Time';
@@ -163,22 +164,17 @@ function McpDetail({ record }: { record: AuditRecord }) {
   );
 }
 
-function Drawer({ row, detail, loading, error, keyLabel, onClose }: { row: TrafficRow; detail: TrafficDetail | null; loading: boolean; error: string | null; keyLabel(id: string | null): string; onClose(): void }) {
-  const close = useRef<HTMLButtonElement>(null);
-  useEffect(() => close.current?.focus(), [row.requestId]);
+function CallDrawer({ row, detail, loading, error, keyLabel, onClose }: { row: TrafficRow; detail: TrafficDetail | null; loading: boolean; error: string | null; keyLabel(id: string | null): string; onClose(): void }) {
   const record = detail?.record;
   const findings = detail ? findingsOf(detail) : [];
   const audit = `#/audit?${new URLSearchParams({ type: row.kind === 'llm' ? 'llm.request' : 'mcp.call', q: row.requestId }).toString()}`;
+  const title = (
+    <>
+      {row.kind === 'llm' ? 'Model call' : 'Tool call'} <span className="mono">{trafficTarget(row)}</span>
+    </>
+  );
   return (
-    <aside className="drawer traffic-drawer" aria-labelledby="traffic-drawer-title" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
-      <div className="drawer-head">
-        <h2 id="traffic-drawer-title">
-          {row.kind === 'llm' ? 'Model call' : 'Tool call'} <span className="mono">{trafficTarget(row)}</span>
-        </h2>
-        <button ref={close} type="button" className="icon" aria-label="Close the call" onClick={onClose}>
-          ×
-        </button>
-      </div>
+    <Drawer title={title} closeLabel="Close the call" focusKey={row.requestId} className="traffic-drawer" onClose={onClose}>
       <dl className="traffic-fields">
         <Field label="When">
           <Time iso={record?.at ?? row.at} />
@@ -220,13 +216,11 @@ function Drawer({ row, detail, loading, error, keyLabel, onClose }: { row: Traff
           {record!.type === 'mcp.call' ? <McpDetail record={record!} /> : <LlmDetail record={record!} />}
           <details>
             <summary>The record as stored</summary>
-            <pre className="mono record-json" aria-label="The record as stored">
-              {JSON.stringify(record!.body, null, 2)}
-            </pre>
+            <StoredRecord body={record!.body} />
           </details>
         </>
       )}
-    </aside>
+    </Drawer>
   );
 }
 
@@ -364,7 +358,7 @@ export function Traffic() {
             onEndReached={() => void loadMore()}
           />
         )}
-        {selected && <Drawer row={selected} detail={detail} loading={detailLoading} error={detailError} keyLabel={keyLabel} onClose={() => void select(null)} />}
+        {selected && <CallDrawer row={selected} detail={detail} loading={detailLoading} error={detailError} keyLabel={keyLabel} onClose={() => void select(null)} />}
       </div>
       <p className="muted small" aria-live="polite">
         {loading
