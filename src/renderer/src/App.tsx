@@ -1,6 +1,6 @@
 // The shell: the left rail of areas (Approvals with its pending count), the area shown, the approval
 // dialog over everything, and the event stream's state.
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useStore } from 'zustand';
 import type { EventsState } from './client';
 import { ApprovalDialog, ApprovalNotices, useApprovalNotifications } from './approvals/ApprovalDialog';
@@ -14,8 +14,10 @@ import { Overview } from './views/Overview';
 import { Providers } from './views/Providers';
 import { Agents } from './views/Agents';
 import { Settings } from './views/Settings';
-import { Reports } from './views/Reports';
 import { Traffic } from './views/Traffic';
+
+// Reports bring the chart library with them: loaded when the area is first opened, not with the window.
+const Reports = lazy(() => import('./views/Reports').then((m) => ({ default: m.Reports })));
 
 interface Area {
   id: string;
@@ -130,7 +132,11 @@ export function App({ connection }: { connection: EventsState }) {
         {area === 'agents' && <Agents />}
         {area === 'settings' && <Settings initial={params} />}
         {area === 'traffic' && <Traffic />}
-        {area === 'reports' && <Reports />}
+        {area === 'reports' && (
+          <Suspense fallback={<p className="muted" role="status">Loading reports…</p>}>
+            <Reports />
+          </Suspense>
+        )}
       </main>
       <ApprovalDialog />
       <ApprovalNotices />
