@@ -66,16 +66,16 @@ async function readStdin(): Promise<string> {
 }
 
 /**
- * Runs one control call against the running gateway (through its admin API, so there is one
- * writer and changes apply at once) or, when none runs, against the data directory directly.
- */
-/**
  * The gateway itself (and the MCP bridge, the guardrails, the doctor) is loaded by the commands that
  * use it: a command that talks to a running gateway, `--version` and `mcp-stdio` start in a fraction
  * of the time.
  */
 const loadGateway = (): Promise<typeof import('./index.js')> => import('./index.js');
 
+/**
+ * Runs one control call against the running gateway (through its admin API, so there is one
+ * writer and changes apply at once) or, when none runs, against the data directory directly.
+ */
 async function withControl<T>(dataDir: string, fn: (client: ControlClient) => Promise<T>): Promise<T> {
   const lock = readLock(dataDir);
   if (lock && isAlive(lock.pid)) {
