@@ -144,7 +144,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
     throw new Error('not listening');
   };
   const adminAuth = { current: undefined as AdminAuth | undefined };
-  const stops: (() => void)[] = [];
+  const stops: (() => void | Promise<void>)[] = [];
   let opened = false;
 
   /** Metrics and traces of what the ledger records; made when the gateway starts, flushed when it stops. */
@@ -600,7 +600,7 @@ export function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): 
   }
 
   async function stop(): Promise<void> {
-    for (const s of stops.splice(0)) s();
+    await Promise.all(stops.splice(0).map((s) => s()));
     if (server) {
       const srv = server;
       server = undefined;

@@ -1,5 +1,5 @@
 // Opening and migrating real SQLite files: WAL, backups before migrating, newer schemas refused.
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -125,11 +125,31 @@ describe('WAL checkpoints', () => {
     try {
       await expect.poll(() => statSync(file).size, { timeout: 5000 }).toBeGreaterThan(before + 1_000_000);
     } finally {
-      stop();
+      await stop();
     }
     expect(errors).toEqual([]);
-    expect((db.prepare("SELECT count(*) AS n FROM events WHERE type = 'test'").get() as { n: number }).n).toBe(2000);
+    // Once stop() has resolved the worker's connection is closed: this one is the last, and closing
+    // the last connection removes the log. A worker still closing would leave it for a while.
     db.close();
+    expect(existsSync(`${file}-wal`)).toBe(false);
+    const again = openDatabase(file);
+    expect((again.prepare("SELECT count(*) AS n FROM events WHERE type = 'test'").get() as { n: number }).n).toBe(2000);
+    again.close();
+  });
+
+  it('are stopped before the worker touches the files again, even when stopped as soon as started', async () => {
+    // A gateway started and stopped at once: its worker may still be starting (and about to open the
+    // database) when stop() is called. Once stop() resolves, the files are the caller's to remove.
+    const file = join(dir, 'quick.sqlite');
+    const db = openDatabase(file);
+    const errors: Error[] = [];
+    const stop = startCheckpointTimer(db, 50, (e) => errors.push(e));
+    await stop();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(existsSync(dir)).toBe(false);
+    expect(errors).toEqual([]);
   });
 
   it('report what went wrong instead of throwing on the gateway\'s thread', async () => {
@@ -140,7 +160,7 @@ describe('WAL checkpoints', () => {
     try {
       await expect.poll(() => errors.length, { timeout: 5000 }).toBeGreaterThan(0);
     } finally {
-      stop();
+      await stop();
       db.close();
     }
     expect(errors[0]!.message).toMatch(/no-such-addon/);

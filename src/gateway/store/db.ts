@@ -148,12 +148,17 @@ parentPort.on('message', (m) => {
 });
 `;
 
+/** How long a stopping checkpointer may take to close its connection before it is terminated. */
+const CHECKPOINTER_STOP_MS = 5_000;
+
 /**
  * WAL checkpoints off the request path and off the gateway's thread (see CHECKPOINTER), so the log
- * cannot grow without end. Returns a function that stops the checkpointer.
+ * cannot grow without end. Returns a function that stops the checkpointer and resolves once its
+ * thread has exited: after that it no longer touches the database's files (its connection closing
+ * while the data directory is removed failed the removal).
  */
-export function startCheckpointTimer(db: Db, intervalMs = 10_000, onError?: (err: Error) => void, nativeBinding?: string): () => void {
-  if (db.memory) return () => undefined;
+export function startCheckpointTimer(db: Db, intervalMs = 10_000, onError?: (err: Error) => void, nativeBinding?: string): () => Promise<void> {
+  if (db.memory) return async () => undefined;
   const worker = new Worker(CHECKPOINTER, {
     eval: true,
     workerData: { path: db.name, intervalMs, nativeBinding, module: createRequire(import.meta.url).resolve('better-sqlite3') },
@@ -161,5 +166,11 @@ export function startCheckpointTimer(db: Db, intervalMs = 10_000, onError?: (err
   worker.unref();
   worker.on('message', (m: { error?: string }) => m.error && onError?.(new Error(m.error)));
   worker.on('error', (err) => onError?.(err));
-  return () => worker.postMessage('stop');
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  return () => {
+    // Ignored by a thread that has already exited; `exited` has resolved then.
+    worker.postMessage('stop');
+    const force = setTimeout(() => void worker.terminate(), CHECKPOINTER_STOP_MS);
+    return exited.finally(() => clearTimeout(force));
+  };
 }
